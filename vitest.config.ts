@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// One vitest setup for the whole workspace: every package's tests live in <package>/test.
+export default defineConfig({
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+});
