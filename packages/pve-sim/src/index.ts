@@ -1,1 +1,5 @@
-export {};
+export type { PveVersion, SchemaViolation, SimProfile, SimTokenSpec, SimulatorOptions } from './api.js';
+export { DEFAULT_SIM_TOKEN } from './api.js';
+export type { ClusterState, SimTask, SimVm } from './cluster/model.js';
+export { FaultController, type FaultDescription } from './faults.js';
+export { type RunningSimulator, startSimulator } from './simulator.js';

@@ -44,6 +44,8 @@ export interface Endpoint {
   permissions?: PermissionSpec;
   parameters: { additionalProperties?: number | boolean; properties: Record<string, PropertySchema> };
   returns?: PropertySchema;
+  /** Release whose schema this endpoint came from; selects version-specific validation wording. */
+  version?: PveVersion;
 }
 
 export type MatchResult =
@@ -65,3 +67,22 @@ export interface ApiSchema {
   /** Validates (and coerces) merged path+query+body parameters; errors are keyed and worded as PVE does. */
   validate(endpoint: Endpoint, params: Record<string, unknown>, source: ParamSource): ValidationResult;
 }
+
+/** Who is asking, as the permission checker needs it. `has` answers for a normalized ACL path. */
+export interface PermissionContext {
+  userid: string;
+  /** root@pam passes every check, as in PVE. */
+  isRoot: boolean;
+  has(path: string, priv: string): boolean;
+  /** Groups of a user, for `userid-group` checks on existing users; absent means none are known. */
+  userGroups?(userid: string): readonly string[];
+}
+
+export type PermissionResult =
+  | { ok: true }
+  /**
+   * `path`/`privs` name the first failing check; `message` is exactly what PVE answers (403), e.g.
+   * `Permission check failed (/vms/101, VM.Allocate)`, or bare `Permission check failed` when an `or`
+   * branch or a `require_param` term fails.
+   */
+  | { ok: false; path: string; privs: string[]; message: string };

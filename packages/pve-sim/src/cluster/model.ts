@@ -1,0 +1,87 @@
+// The simulated cluster's data, kept plain so it can be saved to and loaded from a JSON state file.
+
+export interface SimNode {
+  name: string;
+  online: boolean;
+  maxcpu: number;
+  maxmem: number;
+  /** SHA-256 fingerprint PVE shows as `ssl_fingerprint`. */
+  sslFingerprint: string;
+  /** Index used for IP addresses and ids. */
+  index: number;
+}
+
+export type StorageType = 'lvmthin' | 'lvm' | 'dir';
+
+export interface SimStorage {
+  id: string;
+  type: StorageType;
+  content: string[];
+  shared: boolean;
+  total: number;
+  /** Nodes where the storage is available (all when shared). */
+  nodes: string[];
+}
+
+export interface SimSnapshot {
+  name: string;
+  description: string;
+  snaptime: number;
+  parent?: string;
+  vmstate: boolean;
+  config: Record<string, string>;
+}
+
+export interface SimVm {
+  vmid: number;
+  node: string;
+  /** Config keys exactly as PVE stores them (all strings, property strings unparsed). */
+  config: Record<string, string>;
+  /** Changes waiting for the next start (`delete` lists removals). */
+  pending: Record<string, string>;
+  pendingDelete: string[];
+  status: 'running' | 'stopped';
+  /** Milliseconds since epoch of the last start (drives guest-agent boot). */
+  startedAt?: number;
+  snapshots: SimSnapshot[];
+}
+
+export interface SimTaskLogLine {
+  n: number;
+  t: string;
+}
+
+export interface SimTask {
+  upid: string;
+  node: string;
+  pid: number;
+  pstart: number;
+  starttime: number;
+  type: string;
+  id: string;
+  user: string;
+  status: 'running' | 'stopped';
+  exitstatus?: string;
+  endtime?: number;
+  log: SimTaskLogLine[];
+}
+
+export interface SimBackup {
+  volid: string;
+  vmid: number;
+  storage: string;
+  ctime: number;
+  size: number;
+}
+
+export interface ClusterState {
+  clusterName: string;
+  nodes: SimNode[];
+  storages: SimStorage[];
+  vms: SimVm[];
+  tasks: SimTask[];
+  backups: SimBackup[];
+}
+
+/** Keys whose values PVE never shows in clear text. */
+export const MASKED_CONFIG_KEYS = new Set(['cipassword']);

@@ -1,0 +1,135 @@
+import type { SimVm } from '../cluster/model.js';
+import { applyPending } from '../cluster/vm-config.js';
+import { PveHttpError } from '../errors.js';
+import type { TaskLog } from '../tasks/runner.js';
+import { type Call, type Handler, num, str } from './context.js';
+
+function vmOf({ sim, params }: Call): SimVm {
+  return sim.cluster.vmOn(str(params, 'node')!, num(params, 'vmid')!);
+}
+
+function powerTask(call: Call, vm: SimVm, type: string, body: (log: TaskLog) => Promise<void>): string {
+  const { sim, user } = call;
+  return sim.tasks.start({
+    node: vm.node,
+    type,
+    id: String(vm.vmid),
+    user,
+    run: async (log) => {
+      await body(log);
+      const injected = sim.faults.takeTaskError(type);
+      if (injected) throw new Error(injected);
+      sim.changed();
+    },
+  });
+}
+
+function boot(vm: SimVm, log: TaskLog): void {
+  applyPending(vm);
+  if (Object.values(vm.config).some((v) => v.includes('-cloudinit'))) log.info('generating cloud-init ISO');
+  vm.status = 'running';
+  vm.startedAt = Date.now();
+}
+
+/** Start: every refusal (locked, template, already running) is a task error, as in PVE. */
+export const startVm: Handler = (call) => {
+  const vm = vmOf(call);
+  const { sim } = call;
+  return powerTask(call, vm, 'qmstart', async (log) => {
+    if (sim.cluster.isTemplate(vm)) throw new Error("you can't start a vm if it's a template");
+    if (vm.config.lock && call.params.skiplock === undefined)
+      throw new Error(`VM is locked (${vm.config.lock})`);
+    if (vm.status === 'running') throw new Error(`VM ${vm.vmid} already running`);
+    await sim.work(sim.durations.start);
+    boot(vm, log);
+  });
+};
+
+/** Stop of a stopped VM is a successful no-op task. */
+export const stopVm: Handler = (call) => {
+  const vm = vmOf(call);
+  const { sim } = call;
+  return powerTask(call, vm, 'qmstop', async () => {
+    if (vm.config.lock && call.params.skiplock === undefined)
+      throw new Error(`VM is locked (${vm.config.lock})`);
+    if (vm.status === 'stopped') return;
+    await sim.work(sim.durations.stop);
+    vm.status = 'stopped';
+    vm.startedAt = undefined;
+  });
+};
+
+export const shutdownVm: Handler = (call) => {
+  const vm = vmOf(call);
+  const { sim, params } = call;
+  return powerTask(call, vm, 'qmshutdown', async () => {
+    if (vm.config.lock && params.skiplock === undefined) throw new Error(`VM is locked (${vm.config.lock})`);
+    if (vm.status === 'stopped') return;
+    const timeoutMs = (num(params, 'timeout') ?? 60) * 1000;
+    const guestHonoursAcpi = !sim.faults.isAgentSilent(vm.vmid);
+    if (!guestHonoursAcpi || sim.durations.shutdown > timeoutMs) {
+      await sim.work(Math.min(timeoutMs, sim.durations.shutdown));
+      if (params.forceStop !== 1) throw new Error('VM quit/powerdown failed - got timeout');
+    } else {
+      await sim.work(sim.durations.shutdown);
+    }
+    vm.status = 'stopped';
+    vm.startedAt = undefined;
+  });
+};
+
+/** Reboot of a stopped VM is refused at once (500), not as a task. */
+export const rebootVm: Handler = (call) => {
+  const vm = vmOf(call);
+  const { sim } = call;
+  if (vm.status !== 'running') throw new PveHttpError(500, `VM ${vm.vmid} not running`);
+  return powerTask(call, vm, 'qmreboot', async (log) => {
+    if (vm.config.lock) throw new Error(`VM is locked (${vm.config.lock})`);
+    await sim.work(sim.durations.reboot);
+    boot(vm, log);
+  });
+};
+
+export const resetVm: Handler = (call) => {
+  const vm = vmOf(call);
+  const { sim } = call;
+  if (vm.status !== 'running') throw new PveHttpError(500, `VM ${vm.vmid} not running`);
+  return powerTask(call, vm, 'qmreset', async () => {
+    await sim.work(sim.durations.start);
+    vm.startedAt = Date.now();
+  });
+};
+
+export const currentStatus: Handler = (call) => {
+  const vm = vmOf(call);
+  const running = vm.status === 'running';
+  const maxmem = Number(/(\d+)/.exec(vm.config.memory ?? '512')?.[1] ?? 512) * 1024 * 1024;
+  const status: Record<string, unknown> = {
+    vmid: vm.vmid,
+    name: vm.config.name,
+    status: vm.status,
+    qmpstatus: vm.status,
+    uptime: running && vm.startedAt ? Math.floor((Date.now() - vm.startedAt) / 1000) : 0,
+    cpus: Number(vm.config.cores ?? 1) * Number(vm.config.sockets ?? 1),
+    cpu: running ? 0.02 : 0,
+    maxmem,
+    mem: running ? Math.floor(maxmem * 0.35) : 0,
+    maxdisk: 0,
+    disk: 0,
+    netin: 0,
+    netout: 0,
+    diskread: 0,
+    diskwrite: 0,
+    ha: { managed: 0 },
+    agent: vm.config.agent && !/^(0|enabled=0)/.test(vm.config.agent) ? 1 : 0,
+  };
+  if (vm.config.lock) status.lock = vm.config.lock;
+  if (vm.config.tags) status.tags = vm.config.tags;
+  if (vm.config.template === '1') status.template = 1;
+  if (running) {
+    status.pid = 10_000 + vm.vmid;
+    status['running-machine'] = 'pc-q35-9.0+pve0';
+    status['running-qemu'] = '9.0.2';
+  }
+  return status;
+};
