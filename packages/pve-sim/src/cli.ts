@@ -55,7 +55,9 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) process.exit(0);
-      fail(`${error.message.replace(/^error: /, '')} Run 'pnpm pve-sim --help' for the flags.`);
+      // A token argument carries a secret: never repeat it back.
+      const message = error.message.replace(/^error: /, '').replace(/(--token <[^>]*>' argument )'[^']*'/, "$1(hidden)");
+      fail(`${message} Run 'pnpm pve-sim --help' for the flags.`);
     }
     throw error;
   }

@@ -58,7 +58,9 @@ describe.each(PVE_VERSIONS)('clone parameters (PVE %s)', (v) => {
     });
     expect(check(v, 'POST', CLONE, { newid: '101', bogus: '1' })).toEqual({
       ok: false,
-      errors: { bogus: 'property is not defined in schema and the schema does not allow additional properties' },
+      errors: {
+        bogus: 'property is not defined in schema and the schema does not allow additional properties',
+      },
     });
     expect(check(v, 'POST', CLONE, {})).toEqual({
       ok: false,
@@ -84,7 +86,10 @@ describe.each(PVE_VERSIONS)('clone parameters (PVE %s)', (v) => {
       errors: { full: "type check ('boolean') failed - got 'True'" },
     });
     expect(check(v, 'POST', CLONE, { newid: '101', full: 'true' }).ok).toBe(false);
-    expect(check(v, 'POST', CLONE, { newid: '101', full: '0' })).toMatchObject({ ok: true, params: { full: 0 } });
+    expect(check(v, 'POST', CLONE, { newid: '101', full: '0' })).toMatchObject({
+      ok: true,
+      params: { full: 0 },
+    });
   });
 
   it('validates the path parameters too', () => {
@@ -145,7 +150,9 @@ describe.each(PVE_VERSIONS)('qemu config (PVE %s)', (v) => {
     });
     expect(check(v, 'POST', CONFIG, { net0: 'bridge=vmbr0' })).toEqual({
       ok: false,
-      errors: { net0: 'invalid format - format error\nnet0.model: property is missing and it is not optional\n' },
+      errors: {
+        net0: 'invalid format - format error\nnet0.model: property is missing and it is not optional\n',
+      },
     });
     expect(check(v, 'POST', CONFIG, { net0: 'virtio,bridge=vmbr0,macaddr=01:00:00:00:00:00' })).toEqual({
       ok: false,
@@ -155,15 +162,56 @@ describe.each(PVE_VERSIONS)('qemu config (PVE %s)', (v) => {
     });
   });
 
+  it('accepts a typical provisioning config', () => {
+    const r = check(v, 'POST', CONFIG, {
+      cores: '4',
+      sockets: '1',
+      cpu: 'host',
+      scsihw: 'virtio-scsi-pci',
+      scsi0: 'local-lvm:32,discard=on,ssd=1',
+      ide2: 'local-lvm:cloudinit',
+      boot: 'order=scsi0;net0',
+      serial0: 'socket',
+      vga: 'serial0',
+      ostype: 'l26',
+      onboot: '1',
+      ciuser: 'guild',
+      cipassword: 'secret',
+      cicustom: 'user=local:snippets/gs.yaml',
+      nameserver: '1.1.1.1 8.8.8.8',
+      searchdomain: 'example.com',
+      hotplug: 'network,disk,usb',
+      startup: 'order=2,up=30',
+      agent: 'enabled=1',
+      balloon: '0',
+    });
+    expect(r).toMatchObject({
+      ok: true,
+      params: { cores: 4, onboot: 1, balloon: 0, boot: 'order=scsi0;net0' },
+    });
+    expect(check(v, 'POST', CONFIG, { cicustom: 'user=snippets/gs.yaml' })).toEqual({
+      ok: false,
+      errors: {
+        cicustom:
+          "invalid format - format error\ncicustom.user: invalid format - unable to parse volume ID 'snippets/gs.yaml'\n\n",
+      },
+    });
+    expect(check(v, 'POST', CONFIG, { scsi0: 'local-lvm:32,discard=maybe' }).ok).toBe(false);
+  });
+
   it('knows the range of indexed keys', () => {
     expect(check(v, 'POST', CONFIG, { net31: 'virtio,bridge=vmbr0' }).ok).toBe(true);
     expect(check(v, 'POST', CONFIG, { net32: 'virtio,bridge=vmbr0' })).toEqual({
       ok: false,
-      errors: { net32: 'property is not defined in schema and the schema does not allow additional properties' },
+      errors: {
+        net32: 'property is not defined in schema and the schema does not allow additional properties',
+      },
     });
     expect(check(v, 'POST', CONFIG, { scsi30: 'local-lvm:32', scsi31: 'local-lvm:32' })).toEqual({
       ok: false,
-      errors: { scsi31: 'property is not defined in schema and the schema does not allow additional properties' },
+      errors: {
+        scsi31: 'property is not defined in schema and the schema does not allow additional properties',
+      },
     });
     expect(check(v, 'POST', CONFIG, { net01: 'virtio' }).ok).toBe(false);
     const ep = endpoint(v, 'POST', CONFIG);
@@ -187,7 +235,9 @@ describe.each(PVE_VERSIONS)('qemu config (PVE %s)', (v) => {
     });
     const r = check(v, 'POST', CONFIG, { ipconfig0: 'gw=10.0.0.1' });
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.errors.ipconfig0).toMatch(/^invalid format - format error\nipconfig0\.ip: missing property/);
+    expect(!r.ok && r.errors.ipconfig0).toMatch(
+      /^invalid format - format error\nipconfig0\.ip: missing property/,
+    );
   });
 
   it('checks tags (case-insensitive, split on ; , and spaces)', () => {
@@ -221,7 +271,9 @@ describe.each(PVE_VERSIONS)('qemu config (PVE %s)', (v) => {
       ok: false,
       errors: {
         delete:
-          v === '9.1' ? "missing property required by 'force'" : "missing property - 'force' requires this property",
+          v === '9.1'
+            ? "missing property required by 'force'"
+            : "missing property - 'force' requires this property",
       },
     });
     expect(check(v, 'PUT', CONFIG, { force: '1', delete: 'net1,ipconfig1' }).ok).toBe(true);
@@ -234,7 +286,10 @@ describe.each(PVE_VERSIONS)('qemu config (PVE %s)', (v) => {
 
 describe('memory', () => {
   it('is a plain integer in 7.4', () => {
-    expect(check('7.4', 'POST', CONFIG, { memory: '4096' })).toMatchObject({ ok: true, params: { memory: 4096 } });
+    expect(check('7.4', 'POST', CONFIG, { memory: '4096' })).toMatchObject({
+      ok: true,
+      params: { memory: 4096 },
+    });
     expect(check('7.4', 'POST', CONFIG, { memory: 'current=4096' })).toEqual({
       ok: false,
       errors: { memory: "type check ('integer') failed - got 'current=4096'" },
@@ -242,7 +297,10 @@ describe('memory', () => {
   });
 
   it.each(['8.4', '9.1'] as const)('is a property string that still takes an integer (PVE %s)', (v) => {
-    expect(check(v, 'POST', CONFIG, { memory: '4096' })).toMatchObject({ ok: true, params: { memory: '4096' } });
+    expect(check(v, 'POST', CONFIG, { memory: '4096' })).toMatchObject({
+      ok: true,
+      params: { memory: '4096' },
+    });
     expect(check(v, 'POST', CONFIG, { memory: 'current=4096' }).ok).toBe(true);
     expect(check(v, 'POST', CONFIG, { memory: 4096 }, 'json')).toMatchObject({
       ok: true,
@@ -250,7 +308,9 @@ describe('memory', () => {
     });
     expect(check(v, 'POST', CONFIG, { memory: '8' })).toEqual({
       ok: false,
-      errors: { memory: 'invalid format - format error\nmemory.current: value must have a minimum value of 16\n' },
+      errors: {
+        memory: 'invalid format - format error\nmemory.current: value must have a minimum value of 16\n',
+      },
     });
   });
 });
@@ -260,7 +320,9 @@ describe('agent default key', () => {
     expect(check('9.1', 'POST', CONFIG, { agent: 'true' }).ok).toBe(true);
     expect(check('8.4', 'POST', CONFIG, { agent: 'true' })).toEqual({
       ok: false,
-      errors: { agent: "invalid format - format error\nagent.enabled: type check ('boolean') failed - got 'true'\n" },
+      errors: {
+        agent: "invalid format - format error\nagent.enabled: type check ('boolean') failed - got 'true'\n",
+      },
     });
     expect(check('8.4', 'POST', CONFIG, { agent: 'enabled=true' }).ok).toBe(true);
   });
@@ -302,12 +364,22 @@ describe('array parameters', () => {
     const path = '/cluster/notifications/endpoints/sendmail';
     const send = loadSchema('9.1').match('POST', path);
     if (send.kind !== 'ok') throw new Error('no sendmail endpoint');
-    const ok = loadSchema('9.1').validate(send.endpoint, { name: 'mail1', mailto: ['a@example.com', 'b'] }, 'form');
+    const ok = loadSchema('9.1').validate(
+      send.endpoint,
+      { name: 'mail1', mailto: ['a@example.com', 'b'] },
+      'form',
+    );
     expect(ok).toMatchObject({ ok: true, params: { mailto: ['a@example.com', 'b'] } });
-    const bad = loadSchema('9.1').validate(send.endpoint, { name: 'mail1', mailto: ['a@example.com', 'x y'] }, 'form');
+    const bad = loadSchema('9.1').validate(
+      send.endpoint,
+      { name: 'mail1', mailto: ['a@example.com', 'x y'] },
+      'form',
+    );
     expect(bad).toEqual({
       ok: false,
-      errors: { 'mailto[1]': 'invalid format - value does not look like a valid email address or user name\n' },
+      errors: {
+        'mailto[1]': 'invalid format - value does not look like a valid email address or user name\n',
+      },
     });
   });
 });
