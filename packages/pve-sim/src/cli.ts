@@ -56,7 +56,9 @@ async function main(): Promise<void> {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) process.exit(0);
       // A token argument carries a secret: never repeat it back.
-      const message = error.message.replace(/^error: /, '').replace(/(--token <[^>]*>' argument )'[^']*'/, "$1(hidden)");
+      const message = error.message
+        .replace(/^error: /, '')
+        .replace(/(--token <[^>]*>' argument )'[^']*'/, '$1(hidden)');
       fail(`${message} Run 'pnpm pve-sim --help' for the flags.`);
     }
     throw error;

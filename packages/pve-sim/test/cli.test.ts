@@ -22,9 +22,18 @@ async function failingRun(args: string[]): Promise<{ code: number; stderr: strin
 
 describe('pnpm pve-sim', () => {
   it.each([
-    [['--pve-version', '6.0'], "option '--pve-version <version>' argument '6.0' is invalid. it must be one of 7.4, 8.4, 9.1."],
-    [['--port', 'http'], "option '--port <port>' argument 'http' is invalid. it must be a whole number from 0 to 65535."],
-    [['--profile', 'slow'], "option '--profile <profile>' argument 'slow' is invalid. it must be fast or realistic."],
+    [
+      ['--pve-version', '6.0'],
+      "option '--pve-version <version>' argument '6.0' is invalid. it must be one of 7.4, 8.4, 9.1.",
+    ],
+    [
+      ['--port', 'http'],
+      "option '--port <port>' argument 'http' is invalid. it must be a whole number from 0 to 65535.",
+    ],
+    [
+      ['--profile', 'slow'],
+      "option '--profile <profile>' argument 'slow' is invalid. it must be fast or realistic.",
+    ],
     [['--frobnicate'], "unknown option '--frobnicate'"],
   ])('refuses %j with one sentence and no stack trace', async (args, sentence) => {
     const { code, stderr, stdout } = await failingRun(args);
@@ -45,9 +54,13 @@ describe('pnpm pve-sim', () => {
   it('serves TLS, prints the fingerprint and writes the CA, then stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-sim-cli-'));
     const caFile = join(dir, 'ca.pem');
-    const child = spawn(TSX, [CLI, '--port', '0', '--tls', '--ca-out', caFile, '--profile', 'fast', '--state', join(dir, 's.json')], {
-      cwd: REPO,
-    });
+    const child = spawn(
+      TSX,
+      [CLI, '--port', '0', '--tls', '--ca-out', caFile, '--profile', 'fast', '--state', join(dir, 's.json')],
+      {
+        cwd: REPO,
+      },
+    );
     let out = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
@@ -73,6 +86,8 @@ describe('pnpm pve-sim', () => {
     const { stderr, code } = await failingRun(['--port', String(port)]);
     blocker.close();
     expect(code).toBe(2);
-    expect(stderr.trim()).toBe(`pve-sim: port ${port} on 127.0.0.1 is already in use: pass another --port (0 picks a free one).`);
+    expect(stderr.trim()).toBe(
+      `pve-sim: port ${port} on 127.0.0.1 is already in use: pass another --port (0 picks a free one).`,
+    );
   });
 });

@@ -16,9 +16,13 @@ function powerTask(call: Call, vm: SimVm, type: string, body: (log: TaskLog) => 
     id: String(vm.vmid),
     user,
     run: async (log) => {
-      await body(log);
+      // An injected failure leaves the VM as it was, as a failed start or stop does in PVE.
       const injected = sim.faults.takeTaskError(type);
-      if (injected) throw new Error(injected);
+      if (injected) {
+        await sim.work(sim.durations.config);
+        throw new Error(injected);
+      }
+      await body(log);
       sim.changed();
     },
   });

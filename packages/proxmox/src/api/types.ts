@@ -1,0 +1,5 @@
+/** A VM's address in the cluster. */
+export interface VmRef {
+  node: string;
+  vmid: number;
+}
