@@ -8,4 +8,10 @@ require_apt python3-proxmoxer /usr/bin/python3 -c 'import proxmoxer, requests'
 install_workspace
 say "typecheck"; pnpm --silent typecheck
 say "lint"; pnpm --silent lint
-say "tests"; pnpm --silent test "$@"
+say "tests"
+report="$(mktemp -t guildserver-vitest-XXXXXX.json)"
+status=0
+pnpm --silent test --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+if [ -s "$report" ]; then node scripts/test-summary.mjs "$report" || status=1; fi
+rm -f "$report"
+exit "$status"

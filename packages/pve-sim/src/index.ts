@@ -2,4 +2,4 @@ export type { PveVersion, SchemaViolation, SimProfile, SimTokenSpec, SimulatorOp
 export { DEFAULT_SIM_TOKEN } from './api.js';
 export type { ClusterState, SimTask, SimVm } from './cluster/model.js';
 export { FaultController, type FaultDescription } from './faults.js';
-export { type RunningSimulator, startSimulator } from './simulator.js';
+export { type RunningSimulator, schemaViolationsInProcess, startSimulator } from './simulator.js';

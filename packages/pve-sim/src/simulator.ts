@@ -45,6 +45,12 @@ export interface RunningSimulator {
 
 const SAVE_DEBOUNCE_MS = 200;
 
+/** Every violation any simulator in this process recorded: the test suite's guard reads it after each file. */
+const violationsInProcess: SchemaViolation[] = [];
+export function schemaViolationsInProcess(): readonly SchemaViolation[] {
+  return violationsInProcess;
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const version = options.pveVersion ?? '9.1';
   const schemaOptions = options.schemaDir ? { schemaDir: options.schemaDir } : undefined;
@@ -97,7 +103,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     authFailureDelayMs,
     crossCheckVersions: options.crossCheckVersions ?? ['8.4', '9.1'],
     schemaDir: options.schemaDir,
-    violations,
+    recordViolation: (violation) => {
+      violations.push(violation);
+      violationsInProcess.push(violation);
+    },
   });
   const control = createControlHandler(faults, () => state);
 

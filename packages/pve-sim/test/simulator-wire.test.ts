@@ -80,3 +80,26 @@ describe.each(['7.4', '8.4', '9.1'] as const)('PVE %s wire format', (version) =>
     expect(typeof config.digest).toBe('string');
   });
 });
+
+describe('cross-version check of our own client', () => {
+  it('records a request from guildserver-proxmox that another version would reject, with the reason', async () => {
+    const sim = await startSimulator({ pveVersion: '9.1', crossCheckVersions: ['7.4', '9.1'] });
+    try {
+      const call = rawClient(sim.url, { headers: { 'user-agent': 'guildserver-proxmox/selftest' } });
+      // `memory=current=2048` is valid from 8.1 on, but 7.4 only knows an integer.
+      await call('PUT', '/nodes/pve/qemu/9000/config', { memory: 'current=2048' });
+      expect(sim.schemaViolations).toEqual([
+        expect.objectContaining({
+          version: '7.4',
+          method: 'PUT',
+          path: '/nodes/pve/qemu/9000/config',
+          errors: { memory: expect.any(String) },
+        }),
+      ]);
+      await rawClient(sim.url)('PUT', '/nodes/pve/qemu/9000/config', { memory: 'current=2048' });
+      expect(sim.schemaViolations).toHaveLength(1);
+    } finally {
+      await sim.close();
+    }
+  });
+});

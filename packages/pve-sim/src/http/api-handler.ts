@@ -20,7 +20,7 @@ export interface ApiHandlerOptions {
   authFailureDelayMs: number;
   crossCheckVersions: PveVersion[];
   schemaDir?: string;
-  violations: SchemaViolation[];
+  recordViolation(violation: SchemaViolation): void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -58,7 +58,7 @@ export function createApiHandler(options: ApiHandlerOptions) {
       const otherSchema = loadSchema(other, options.schemaDir ? { schemaDir: options.schemaDir } : undefined);
       const match = otherSchema.match(method, path);
       if (match.kind !== 'ok') {
-        options.violations.push({
+        options.recordViolation({
           version: other,
           method,
           path,
@@ -69,7 +69,7 @@ export function createApiHandler(options: ApiHandlerOptions) {
       }
       const result = otherSchema.validate(match.endpoint, { ...params, ...match.pathParams }, source);
       if (!result.ok)
-        options.violations.push({ version: other, method, path, userAgent, errors: result.errors });
+        options.recordViolation({ version: other, method, path, userAgent, errors: result.errors });
     }
   }
 
