@@ -15,11 +15,8 @@ const FILES: Record<PveVersion, string> = {
 
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE'];
 
-/** `<repo>/../shared/reference/proxmox`, found from this file's place in the repository. */
-export const DEFAULT_SCHEMA_DIR = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../../../shared/reference/proxmox',
-);
+/** `packages/pve-sim/schema-data`: the official schemas, vendored unchanged (see its README). */
+export const DEFAULT_SCHEMA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../schema-data');
 
 export interface LoadedSchema extends ApiSchema {
   /** Every endpoint in the file, in tree order. */

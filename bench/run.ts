@@ -1,0 +1,31 @@
+// `pnpm bench` runs every benchmark; `pnpm bench <name> [...]` runs the named ones.
+import { availableParallelism, cpus } from 'node:os';
+import type { Benchmark } from './benchmark';
+import { clientOverhead } from './client-overhead';
+import { parallelProvision } from './parallel-provision';
+import { simThroughput } from './sim-throughput';
+
+const BENCHMARKS: Benchmark[] = [simThroughput, clientOverhead, parallelProvision];
+
+async function main(): Promise<void> {
+  const names = process.argv.slice(2).filter((arg) => arg !== '--');
+  const unknown = names.filter((name) => !BENCHMARKS.some((b) => b.name === name));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark ${unknown.map((n) => `'${n}'`).join(', ')}; choose from:`);
+    for (const b of BENCHMARKS) console.error(`  ${b.name.padEnd(20)} ${b.summary}`);
+    process.exit(2);
+  }
+  const chosen = names.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => names.includes(b.name));
+
+  console.log(
+    `GuildServer benchmarks — Node ${process.version}, ${availableParallelism()} CPU(s) (${cpus()[0]?.model.trim() ?? 'unknown'}), ${new Date().toISOString()}`,
+  );
+  for (const benchmark of chosen) {
+    console.log(`\n=== ${benchmark.name}: ${benchmark.summary}`);
+    const started = performance.now();
+    await benchmark.run();
+    console.log(`=== ${benchmark.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
+
+await main();
