@@ -99,3 +99,39 @@ describe('guildserver demo (against the cluster in PROXMOX_*)', () => {
     expect(stderr).toMatch(/127\.0\.0\.1:1/);
   });
 });
+
+describe('guildserver demo: a misconfigured or unhealthy cluster', () => {
+  let sim: RunningSimulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ profile: 'fast', tls: true });
+  });
+  afterAll(() => sim.close());
+  const env = (extra: Record<string, string>) => ({
+    PROXMOX_HOST: sim.url,
+    PROXMOX_NODE: 'pve',
+    PROXMOX_TOKEN_ID: DEFAULT_SIM_TOKEN.id,
+    PROXMOX_TOKEN_SECRET: DEFAULT_SIM_TOKEN.secret,
+    ...extra,
+  });
+
+  it('says the pinned fingerprint does not match and what to set', async () => {
+    const wrong = sim.fingerprint!.replace(/^../, sim.fingerprint!.startsWith('00') ? '11' : '00');
+    const { code, stderr } = await cli(['demo'], env({ PROXMOX_TLS_FINGERPRINT: wrong }));
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/fingerprint .*did not match/);
+    expect(stderr).toContain('PROXMOX_TLS_FINGERPRINT');
+  });
+
+  it('says the node is offline when it answers 595', async () => {
+    sim.faults.nodeOffline('pve2');
+    const { code, stderr } = await cli(
+      ['demo'],
+      env({ PROXMOX_NODE: 'pve2', PROXMOX_TLS_FINGERPRINT: sim.fingerprint! }),
+    );
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/pve2/);
+    expect(stderr).toMatch(/offline|no route/i);
+  });
+});

@@ -47,14 +47,7 @@ export class FaultController {
 
   constructor(private readonly setNodeOnline: (node: string, online: boolean) => void) {}
 
-  failNth(fault: {
-    method?: string;
-    path: string | RegExp;
-    nth: number;
-    times?: number;
-    status: number;
-    message: string;
-  }): void {
+  failNth(fault: Omit<FailNthFault, 'kind' | 'seen'>): void {
     this.failNths.push({ ...fault, kind: 'fail_nth', seen: 0 });
   }
 

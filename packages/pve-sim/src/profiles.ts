@@ -19,8 +19,6 @@ export interface Durations {
   dhcp: number;
   /** How long a clone waits for a busy storage lock before failing with the lock time-out. */
   storageLockWait: number;
-  /** `/cluster/resources` statistics are refreshed this often (PVE's lag is up to 10 s). */
-  resourcesLag: number;
 }
 
 const FAST: Durations = {
@@ -38,7 +36,6 @@ const FAST: Durations = {
   agentBoot: 60,
   dhcp: 40,
   storageLockWait: 30,
-  resourcesLag: 0,
 };
 
 const REALISTIC: Durations = {
@@ -56,7 +53,6 @@ const REALISTIC: Durations = {
   agentBoot: 18_000,
   dhcp: 4_000,
   storageLockWait: 10_000,
-  resourcesLag: 5_000,
 };
 
 export function durationsFor(profile: SimProfile, timeScale: number): Durations {

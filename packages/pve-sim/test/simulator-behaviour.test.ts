@@ -333,6 +333,15 @@ describe('cluster view and faults', () => {
     expect(((await call('GET', '/nodes')).body.data as { status: string }[])[1]!.status).toBe('offline');
   });
 
+  it('slows every task down by the slow_tasks factor', async () => {
+    const call = await start();
+    sim!.faults.slowTasks(40);
+    const started = Date.now();
+    await cloneAndWait(call, 700);
+    // A fast linked clone is 60 ms of simulated work; forty times that is 2.4 s (a lower bound, never flaky).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_400);
+  });
+
   it('injects faults over HTTP: the nth call fails, and a task ends in error', async () => {
     const call = await start();
     const post = (body: unknown) =>

@@ -27,11 +27,27 @@ export function errorFromResponse(response: FailedResponse): ProxmoxError {
   const text = pveMessage(response);
   const where = `${method} ${path}`;
 
-  if (status === 401)
-    return new AuthFailedError(`Proxmox rejected the credentials (${text}) on ${where}`, details);
-  if (status === 403) return new PermissionDeniedError(`Proxmox denied ${where}: ${text}`, details);
-  if (status === 595 || status === 596)
-    return new NodeOfflineError(`Proxmox node unreachable (${text}) on ${where}`, details);
+  if (status === 401) {
+    return new AuthFailedError(
+      `Proxmox rejected the credentials (${text}) on ${where}: check the API token id and secret ` +
+        '(PROXMOX_TOKEN_ID, PROXMOX_TOKEN_SECRET) or the user and password',
+      details,
+    );
+  }
+  if (status === 403) {
+    return new PermissionDeniedError(
+      `Proxmox denied ${where}: ${text}; grant that privilege to the token (docs/proxmox-setup.md)`,
+      details,
+    );
+  }
+  if (status === 595 || status === 596) {
+    const node = /^\/nodes\/([^/]+)/.exec(path)?.[1];
+    return new NodeOfflineError(
+      `Proxmox node ${node ? `'${node}' ` : ''}is offline or unreachable from the API host (${status} ${text}) ` +
+        `on ${where}: bring the node back or set PROXMOX_NODE to an online node`,
+      details,
+    );
+  }
 
   const fieldErrors = fieldErrorsOf(response.body);
   if (status === 400 && fieldErrors) {

@@ -1,4 +1,5 @@
 import type { Cluster } from '../cluster/cluster.js';
+import type { SimVm } from '../cluster/model.js';
 import type { StorageLocks } from '../cluster/storage-locks.js';
 import type { FaultController } from '../faults.js';
 import type { Durations } from '../profiles.js';
@@ -45,3 +46,7 @@ export const flag = (params: Record<string, unknown>, key: string): boolean => {
   const value = params[key];
   return value === 1 || value === true || value === '1';
 };
+
+/** The VM a `/nodes/{node}/qemu/{vmid}/...` call addresses (500 "does not exist" when it is not on that node). */
+export const vmOf = ({ sim, params }: Call): SimVm =>
+  sim.cluster.vmOn(str(params, 'node')!, num(params, 'vmid')!);

@@ -1,6 +1,6 @@
 import type { SimVm } from '../cluster/model.js';
 import { PveHttpError } from '../errors.js';
-import { type Call, type Handler, num, type SimContext, str } from './context.js';
+import { type Handler, type SimContext, str, vmOf } from './context.js';
 
 type AgentPhase = 'booting' | 'no_address' | 'link_local' | 'addressed';
 
@@ -86,10 +86,6 @@ function interfaces(sim: SimContext, vm: SimVm, phase: AgentPhase): unknown[] {
     'ip-addresses': [{ 'ip-address': 'fe80::581e:cff:fe33:7d01', 'ip-address-type': 'ipv6', prefix: 64 }],
   };
   return [lo, docker0, veth, eth0];
-}
-
-function vmOf({ sim, params }: Call): SimVm {
-  return sim.cluster.vmOn(str(params, 'node')!, num(params, 'vmid')!);
 }
 
 export const networkGetInterfaces: Handler = (call) => {

@@ -2,11 +2,7 @@ import type { SimVm } from '../cluster/model.js';
 import { applyPending } from '../cluster/vm-config.js';
 import { PveHttpError } from '../errors.js';
 import type { TaskLog } from '../tasks/runner.js';
-import { type Call, type Handler, num, str } from './context.js';
-
-function vmOf({ sim, params }: Call): SimVm {
-  return sim.cluster.vmOn(str(params, 'node')!, num(params, 'vmid')!);
-}
+import { type Call, type Handler, num, vmOf } from './context.js';
 
 function powerTask(call: Call, vm: SimVm, type: string, body: (log: TaskLog) => Promise<void>): string {
   const { sim, user } = call;

@@ -2,11 +2,7 @@ import type { SimVm } from '../cluster/model.js';
 import { disksOf } from '../cluster/vm-config.js';
 import { PveHttpError } from '../errors.js';
 import type { TaskLog } from '../tasks/runner.js';
-import { type Call, flag, type Handler, num, str } from './context.js';
-
-function vmOf({ sim, params }: Call): SimVm {
-  return sim.cluster.vmOn(str(params, 'node')!, num(params, 'vmid')!);
-}
+import { type Call, flag, type Handler, str, vmOf } from './context.js';
 
 /** Runs a snapshot operation as a task holding the VM's config lock, as PVE does. */
 function lockedTask(
