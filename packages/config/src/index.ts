@@ -10,7 +10,7 @@ export {
   required,
   withDefault,
 } from './env';
-export { booleanLiteral, integer, matching, nonEmpty, word } from './env-schemas';
+export { booleanLiteral, hostName, httpUrl, integer, integerRange, matching, nonEmpty, redisUrl, word } from './env-schemas';
 export { loadProxmoxConfig, type ProxmoxAuthConfig, type ProxmoxConfig } from './proxmox';
 export {
   isOpenSshPublicKey,

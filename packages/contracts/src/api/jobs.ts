@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+export const JOB_KINDS = ['create', 'start', 'stop', 'restart', 'delete'] as const;
+export const jobKindSchema = z.enum(JOB_KINDS);
+export type JobKind = z.infer<typeof jobKindSchema>;
+
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export const jobStateSchema = z.enum(JOB_STATES);
+export type JobState = z.infer<typeof jobStateSchema>;
+
+export const STEP_STATES = ['pending', 'running', 'succeeded', 'failed', 'skipped'] as const;
+export const stepStateSchema = z.enum(STEP_STATES);
+export type StepState = z.infer<typeof stepStateSchema>;
+
+export const jobStepSchema = z.object({
+  name: z.string(),
+  /** A sentence for people: "Cloning the template". */
+  title: z.string(),
+  state: stepStateSchema,
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  detail: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type JobStep = z.infer<typeof jobStepSchema>;
+
+export const jobSchema = z.object({
+  id: z.string(),
+  serverId: z.string(),
+  kind: jobKindSchema,
+  state: jobStateSchema,
+  steps: z.array(jobStepSchema),
+  error: z.object({ code: z.string(), message: z.string(), step: z.string().nullable() }).nullable(),
+  /** Full log of the failing step (e.g. Ansible output), for operators. */
+  log: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type Job = z.infer<typeof jobSchema>;

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { vmSizeSchema } from '../vm-size.js';
+
+export const SERVER_STATES = [
+  'creating',
+  'starting',
+  'running',
+  'stopping',
+  'stopped',
+  'restarting',
+  'deleting',
+  'deleted',
+  'failed',
+] as const;
+export const serverStateSchema = z.enum(SERVER_STATES);
+export type ServerState = z.infer<typeof serverStateSchema>;
+
+/** A Discord snowflake: the ids of guilds, users and channels. */
+export const snowflakeSchema = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17 to 20 digits)');
+
+/** What gamers type as the server's name: 3–32 of a-z, 0-9 and inner hyphens, unique in the guild. */
+export const serverNameSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{1,30})[a-z0-9]$/, 'must be 3 to 32 lowercase letters, digits or inner hyphens');
+
+export const serverIdSchema = z.string().regex(/^srv_[a-z0-9]{12}$/);
+
+export const portProtocolSchema = z.enum(['tcp', 'udp']);
+
+export const allocatedPortSchema = z.object({
+  purpose: z.string(),
+  protocol: portProtocolSchema,
+  /** The port gamers use on HOST_EXTERNAL. */
+  port: z.number().int(),
+  /** The port the game listens on inside the VM. */
+  guestPort: z.number().int(),
+});
+export type AllocatedPort = z.infer<typeof allocatedPortSchema>;
+
+export const serverSchema = z.object({
+  id: serverIdSchema,
+  name: serverNameSchema,
+  game: z.string(),
+  guildId: snowflakeSchema,
+  ownerId: snowflakeSchema,
+  channelId: snowflakeSchema,
+  state: serverStateSchema,
+  size: vmSizeSchema,
+  vmid: z.number().int().nullable(),
+  node: z.string().nullable(),
+  ipv4: z.string().nullable(),
+  /** `HOST_EXTERNAL:port` for the game port, once running. */
+  address: z.string().nullable(),
+  ports: z.array(allocatedPortSchema),
+  players: z.object({ online: z.number().int(), max: z.number().int() }).nullable(),
+  failure: z.object({ code: z.string(), message: z.string(), step: z.string().nullable() }).nullable(),
+  currentJobId: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Server = z.infer<typeof serverSchema>;
+
+export const createServerRequestSchema = z.object({
+  game: z.string().min(1).max(64),
+  name: z.string().min(1).max(64),
+  guildId: snowflakeSchema,
+  ownerId: snowflakeSchema,
+  channelId: snowflakeSchema,
+  size: vmSizeSchema.partial().optional(),
+});
+export type CreateServerRequest = z.infer<typeof createServerRequestSchema>;
+
+export const listServersQuerySchema = z.object({
+  guildId: snowflakeSchema.optional(),
+  ownerId: snowflakeSchema.optional(),
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
+export type ListServersQuery = z.infer<typeof listServersQuerySchema>;
+
+export const serverListSchema = z.object({
+  servers: z.array(serverSchema),
+  nextCursor: z.string().nullable(),
+});
+export type ServerList = z.infer<typeof serverListSchema>;
+
+export const SERVER_ACTIONS = ['start', 'stop', 'restart'] as const;
+export const serverActionSchema = z.enum(SERVER_ACTIONS);
+export type ServerAction = z.infer<typeof serverActionSchema>;
