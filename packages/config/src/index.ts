@@ -10,7 +10,17 @@ export {
   required,
   withDefault,
 } from './env';
-export { booleanLiteral, hostName, httpUrl, integer, integerRange, matching, nonEmpty, redisUrl, word } from './env-schemas';
+export {
+  booleanLiteral,
+  hostName,
+  httpUrl,
+  integer,
+  integerRange,
+  matching,
+  nonEmpty,
+  redisUrl,
+  word,
+} from './env-schemas';
 export { loadProxmoxConfig, type ProxmoxAuthConfig, type ProxmoxConfig } from './proxmox';
 export {
   isOpenSshPublicKey,

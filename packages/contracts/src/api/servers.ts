@@ -21,7 +21,10 @@ export const snowflakeSchema = z.string().regex(/^\d{17,20}$/, 'must be a Discor
 /** What gamers type as the server's name: 3–32 of a-z, 0-9 and inner hyphens, unique in the guild. */
 export const serverNameSchema = z
   .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{1,30})[a-z0-9]$/, 'must be 3 to 32 lowercase letters, digits or inner hyphens');
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{1,30})[a-z0-9]$/,
+    'must be 3 to 32 lowercase letters, digits or inner hyphens',
+  );
 
 export const serverIdSchema = z.string().regex(/^srv_[a-z0-9]{12}$/);
 
