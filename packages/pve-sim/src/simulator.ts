@@ -38,6 +38,8 @@ export interface RunningSimulator {
   state: ClusterState;
   /** Requests from our own client that another version's schema rejects. */
   schemaViolations: SchemaViolation[];
+  /** API calls answered so far, by `METHOD <schema path>`, e.g. `POST /nodes/{node}/qemu/{vmid}/clone`. */
+  calls: Map<string, number>;
   /** Waits until every task started so far has ended. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -95,6 +97,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const credentials = new Credentials(options.tokens ?? [DEFAULT_SIM_TOKEN], options.users ?? {});
   const authFailureDelayMs = options.authFailureDelayMs ?? 3000;
   const violations: SchemaViolation[] = [];
+  const calls = new Map<string, number>();
   const api = createApiHandler({
     sim,
     schema,
@@ -103,12 +106,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     authFailureDelayMs,
     crossCheckVersions: options.crossCheckVersions ?? ['8.4', '9.1'],
     schemaDir: options.schemaDir,
+    countCall: (endpoint) => calls.set(endpoint, (calls.get(endpoint) ?? 0) + 1),
     recordViolation: (violation) => {
       violations.push(violation);
       violationsInProcess.push(violation);
     },
   });
-  const control = createControlHandler(faults, () => state);
+  const control = createControlHandler(
+    faults,
+    () => state,
+    () => Object.fromEntries(calls),
+  );
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://simulator');
@@ -161,6 +169,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     faults,
     state,
     schemaViolations: violations,
+    calls,
     settle: () => sim.tasks.settle(),
     close: async () => {
       server.closeAllConnections();

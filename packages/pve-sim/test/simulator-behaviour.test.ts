@@ -405,3 +405,15 @@ describe('snapshots and backups', () => {
     expect(wrongStorage.status).toBe(500);
   });
 });
+
+describe('call counts', () => {
+  it('counts answered calls by method and schema path, in-process and at /_sim/calls', async () => {
+    const call = await start();
+    await call('GET', '/version');
+    await call('GET', '/nodes/pve/qemu/9000/config');
+    await call('GET', '/nodes/pve/qemu/9000/config');
+    expect(sim!.calls.get('GET /nodes/{node}/qemu/{vmid}/config')).toBe(2);
+    const overHttp = (await (await fetch(`${sim!.url}/_sim/calls`)).json()) as Record<string, number>;
+    expect(overHttp).toMatchObject({ 'GET /version': 1, 'GET /nodes/{node}/qemu/{vmid}/config': 2 });
+  });
+});

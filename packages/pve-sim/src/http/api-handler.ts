@@ -21,6 +21,8 @@ export interface ApiHandlerOptions {
   crossCheckVersions: PveVersion[];
   schemaDir?: string;
   recordViolation(violation: SchemaViolation): void;
+  /** Counts each matched call as `METHOD <schema path>` (benchmarks read how many calls a workflow makes). */
+  countCall(endpoint: string): void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -80,6 +82,7 @@ export function createApiHandler(options: ApiHandlerOptions) {
     const match = schema.match(method, path);
     if (match.kind !== 'ok') throw new PveHttpError(501, `Method '${method} ${path}' not implemented`);
     const { endpoint, pathParams } = match;
+    options.countCall(`${method} ${endpoint.path}`);
 
     const body = method === 'GET' ? { params: {}, source: 'form' as const } : await readBody(req);
     const params: Record<string, unknown> = {

@@ -20,13 +20,15 @@ const FAULT_KINDS = new Set([
 ]);
 
 /**
- * The simulator's own controls, outside /api2: `GET|POST|DELETE /_sim/faults` and `GET /_sim/state`.
+ * The simulator's own controls, outside /api2: `GET|POST|DELETE /_sim/faults`, `GET /_sim/state` and
+ * `GET /_sim/calls` (API calls answered, by method and schema path).
  * POST takes one fault as JSON, e.g. `{"kind":"node_offline","node":"pve2"}`.
  */
-export function createControlHandler(faults: FaultController, snapshot: () => unknown) {
+export function createControlHandler(faults: FaultController, snapshot: () => unknown, calls: () => unknown) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const route = `${req.method} ${url.pathname.slice(CONTROL_PREFIX.length)}`;
     if (route === 'GET /state') return json(res, 200, snapshot());
+    if (route === 'GET /calls') return json(res, 200, calls());
     if (route === 'GET /faults') return json(res, 200, faults.describe());
     if (route === 'DELETE /faults') {
       faults.clear();
