@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     setupFiles: ['test/schema-guard.ts'],
+    globalSetup: ['test/global-redis.ts'],
   },
 });

@@ -1,11 +1,13 @@
 // `pnpm bench` runs every benchmark; `pnpm bench <name> [...]` runs the named ones.
 import { availableParallelism, cpus } from 'node:os';
+import { apiCreates } from './api-creates';
+import { apiList } from './api-list';
 import type { Benchmark } from './benchmark';
 import { clientOverhead } from './client-overhead';
 import { parallelProvision } from './parallel-provision';
 import { simThroughput } from './sim-throughput';
 
-const BENCHMARKS: Benchmark[] = [simThroughput, clientOverhead, parallelProvision];
+const BENCHMARKS: Benchmark[] = [simThroughput, clientOverhead, parallelProvision, apiList, apiCreates];
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2).filter((arg) => arg !== '--');

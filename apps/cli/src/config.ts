@@ -1,14 +1,62 @@
 // The CLI's only reader of process.env: parsed once, at start.
-import { loadProxmoxConfig, type ProxmoxConfig } from '@guildserver/config';
+import {
+  ConfigError,
+  httpUrl,
+  loadProxmoxConfig,
+  nonEmpty,
+  optional,
+  type ProxmoxConfig,
+  readEnv,
+  redisUrl,
+  word,
+} from '@guildserver/config';
 
 export interface CliEnvironment {
-  /** Proxmox settings for `demo` against a real cluster; absent when PROXMOX_HOST is unset. */
+  /** Proxmox settings for `demo` against a real cluster; absent when not asked for. */
   proxmox?: ProxmoxConfig;
   logLevel: string;
+  /** API_URL, when set: where `gs` finds the API (else the local stack's state file says). */
+  apiUrl?: string;
+  /** API_TOKEN, when set: the bearer token `gs` sends. Never printed. */
+  apiToken?: string;
+  /**
+   * GS_STATE_FILE: the state file `up` writes and `gs` reads when API_URL/API_TOKEN are unset. Unset: `gs`
+   * reads ./data/stack.json and `up` writes stack.json in its data folder.
+   */
+  stateFile?: string;
+  /** REDIS_URL, when set: `up` hands it to the API instead of letting it start its own redis-server. */
+  redisUrl?: string;
+  /** Colours on a terminal, unless NO_COLOR is set or TERM is dumb. */
+  color: boolean;
+  /** The environment `up` passes on to the processes it starts (they read their own variables). */
+  inherited: Readonly<Record<string, string | undefined>>;
 }
 
-export function readCliEnvironment(env: NodeJS.ProcessEnv, needProxmox: boolean): CliEnvironment {
+const SPEC = {
+  API_URL: optional('an http:// or https:// URL such as http://127.0.0.1:8080', httpUrl),
+  API_TOKEN: optional('an API token such as gs_… (from `gs token create` or data/stack.json)', word, {
+    secret: true,
+  }),
+  GS_STATE_FILE: optional('the path of the state file `bash scripts/start.sh` writes', nonEmpty),
+  REDIS_URL: optional('a redis:// or rediss:// URL', redisUrl),
+};
+
+export const DEFAULT_STATE_FILE = './data/stack.json';
+
+export function readCliEnvironment(env: NodeJS.ProcessEnv, needProxmox = false): CliEnvironment {
   const logLevel = env.LOG_LEVEL?.trim() || 'warn';
-  if (!needProxmox) return { logLevel };
-  return { logLevel, proxmox: loadProxmoxConfig(env) };
+  const v = readEnv(env, SPEC);
+  const base: CliEnvironment = {
+    logLevel,
+    apiUrl: v.API_URL?.replace(/\/+$/, ''),
+    apiToken: v.API_TOKEN,
+    stateFile: v.GS_STATE_FILE,
+    redisUrl: v.REDIS_URL,
+    color: !env.NO_COLOR && env.TERM !== 'dumb',
+    inherited: { ...env },
+  };
+  if (!needProxmox) return base;
+  return { ...base, proxmox: loadProxmoxConfig(env) };
 }
+
+export { ConfigError };

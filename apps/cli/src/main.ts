@@ -1,18 +1,29 @@
 #!/usr/bin/env node
-// `guildserver`: the operator's command line. Today: `up` (simulator + demo) and `demo` (against PROXMOX_*).
+// `gs`: the operator's and the demo's command line. It talks to the GuildServer API only (API_URL,
+// API_TOKEN, or the local stack's data/stack.json); `up` starts that local stack, `demo` tours the
+// Proxmox client on a real cluster.
 import { ConfigError } from '@guildserver/config';
 import { createProxmoxClient, ProxmoxError, toProxmoxClientOptions } from '@guildserver/proxmox';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
-import { readCliEnvironment } from './config.js';
+import { games } from './commands/catalog.js';
+import { createCommandContext } from './commands/context.js';
+import { createServer, DEMO_IDS, list, serverAction, status, watch } from './commands/servers.js';
+import { createToken } from './commands/tokens.js';
+import { type CliEnvironment, readCliEnvironment } from './config.js';
 import { consoleReporter } from './console-reporter.js';
 import { type DemoSettings, runDemo } from './demo-flow.js';
-import { DEFAULT_SIM_TOKEN, startEmbeddedSimulator } from './embedded-simulator.js';
+import { CliError } from './errors.js';
+import { runLocalStack } from './stack/local-stack.js';
 
+const NAME = 'gs';
 const print = (line = '') => process.stdout.write(`${line}\n`);
+const wantsJson = process.argv.includes('--json');
 
-function fail(sentence: string): never {
-  process.stderr.write(`guildserver: ${sentence}\n`);
+/** One sentence on stderr (and, with --json, the same as a JSON document on stdout), exit code 1. */
+function fail(sentence: string, code = 'cli_error'): never {
+  if (wantsJson) process.stdout.write(`${JSON.stringify({ error: { code, message: sentence } }, null, 2)}\n`);
+  process.stderr.write(`${NAME}: ${sentence}\n`);
   process.exit(1);
 }
 
@@ -26,66 +37,176 @@ const port = (value: string) => {
     throw new InvalidArgumentError('it must be a whole number from 0 to 65535.');
   return Number(value);
 };
+const pageSize = (value: string) => {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 100)
+    throw new InvalidArgumentError('it must be a whole number from 1 to 100.');
+  return Number(value);
+};
+const snowflake = (what: string) => (value: string) => {
+  if (!/^\d{17,20}$/.test(value))
+    throw new InvalidArgumentError(`it must be a Discord ${what} id (17 to 20 digits).`);
+  return value;
+};
 
-const program = new Command('guildserver')
+let env: CliEnvironment | undefined;
+const environment = () => {
+  env ??= readCliEnvironment(process.env);
+  return env;
+};
+const context = () => createCommandContext(environment(), environment().color);
+/** Runs a command and keeps its exit code. */
+const run =
+  <A extends unknown[]>(command: (...args: A) => Promise<number>) =>
+  async (...args: A) => {
+    process.exitCode = await command(...args);
+  };
+
+const jsonOption = () => new Option('--json', 'print one JSON document instead of text');
+const watchOption = () => new Option('--watch', 'follow the job step by step until it succeeds or fails');
+const guildOption = () =>
+  new Option('--guild <id>', 'the Discord guild, to tell apart servers of the same name').argParser(
+    snowflake('guild'),
+  );
+
+const program = new Command(NAME)
   .description('GuildServer: game servers for a Discord community on its own Proxmox VE cluster.')
+  .addHelpText(
+    'after',
+    '\nIt talks to the API at API_URL with the token API_TOKEN. When they are unset it finds the local stack\n' +
+      'that `bash scripts/start.sh` (gs up) started through ./data/stack.json (or GS_STATE_FILE).\n' +
+      'Every command takes --json for one JSON document on stdout; errors are one sentence, exit code 1.\n',
+  )
   .exitOverride()
-  .configureOutput({ writeErr: () => {} });
+  .configureOutput({ writeErr: (text) => !text.startsWith('error:') && process.stderr.write(text) })
+  .showSuggestionAfterError(true);
+
+program
+  .command('create <game> <name>')
+  .description('create a game server (gs games lists the games; names are 3-32 of a-z, 0-9 and -)')
+  .option('--size <size>', 'cores=4,memory=8192,disk=32 (any of them; memory in MiB, disk in GiB)')
+  .addOption(
+    new Option(
+      '--guild <id>',
+      `Discord guild it belongs to (default: the demo guild ${DEMO_IDS.guildId})`,
+    ).argParser(snowflake('guild')),
+  )
+  .addOption(
+    new Option(
+      '--owner <id>',
+      `Discord user who owns it (default: the demo user ${DEMO_IDS.ownerId})`,
+    ).argParser(snowflake('user')),
+  )
+  .addOption(
+    new Option(
+      '--channel <id>',
+      `Discord channel for notices (default: the demo channel ${DEMO_IDS.channelId})`,
+    ).argParser(snowflake('channel')),
+  )
+  .addOption(watchOption())
+  .addOption(jsonOption())
+  .addHelpText(
+    'after',
+    '\nWithout --guild, --owner and --channel the server goes to a fixed demo guild, user and channel\n' +
+      `(${DEMO_IDS.guildId}, ${DEMO_IDS.ownerId}, ${DEMO_IDS.channelId}), as in the local stack's demo.\n\n` +
+      'Example: gs create minecraft-java survival --size cores=4,memory=8192 --watch\n',
+  )
+  .action(run((game: string, name: string, options) => createServer(context(), game, name, options)));
+
+program
+  .command('list')
+  .description('list servers, oldest first')
+  .addOption(new Option('--guild <id>', 'only this Discord guild').argParser(snowflake('guild')))
+  .addOption(new Option('--owner <id>', "only this Discord user's").argParser(snowflake('user')))
+  .option('--all', 'every page, not only the first', false)
+  .option('--limit <n>', 'servers per page, 1 to 100', pageSize, 25)
+  .addOption(jsonOption())
+  .action(run((options) => list(context(), options)));
+
+program
+  .command('status <server>')
+  .description('one server: state, address, size, VM, ports and its last job (by name or id)')
+  .addOption(guildOption())
+  .addOption(jsonOption())
+  .action(run((server: string, options) => status(context(), server, options)));
+
+const actions = {
+  start: 'start a stopped server',
+  stop: 'stop a running server (graceful shutdown, then stop)',
+  restart: 'restart a running server',
+  delete: 'delete a server: stop it, destroy its VM, release its ports',
+  retry: 'run a failed server’s last job again, from the step that failed',
+} as const;
+for (const [action, description] of Object.entries(actions) as [keyof typeof actions, string][]) {
+  program
+    .command(`${action} <server>`)
+    .description(`${description} (by name or id)`)
+    .addOption(guildOption())
+    .addOption(watchOption())
+    .addOption(jsonOption())
+    .action(run((server: string, options) => serverAction(context(), action, server, options)));
+}
+
+program
+  .command('watch <target>')
+  .description("follow a job live, step by step: a server's current job (by name or id) or a job id")
+  .addOption(guildOption())
+  .addOption(jsonOption())
+  .addHelpText(
+    'after',
+    '\nEnds when the job does: exit code 0 with the address to join, or 1 with the failing step and why.\n',
+  )
+  .action(run((target: string, options) => watch(context(), target, options)));
+
+program
+  .command('games')
+  .description('the games GuildServer can host, with their sizes and ports')
+  .addOption(jsonOption())
+  .action(run((options) => games(context(), options)));
+
+program
+  .command('token')
+  .description('API tokens')
+  .command('create')
+  .description('create an API token (needs an admin token); it is printed once, on stdout')
+  .requiredOption('--name <name>', 'what the token is for, e.g. discord-bot')
+  .requiredOption('--scope <scopes>', 'comma-separated: bot, admin, read')
+  .addOption(jsonOption())
+  .action(run((options) => createToken(context(), options)));
 
 program
   .command('up')
   .description(
-    'start GuildServer on embedded defaults: a simulated Proxmox VE cluster, then a short client demo',
+    'start the local stack on embedded defaults: simulated Proxmox VE, Redis, the API and a worker (Ctrl-C stops it)',
   )
-  .option('--port <port>', 'simulator port (falls back to a free one when taken)', port, 8006)
-  .option('--time-scale <factor>', 'speed of simulated work (1 = realistic durations)', positiveNumber, 0.2)
-  .option('--exit-after-demo', 'stop once the demo is done instead of serving until Ctrl-C', false)
-  .action(async (options: { port: number; timeScale: number; exitAfterDemo: boolean }) => {
-    const env = readCliEnvironment(process.env, false);
-    const logger = pino({ level: env.logLevel }, pino.destination(2));
-    const sim = await startEmbeddedSimulator({ port: options.port, timeScale: options.timeScale });
-    print(`GuildServer — simulated Proxmox VE ${sim.version} cluster at ${sim.url}/api2/json`);
-    print(`  certificate fingerprint (pinned by the client): ${sim.fingerprint}`);
-    print();
-    const pve = createProxmoxClient({
-      baseUrl: sim.url,
-      auth: { kind: 'token', tokenId: DEFAULT_SIM_TOKEN.id, secret: DEFAULT_SIM_TOKEN.secret },
-      tls: { fingerprint: sim.fingerprint },
-      logger,
-    });
-    try {
-      const result = await runDemo(
-        pve,
-        demoDefaults({ node: 'pve', templateVmid: 9000, bridge: 'vmbr0' }),
-        consoleReporter(),
-      );
-      print();
-      print(
-        `Demo finished: VM ${result.vmid} was cloned, configured, started (IPv4 ${result.ipv4}), stopped and deleted.`,
-      );
-    } finally {
-      await pve.close();
-    }
-    if (options.exitAfterDemo) {
-      await sim.close();
-      return;
-    }
-    print();
-    print('The simulator keeps running. Point any Proxmox client at it:');
-    print(`  PROXMOX_HOST=${sim.url}  PROXMOX_NODE=pve  PROXMOX_TOKEN_ID=${DEFAULT_SIM_TOKEN.id}`);
-    print(`  PROXMOX_TLS_FINGERPRINT=${sim.fingerprint}  (token secret: see .env.example)`);
-    print('Press Ctrl-C to stop.');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await sim.close();
-  });
+  .option('--data-dir <dir>', 'where the database, Redis, the simulated cluster and the logs live', './data')
+  .option('--api-port <port>', 'API port (falls back to a free one when taken; 0 picks one)', port, 8080)
+  .option('--sim-port <port>', 'simulator port (falls back to a free one when taken)', port, 8006)
+  .option(
+    '--time-scale <factor>',
+    'speed of simulated Proxmox work (1 = real durations)',
+    positiveNumber,
+    0.2,
+  )
+  .option('--smoke', 'create one server, wait until it runs, delete it, then stop everything (for CI)', false)
+  .action(
+    run(
+      async (options: {
+        dataDir: string;
+        apiPort: number;
+        simPort: number;
+        timeScale: number;
+        smoke: boolean;
+      }) => {
+        const out = createCommandContext(environment(), environment().color).out;
+        return runLocalStack(environment(), options, out);
+      },
+    ),
+  );
 
 program
   .command('demo')
   .description(
-    'run the same demo against the Proxmox VE cluster configured by PROXMOX_* (creates and deletes one VM)',
+    'tour the Proxmox client on the cluster configured by PROXMOX_* (creates, checks and deletes one VM)',
   )
   .option('--first-vmid <id>', 'lowest VM id the demo may use', (v) => port(v) || 10000, 10000)
   .option('--keep', 'leave the demo VM running instead of deleting it', false)
@@ -135,13 +256,19 @@ async function main(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.exitCode === 0) process.exit(0);
-      fail(`${error.message.replace(/^error: /, '')} Run 'pnpm guildserver --help' for the commands.`);
+      if (error.exitCode === 0 || error.code === 'commander.help') process.exit(error.exitCode);
+      fail(
+        `${error.message.replace(/^error: /, '').replace(/\.?$/, '.')} Run '${NAME} --help' for the commands.`,
+        'usage',
+      );
     }
-    if (error instanceof ConfigError) fail(error.message);
-    if (error instanceof ProxmoxError) fail(error.message);
-    fail(error instanceof Error ? error.message : String(error));
+    if (error instanceof CliError) fail(error.message, error.code);
+    if (error instanceof ConfigError) fail(error.message, 'config');
+    if (error instanceof ProxmoxError) fail(error.message, error.code);
+    fail(error instanceof Error ? error.message : String(error), 'internal');
   }
+  // Keep-alive sockets must not hold the process open once the command is done.
+  process.exit(process.exitCode ?? 0);
 }
 
 void main();

@@ -1,20 +1,32 @@
-import { execFile } from 'node:child_process';
+// `gs` against a running API: the simulator in-process, the API and a worker as a child process
+// (`apps/api/src/main.ts all`) on a real SQLite file and the suite's redis-server; `gs` itself as a child.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { GuildEvent, Job, Server } from '@guildserver/contracts';
 import { DEFAULT_SIM_TOKEN, type RunningSimulator, startSimulator } from '@guildserver/pve-sim';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..', '..');
-const TSX = join(REPO, 'node_modules', '.bin', 'tsx');
-const MAIN = join(REPO, 'apps', 'cli', 'src', 'main.ts');
+const CLI = join(REPO, 'apps', 'cli', 'src', 'main.ts');
+const API = join(REPO, 'apps', 'api', 'src', 'main.ts');
+const BASE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
 
-async function cli(args: string[], env: Record<string, string> = {}) {
+async function node(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeout = 60_000,
+) {
   try {
-    const { stdout, stderr } = await run(TSX, [MAIN, ...args], {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: REPO,
-      timeout: 60_000,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      timeout,
+      env: { ...BASE_ENV, ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -23,34 +35,354 @@ async function cli(args: string[], env: Record<string, string> = {}) {
   }
 }
 
-describe('guildserver up (what scripts/start.sh runs)', () => {
-  it('starts the simulator over TLS and walks one VM from clone to IPv4 to deletion', async () => {
-    const { code, stdout, stderr } = await cli([
-      'up',
-      '--exit-after-demo',
-      '--port',
-      '0',
-      '--time-scale',
-      '0.02',
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url: string, api: ChildProcess, log: () => string): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if (api.exitCode !== null) throw new Error(`the API exited (${api.exitCode}): ${log()}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the API did not come up: ${log()}`);
+}
+
+describe('gs against a running API (simulator, API + worker, Redis, SQLite)', () => {
+  let sim: RunningSimulator;
+  let api: ChildProcess;
+  let dir: string;
+  let apiUrl: string;
+  let token: string;
+  let apiLog = '';
+  let apiEnv: Record<string, string | undefined>;
+  const gs = (args: string[], env: Record<string, string | undefined> = {}) =>
+    node(CLI, args, { API_URL: apiUrl, API_TOKEN: token, ...env });
+
+  beforeAll(async () => {
+    sim = await startSimulator({ profile: 'fast' });
+    dir = mkdtempSync(join(tmpdir(), 'gs-cli-test-'));
+    const port = await freePort();
+    apiUrl = `http://127.0.0.1:${port}`;
+    apiEnv = {
+      PROXMOX_HOST: sim.url,
+      PROXMOX_NODE: 'pve',
+      PROXMOX_TOKEN_ID: DEFAULT_SIM_TOKEN.id,
+      PROXMOX_TOKEN_SECRET: DEFAULT_SIM_TOKEN.secret,
+      DATABASE_PATH: join(dir, 'guildserver.sqlite'),
+      REDIS_URL: inject('redisUrl'),
+      QUEUE_PREFIX: `gs-cli-${process.pid}-${Date.now()}`,
+      GAME_RUNNER: 'simulated',
+      API_PORT: String(port),
+      HOST_EXTERNAL: 'play.example.net',
+      LOG_LEVEL: 'warn',
+    };
+    api = spawn(process.execPath, ['--import', 'tsx', API, 'all'], {
+      cwd: REPO,
+      env: { ...BASE_ENV, ...apiEnv },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    api.stdout?.on('data', (chunk: Buffer) => (apiLog = (apiLog + chunk.toString()).slice(-4000)));
+    api.stderr?.on('data', (chunk: Buffer) => (apiLog = (apiLog + chunk.toString()).slice(-4000)));
+    await waitForHealth(apiUrl, api, () => apiLog);
+    const created = await node(API, ['token', 'create', '--name', 'cli-test', '--scope', 'admin'], apiEnv);
+    expect(created.code, created.stderr).toBe(0);
+    token = created.stdout.trim();
+    expect(token).toMatch(/^gs_/);
+  }, 90_000);
+
+  afterAll(async () => {
+    if (api?.pid && api.exitCode === null) {
+      const exited = new Promise((resolve) => api.once('exit', resolve));
+      process.kill(-api.pid, 'SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (api.exitCode === null) process.kill(-api.pid, 'SIGKILL');
+    }
+    await sim?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('games: a table, and --json with the catalog', async () => {
+    const text = await gs(['games']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^GAME\s+NAME\s+DEFAULT SIZE/);
+    expect(text.stdout).toContain('minecraft-java');
+    const json = await gs(['games', '--json']);
+    const games = (JSON.parse(json.stdout) as { games: { id: string }[] }).games.map((g) => g.id);
+    expect(games).toContain('minecraft-java');
+  });
+
+  it('create --watch: every step, then running with the address to join', async () => {
+    const { code, stdout, stderr } = await gs([
+      'create',
+      'minecraft-java',
+      'survival',
+      '--watch',
+      '--size',
+      'cores=3',
     ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/simulated Proxmox VE 9\.1 cluster at https:\/\/127\.0\.0\.1:\d+\/api2\/json/);
-    for (const step of [
-      'Cloning template 9000',
-      'Starting the VM',
-      'Waiting for the guest agent',
-      'Deleting the VM',
-    ]) {
-      expect(stdout).toContain(step);
-    }
     expect(stdout).toMatch(
-      /Demo finished: VM 10000 was cloned, configured, started \(IPv4 10\.\d+\.\d+\.\d+\), stopped and deleted\./,
+      /^Creating survival \(minecraft-java, 3 cores, \d+ MiB, \d+ GiB\) as srv_[a-z0-9]{12}; job job_/,
+    );
+    for (const title of ['Cloning the template', 'Starting the VM', 'Waiting for the network']) {
+      expect(stdout).toMatch(new RegExp(`✓ \\[\\d/\\d\\] ${title}`));
+    }
+    expect(stdout).toMatch(/✓ survival is running in [\d.]+ s: join at play\.example\.net:\d+/);
+  }, 60_000);
+
+  it('create without --watch answers at once; --json is the 202 body', async () => {
+    const { code, stdout } = await gs([
+      'create',
+      'terraria',
+      'builders',
+      '--json',
+      '--guild',
+      '100000000000000007',
+    ]);
+    expect(code).toBe(0);
+    const body = JSON.parse(stdout) as { server: Server; jobId: string };
+    expect(body.server).toMatchObject({ name: 'builders', game: 'terraria', guildId: '100000000000000007' });
+    expect(body.jobId).toMatch(/^job_/);
+    const watched = await gs(['watch', body.jobId]);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(/builders is running .*: join at/);
+  }, 60_000);
+
+  it('list: both servers, as a table and as JSON; filtered by guild', async () => {
+    const text = await gs(['list']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/survival\s+minecraft-java\s+running\s+play\.example\.net:\d+\s+3c\//);
+    expect(text.stdout).toMatch(/builders\s+terraria\s+running/);
+    const all = JSON.parse((await gs(['list', '--json', '--all'])).stdout) as { servers: Server[] };
+    expect(all.servers.map((s) => s.name).sort()).toEqual(['builders', 'survival']);
+    const one = JSON.parse((await gs(['list', '--json', '--guild', '100000000000000007'])).stdout) as {
+      servers: Server[];
+    };
+    expect(one.servers.map((s) => s.name)).toEqual(['builders']);
+    const paged = await gs(['list', '--limit', '1']);
+    expect(paged.stdout).toContain('(more servers: run with --all)');
+  });
+
+  it('status: by name and by id, text and JSON', async () => {
+    const text = await gs(['status', 'survival']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^survival \(srv_[a-z0-9]{12}\), minecraft-java/);
+    expect(text.stdout).toMatch(/state\s+running/);
+    expect(text.stdout).toMatch(/address\s+play\.example\.net:\d+/);
+    const json = JSON.parse((await gs(['status', 'survival', '--json'])).stdout) as { server: Server };
+    expect(json.server.state).toBe('running');
+    const byId = await gs(['status', json.server.id, '--json']);
+    expect((JSON.parse(byId.stdout) as { server: Server }).server.name).toBe('survival');
+  });
+
+  it('stop, start and restart, each followed with --watch', async () => {
+    const stop = await gs(['stop', 'survival', '--watch']);
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toMatch(/✓ survival is stopped in/);
+    const start = await gs(['start', 'survival', '--watch']);
+    expect(start.code).toBe(0);
+    expect(start.stdout).toMatch(/✓ survival is running in [\d.]+ s: join at play\.example\.net:\d+/);
+    const restart = await gs(['restart', 'survival', '--watch', '--json']);
+    expect(restart.code).toBe(0);
+    const done = JSON.parse(restart.stdout) as { server: Server; job: Job };
+    expect(done.job).toMatchObject({ kind: 'restart', state: 'succeeded' });
+    expect(done.server.state).toBe('running');
+    expect(done.job.steps.every((s) => s.state === 'succeeded' || s.state === 'skipped')).toBe(true);
+  }, 90_000);
+
+  it('stop without --watch, then watch by name until it ends', async () => {
+    const stop = await gs(['stop', 'builders']);
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toMatch(
+      /^Stopping builders \(srv_[a-z0-9]{12}\); job job_[a-z0-9]{12}\.\nFollow it with: gs watch job_/,
+    );
+    const watched = await gs(['watch', 'builders']);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(/builders is stopped/);
+  }, 60_000);
+
+  it('bad input: the API’s own sentence and exit code 1 (text and --json)', async () => {
+    const unknown = await gs(['create', 'tetris', 'blocks']);
+    expect(unknown).toMatchObject({ code: 1, stdout: '' });
+    expect(unknown.stderr.trim()).toBe(
+      "gs: There is no game 'tetris'; GET /v1/games lists the ones GuildServer can host.",
+    );
+    const taken = await gs(['create', 'minecraft-java', 'survival']);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr.trim()).toBe(
+      "gs: This guild already has a server named 'survival'; pick another name.",
+    );
+    const json = await gs(['create', 'minecraft-java', 'survival', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({
+      error: {
+        code: 'name_taken',
+        message: "This guild already has a server named 'survival'; pick another name.",
+      },
+    });
+    const state = await gs(['retry', 'survival']);
+    expect(state.code).toBe(1);
+    expect(state.stderr.trim()).toBe(
+      "gs: The server 'survival' is running; only a failed server can be retried.",
+    );
+    const missing = await gs(['status', 'nosuchserver']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe("gs: There is no server named 'nosuchserver'; `gs list` shows them.");
+    for (const result of [unknown, taken, state, missing])
+      expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it('bad flags are caught before any request, in one sentence', async () => {
+    const size = await gs(['create', 'minecraft-java', 'big', '--size', 'cores=lots']);
+    expect(size.code).toBe(1);
+    expect(size.stderr.trim()).toBe(
+      'gs: --size must look like cores=4,memory=8192,disk=32 (memory in MiB, disk in GiB; got "cores=lots").',
+    );
+    const guild = await gs(['list', '--guild', '42']);
+    expect(guild.code).toBe(1);
+    expect(guild.stderr.trim()).toMatch(
+      /^gs: option '--guild <id>' argument '42' is invalid\. .*17 to 20 digits/,
+    );
+  });
+
+  it('token create: a bot token that then works for reading', async () => {
+    const created = await gs(['token', 'create', '--name', 'discord-bot', '--scope', 'bot']);
+    expect(created.code).toBe(0);
+    const bot = created.stdout.trim();
+    expect(bot).toMatch(/^gs_\S+$/);
+    expect(created.stderr).toMatch(/'discord-bot' \(bot\) created; it is shown only this once/);
+    const listed = await gs(['list', '--json'], { API_TOKEN: bot });
+    expect(listed.code).toBe(0);
+    const json = await gs(['token', 'create', '--name', 'reader', '--scope', 'read', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      name: 'reader',
+      scopes: ['read'],
+      token: expect.stringMatching(/^gs_/),
+    });
+    const refused = await gs(['token', 'create', '--name', 'x', '--scope', 'admin'], { API_TOKEN: bot });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe('gs: Only a token with the admin scope may do that.');
+  });
+
+  it('reads the API URL and token from the state file when API_URL and API_TOKEN are unset', async () => {
+    const stateFile = join(dir, 'stack.json');
+    writeFileSync(
+      stateFile,
+      JSON.stringify({ apiUrl, token, dataDir: dir, startedAt: new Date().toISOString() }),
+    );
+    const listed = await gs(['list', '--json'], {
+      API_URL: undefined,
+      API_TOKEN: undefined,
+      GS_STATE_FILE: stateFile,
+    });
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as { servers: Server[] }).servers.length).toBe(2);
+    const none = await gs(['list'], {
+      API_URL: undefined,
+      API_TOKEN: undefined,
+      GS_STATE_FILE: join(dir, 'none.json'),
+    });
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim()).toMatch(
+      /^gs: API_URL is not set and there is no local stack \(.*none\.json\): start one with/,
+    );
+  });
+
+  it('delete --watch: gone, with its events in the stream', async () => {
+    const { server } = JSON.parse((await gs(['status', 'survival', '--json'])).stdout) as { server: Server };
+    const removed = await gs(['delete', 'survival', '--watch']);
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toMatch(/✓ survival is deleted in/);
+    await gs(['delete', 'builders', '--watch']);
+    const listed = JSON.parse((await gs(['list', '--json'])).stdout) as { servers: Server[] };
+    expect(listed.servers).toEqual([]);
+    expect((await gs(['list'])).stdout).toContain('No servers yet.');
+    const page = (await (
+      await fetch(`${apiUrl}/v1/events?serverId=${server.id}&limit=1000`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json()) as { events: GuildEvent[] };
+    expect(page.events.map((e) => e.type)).toContain('server.deleted');
+  }, 60_000);
+
+  it('an API that is not there: one sentence naming API_URL', async () => {
+    const port = await freePort();
+    const { code, stdout, stderr } = await gs(['list'], { API_URL: `http://127.0.0.1:${port}` });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr.trim()).toBe(
+      `gs: Cannot reach the GuildServer API at http://127.0.0.1:${port} (API_URL): nothing is listening there; start it with \`bash scripts/start.sh\` or set API_URL to where it runs.`,
     );
   });
 });
 
-describe('guildserver demo (against the cluster in PROXMOX_*)', () => {
+/** Processes whose working directory or command line is inside `dir` (Linux /proc). */
+function processesIn(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cwd.startsWith(dir) || args.includes(dir)) found.push(`${pid} ${args}`);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+describe('gs up --smoke (what `bash scripts/start.sh --smoke` runs)', () => {
+  it('starts simulator, Redis, API and worker, creates and deletes one server, and leaves nothing running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-up-test-'));
+    try {
+      // No REDIS_URL: the API starts its own redis-server in <data>/redis, as on a fresh machine.
+      const { code, stdout, stderr } = await node(
+        CLI,
+        ['up', '--smoke', '--data-dir', dir, '--api-port', '0', '--sim-port', '0', '--time-scale', '0.02'],
+        {},
+        120_000,
+      );
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(
+        /Proxmox VE {2}https:\/\/127\.0\.0\.1:\d+ \(simulated PVE 9\.1, realistic timings ×0\.02\)/,
+      );
+      expect(stdout).toMatch(/API\+worker {2}http:\/\/127\.0\.0\.1:\d+ .*Redis: its own redis-server/);
+      expect(stdout).toMatch(/✓ smoke-[a-z0-9]+ is running at localhost:\d+/);
+      expect(stdout).toMatch(/✓ smoke check passed: created, ran and deleted smoke-[a-z0-9]+/);
+      // Nothing left: no process runs from the data folder (redis-server's cwd is its --dir there).
+      expect(processesIn(dir)).toEqual([]);
+      // A second start reuses the database and the admin token from the state file.
+      const again = await node(
+        CLI,
+        ['up', '--smoke', '--data-dir', dir, '--api-port', '0', '--sim-port', '0', '--time-scale', '0.02'],
+        {},
+        120_000,
+      );
+      expect(again.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
+
+describe('gs demo (the Proxmox client tour against the cluster in PROXMOX_*)', () => {
   let sim: RunningSimulator;
   beforeAll(async () => {
     sim = await startSimulator({ profile: 'fast', authFailureDelayMs: 20 });
@@ -65,23 +397,21 @@ describe('guildserver demo (against the cluster in PROXMOX_*)', () => {
   });
 
   it('runs the demo on the configured cluster and leaves nothing behind', async () => {
-    const { code, stdout } = await cli(['demo', '--first-vmid', '12000'], env());
+    const { code, stdout } = await node(CLI, ['demo', '--first-vmid', '12000'], env());
     expect(code).toBe(0);
     expect(stdout).toContain('Demo finished on pve: VM 12000 reached');
     expect(sim.state.vms.map((vm) => vm.vmid)).toEqual([9000]);
   });
 
   it('names the wrong variable in one sentence, without a stack trace', async () => {
-    const { code, stderr, stdout } = await cli(['demo'], { ...env(), PROXMOX_VLAN_TAG: '5000' });
+    const { code, stderr, stdout } = await node(CLI, ['demo'], { ...env(), PROXMOX_VLAN_TAG: '5000' });
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr.trim()).toBe(
-      'guildserver: PROXMOX_VLAN_TAG must be an integer from 1 to 4094 (got "5000").',
-    );
+    expect(stderr.trim()).toBe('gs: PROXMOX_VLAN_TAG must be an integer from 1 to 4094 (got "5000").');
   });
 
   it('says a wrong token secret is an authentication failure and never prints the secret', async () => {
-    const { code, stderr } = await cli(['demo'], {
+    const { code, stderr } = await node(CLI, ['demo'], {
       ...env(),
       PROXMOX_TOKEN_SECRET: 'not-the-right-secret-XYZ',
     });
@@ -93,14 +423,14 @@ describe('guildserver demo (against the cluster in PROXMOX_*)', () => {
   });
 
   it('says what to do when nothing answers at PROXMOX_HOST', async () => {
-    const { code, stderr } = await cli(['demo'], { ...env(), PROXMOX_HOST: 'http://127.0.0.1:1' });
+    const { code, stderr } = await node(CLI, ['demo'], { ...env(), PROXMOX_HOST: 'http://127.0.0.1:1' });
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/127\.0\.0\.1:1/);
   });
 });
 
-describe('guildserver demo: a misconfigured or unhealthy cluster', () => {
+describe('gs demo: a misconfigured or unhealthy cluster', () => {
   let sim: RunningSimulator;
   beforeAll(async () => {
     sim = await startSimulator({ profile: 'fast', tls: true });
@@ -116,7 +446,7 @@ describe('guildserver demo: a misconfigured or unhealthy cluster', () => {
 
   it('says the pinned fingerprint does not match and what to set', async () => {
     const wrong = sim.fingerprint!.replace(/^../, sim.fingerprint!.startsWith('00') ? '11' : '00');
-    const { code, stderr } = await cli(['demo'], env({ PROXMOX_TLS_FINGERPRINT: wrong }));
+    const { code, stderr } = await node(CLI, ['demo'], env({ PROXMOX_TLS_FINGERPRINT: wrong }));
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/fingerprint .*did not match/);
@@ -125,7 +455,8 @@ describe('guildserver demo: a misconfigured or unhealthy cluster', () => {
 
   it('says the node is offline when it answers 595', async () => {
     sim.faults.nodeOffline('pve2');
-    const { code, stderr } = await cli(
+    const { code, stderr } = await node(
+      CLI,
       ['demo'],
       env({ PROXMOX_NODE: 'pve2', PROXMOX_TLS_FINGERPRINT: sim.fingerprint! }),
     );

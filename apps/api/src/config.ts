@@ -1,0 +1,144 @@
+// The API's and workers' only reader of the environment: parsed once at start into a typed object.
+import {
+  booleanLiteral,
+  ConfigError,
+  type Env,
+  hostName,
+  integer,
+  integerRange,
+  loadProxmoxConfig,
+  optional,
+  type ProxmoxConfig,
+  readEnv,
+  redisUrl,
+  withDefault,
+} from '@guildserver/config';
+import { type GameId, type Resources, resolveGameSizes } from '@guildserver/games';
+import { z } from 'zod';
+
+export interface QuotaLimits {
+  servers: number;
+  cores: number;
+  memoryMiB: number;
+}
+
+export interface ApiConfig {
+  host: string;
+  port: number;
+  databasePath: string;
+  /** Undefined: the caller starts a local redis-server (the embedded default). */
+  redisUrl?: string;
+  /** Redis key prefix of the queue, so several stacks (or test runs) can share one Redis. */
+  queuePrefix: string;
+  proxmox: ProxmoxConfig;
+  vmidRange: { first: number; last: number };
+  portRange: { first: number; last: number };
+  hostExternal: string;
+  hostInternal?: string;
+  gameSizes: Map<GameId, Resources>;
+  quotas: { guild: QuotaLimits; user: QuotaLimits };
+  rateLimitPerMinute: number;
+  workerConcurrency: number;
+  proxmoxLimits: { perNode: number; perStorage: number };
+  /** `ansible` runs the playbooks; `simulated` stands in while Proxmox is the simulator (no real VM to reach). */
+  gameRunner: 'ansible' | 'simulated';
+  reconciler: { intervalSeconds: number; destroyOrphans: boolean; orphanGraceSeconds: number };
+  logLevel: string;
+}
+
+const SPEC = {
+  API_HOST: withDefault('an address to listen on, such as 127.0.0.1 or 0.0.0.0', hostName, '127.0.0.1'),
+  API_PORT: withDefault('a TCP port from 1 to 65535', integer(1, 65_535), 8080),
+  DATABASE_PATH: withDefault('the path of the SQLite file', z.string().min(1), './data/guildserver.sqlite'),
+  QUEUE_PREFIX: withDefault(
+    'letters, digits, - or _ (the Redis key prefix of the job queue)',
+    z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    'guildserver',
+  ),
+  REDIS_URL: optional('a redis:// or rediss:// URL such as redis://127.0.0.1:6379', redisUrl),
+  PROXMOX_VMID_RANGE: withDefault(
+    'a range first-last of VM ids from 100 to 999999999, such as 10000-19999',
+    integerRange(100, 999_999_999),
+    { first: 10_000, last: 19_999 },
+  ),
+  GAME_PORT_RANGE: withDefault(
+    'a range first-last of ports from 1024 to 65535, such as 20000-29999',
+    integerRange(1024, 65_535),
+    { first: 20_000, last: 29_999 },
+  ),
+  HOST_EXTERNAL: withDefault(
+    'the host name gamers connect to, such as play.example.net',
+    hostName,
+    'localhost',
+  ),
+  HOST_INTERNAL: optional('the host or address the API reaches VMs through', hostName),
+  QUOTA_GUILD_SERVERS: withDefault('a whole number from 0 to 10000', integer(0, 10_000), 20),
+  QUOTA_GUILD_CORES: withDefault('a whole number from 0 to 100000', integer(0, 100_000), 64),
+  QUOTA_GUILD_MEMORY: withDefault(
+    'MiB, a whole number from 0 to 100000000',
+    integer(0, 100_000_000),
+    131_072,
+  ),
+  QUOTA_USER_SERVERS: withDefault('a whole number from 0 to 10000', integer(0, 10_000), 3),
+  QUOTA_USER_CORES: withDefault('a whole number from 0 to 100000', integer(0, 100_000), 12),
+  QUOTA_USER_MEMORY: withDefault('MiB, a whole number from 0 to 100000000', integer(0, 100_000_000), 32_768),
+  API_RATE_LIMIT_PER_MINUTE: withDefault('a whole number from 1 to 1000000', integer(1, 1_000_000), 600),
+  WORKER_CONCURRENCY: withDefault('a whole number from 1 to 1000', integer(1, 1000), 20),
+  PROXMOX_LIMIT_PER_NODE: withDefault('a whole number from 1 to 100', integer(1, 100), 4),
+  PROXMOX_LIMIT_PER_STORAGE: withDefault('a whole number from 1 to 100', integer(1, 100), 2),
+  GAME_RUNNER: withDefault('ansible or simulated', z.enum(['ansible', 'simulated']), 'ansible' as const),
+  RECONCILE_INTERVAL_SECONDS: withDefault(
+    'a whole number of seconds from 5 to 86400',
+    integer(5, 86_400),
+    60,
+  ),
+  RECONCILE_DESTROY_ORPHANS: withDefault('true or false', booleanLiteral, false),
+  RECONCILE_ORPHAN_GRACE_SECONDS: withDefault('a whole number of seconds', integer(0, 31_536_000), 3600),
+  LOG_LEVEL: withDefault(
+    'one of fatal, error, warn, info, debug, trace',
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
+    'info',
+  ),
+};
+
+export function loadApiConfig(env: Env): ApiConfig {
+  const v = readEnv(env, SPEC);
+  const proxmox = loadProxmoxConfig(env);
+  if (v.PROXMOX_VMID_RANGE.first < 100) {
+    throw new ConfigError('PROXMOX_VMID_RANGE must start at 100 or above.', ['PROXMOX_VMID_RANGE']);
+  }
+  const vmids = v.PROXMOX_VMID_RANGE;
+  if (proxmox.baseImageVmid >= vmids.first && proxmox.baseImageVmid <= vmids.last) {
+    throw new ConfigError(
+      `PROXMOX_VMID_RANGE must not contain the template PROXMOX_BASE_IMAGE_VMID (${proxmox.baseImageVmid}).`,
+      ['PROXMOX_VMID_RANGE'],
+    );
+  }
+  return {
+    host: v.API_HOST,
+    port: v.API_PORT,
+    databasePath: v.DATABASE_PATH,
+    redisUrl: v.REDIS_URL,
+    queuePrefix: v.QUEUE_PREFIX,
+    proxmox,
+    vmidRange: vmids,
+    portRange: v.GAME_PORT_RANGE,
+    hostExternal: v.HOST_EXTERNAL,
+    hostInternal: v.HOST_INTERNAL,
+    gameSizes: resolveGameSizes(env),
+    quotas: {
+      guild: { servers: v.QUOTA_GUILD_SERVERS, cores: v.QUOTA_GUILD_CORES, memoryMiB: v.QUOTA_GUILD_MEMORY },
+      user: { servers: v.QUOTA_USER_SERVERS, cores: v.QUOTA_USER_CORES, memoryMiB: v.QUOTA_USER_MEMORY },
+    },
+    rateLimitPerMinute: v.API_RATE_LIMIT_PER_MINUTE,
+    workerConcurrency: v.WORKER_CONCURRENCY,
+    proxmoxLimits: { perNode: v.PROXMOX_LIMIT_PER_NODE, perStorage: v.PROXMOX_LIMIT_PER_STORAGE },
+    gameRunner: v.GAME_RUNNER,
+    reconciler: {
+      intervalSeconds: v.RECONCILE_INTERVAL_SECONDS,
+      destroyOrphans: v.RECONCILE_DESTROY_ORPHANS,
+      orphanGraceSeconds: v.RECONCILE_ORPHAN_GRACE_SECONDS,
+    },
+    logLevel: v.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,194 @@
+// The API's SQLite tables. Change this file, then `pnpm --filter @guildserver/api db:generate` writes a migration.
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const servers = sqliteTable(
+  'servers',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    game: text('game').notNull(),
+    guildId: text('guild_id').notNull(),
+    ownerId: text('owner_id').notNull(),
+    channelId: text('channel_id').notNull(),
+    state: text('state').notNull(),
+    cores: integer('cores').notNull(),
+    memoryMiB: integer('memory_mib').notNull(),
+    diskGiB: integer('disk_gib').notNull(),
+    vmid: integer('vmid'),
+    node: text('node'),
+    ipv4: text('ipv4'),
+    playersOnline: integer('players_online'),
+    playersMax: integer('players_max'),
+    failureCode: text('failure_code'),
+    failureMessage: text('failure_message'),
+    failureStep: text('failure_step'),
+    currentJobId: text('current_job_id'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    deletedAt: text('deleted_at'),
+  },
+  (t) => [
+    // A name is unique in its guild among servers that still exist.
+    uniqueIndex('servers_guild_name_live').on(t.guildId, t.name).where(sql`deleted_at IS NULL`),
+    index('servers_guild').on(t.guildId, t.id),
+    index('servers_owner').on(t.ownerId, t.id),
+  ],
+);
+
+/** A VM id is ours while its row exists; deleting the row releases it. */
+export const vmIds = sqliteTable('vm_ids', {
+  vmid: integer('vmid').primaryKey(),
+  serverId: text('server_id').notNull(),
+  reservedAt: text('reserved_at').notNull(),
+});
+
+/** Ports on HOST_EXTERNAL: unique per port and protocol while allocated. */
+export const ports = sqliteTable(
+  'ports',
+  {
+    port: integer('port').notNull(),
+    protocol: text('protocol').notNull(),
+    serverId: text('server_id').notNull(),
+    purpose: text('purpose').notNull(),
+    guestPort: integer('guest_port').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.port, t.protocol] }), index('ports_server').on(t.serverId)],
+);
+
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    serverId: text('server_id').notNull(),
+    kind: text('kind').notNull(),
+    state: text('state').notNull(),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    errorStep: text('error_step'),
+    log: text('log'),
+    requestedBy: text('requested_by'),
+    createdAt: text('created_at').notNull(),
+    startedAt: text('started_at'),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [index('jobs_server').on(t.serverId, t.createdAt)],
+);
+
+export const jobSteps = sqliteTable(
+  'job_steps',
+  {
+    jobId: text('job_id').notNull(),
+    position: integer('position').notNull(),
+    name: text('name').notNull(),
+    title: text('title').notNull(),
+    state: text('state').notNull(),
+    startedAt: text('started_at'),
+    finishedAt: text('finished_at'),
+    detail: text('detail'),
+    error: text('error'),
+    /** What the step learned (e.g. the clone's UPID), so a resumed step picks up instead of redoing. */
+    memo: text('memo'),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.position] })],
+);
+
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    type: text('type').notNull(),
+    serverId: text('server_id'),
+    jobId: text('job_id'),
+    guildId: text('guild_id'),
+    ownerId: text('owner_id'),
+    channelId: text('channel_id'),
+    message: text('message').notNull(),
+    data: text('data').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('events_guild').on(t.guildId, t.id), index('events_server').on(t.serverId, t.id)],
+);
+
+export const apiTokens = sqliteTable('api_tokens', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** SHA-256 of the token; the token itself is shown once, at creation. */
+  hash: text('hash').notNull().unique(),
+  scopes: text('scopes').notNull(),
+  createdAt: text('created_at').notNull(),
+  lastUsedAt: text('last_used_at'),
+  revokedAt: text('revoked_at'),
+});
+
+export const quotas = sqliteTable(
+  'quotas',
+  {
+    scope: text('scope').notNull(),
+    subjectId: text('subject_id').notNull(),
+    maxServers: integer('max_servers'),
+    maxCores: integer('max_cores'),
+    maxMemoryMiB: integer('max_memory_mib'),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.subjectId] })],
+);
+
+export const webhooks = sqliteTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  secret: text('secret').notNull(),
+  /** Comma-separated event types, or `*`. */
+  eventTypes: text('event_types').notNull(),
+  guildId: text('guild_id'),
+  active: integer('active', { mode: 'boolean' }).notNull(),
+  /** Highest event id handed to this webhook's delivery queue. */
+  cursor: integer('cursor').notNull(),
+  createdAt: text('created_at').notNull(),
+});
+
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    webhookId: text('webhook_id').notNull(),
+    eventId: integer('event_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    state: text('state').notNull(),
+    responseStatus: integer('response_status'),
+    error: text('error'),
+    createdAt: text('created_at').notNull(),
+    nextAttemptAt: text('next_attempt_at'),
+    deliveredAt: text('delivered_at'),
+  },
+  (t) => [uniqueIndex('deliveries_webhook_event_attempt').on(t.webhookId, t.eventId, t.attempt)],
+);
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: text('at').notNull(),
+    tokenId: text('token_id'),
+    actorUserId: text('actor_user_id'),
+    guildId: text('guild_id'),
+    action: text('action').notNull(),
+    serverId: text('server_id'),
+    detail: text('detail'),
+  },
+  (t) => [index('audit_guild').on(t.guildId, t.id)],
+);
+
+/** A POST/DELETE's answer kept per token and Idempotency-Key, so a retried request is answered, not redone. */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    tokenId: text('token_id').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    status: integer('status').notNull(),
+    body: text('body').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tokenId, t.key] })],
+);

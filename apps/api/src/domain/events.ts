@@ -1,0 +1,66 @@
+import type { EventType, GuildEvent } from '@guildserver/contracts';
+import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/database.js';
+import { events } from '../db/schema.js';
+import { now } from './ids.js';
+
+export interface NewEvent {
+  type: EventType;
+  message: string;
+  serverId?: string | null;
+  jobId?: string | null;
+  guildId?: string | null;
+  ownerId?: string | null;
+  channelId?: string | null;
+  data?: Record<string, unknown>;
+}
+
+type Writer = Pick<Db, 'insert'>;
+
+/** Appends to the outbox. Call inside the transaction that made the change, so neither exists without the other. */
+export function appendEvent(db: Writer, event: NewEvent): number {
+  const row = db
+    .insert(events)
+    .values({
+      type: event.type,
+      message: event.message,
+      serverId: event.serverId ?? null,
+      jobId: event.jobId ?? null,
+      guildId: event.guildId ?? null,
+      ownerId: event.ownerId ?? null,
+      channelId: event.channelId ?? null,
+      data: JSON.stringify(event.data ?? {}),
+      createdAt: now(),
+    })
+    .returning({ id: events.id })
+    .get();
+  return row.id;
+}
+
+export interface EventFilter {
+  guildId?: string;
+  serverId?: string;
+}
+
+export function listEvents(db: Db, after: number, limit: number, filter: EventFilter = {}): GuildEvent[] {
+  const conditions: SQL[] = [gt(events.id, after)];
+  if (filter.guildId) conditions.push(eq(events.guildId, filter.guildId));
+  if (filter.serverId) conditions.push(eq(events.serverId, filter.serverId));
+  return db
+    .select()
+    .from(events)
+    .where(and(...conditions))
+    .orderBy(asc(events.id))
+    .limit(limit)
+    .all()
+    .map((row) => ({
+      ...row,
+      type: row.type as EventType,
+      data: JSON.parse(row.data) as Record<string, unknown>,
+    }));
+}
+
+export function lastEventId(db: Db): number {
+  const row = db.$client.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number };
+  return row.id;
+}

@@ -1,0 +1,59 @@
+import type { Job, JobKind, JobState, StepState } from '@guildserver/contracts';
+import { asc, eq } from 'drizzle-orm';
+import type { Db } from '../db/database.js';
+import { jobSteps, jobs } from '../db/schema.js';
+import { PLANS } from '../pipeline/plans.js';
+import { newJobId, now } from './ids.js';
+
+type Tx = Pick<Db, 'insert'>;
+
+/** Records a job and its planned steps (all pending); the caller enqueues it after the transaction commits. */
+export function insertJob(tx: Tx, serverId: string, kind: JobKind, requestedBy: string | undefined): string {
+  const id = newJobId();
+  tx.insert(jobs)
+    .values({ id, serverId, kind, state: 'queued', requestedBy: requestedBy ?? null, createdAt: now() })
+    .run();
+  const steps = PLANS[kind].map((planned, position) => ({
+    jobId: id,
+    position,
+    name: planned.name,
+    title: planned.title,
+    state: 'pending',
+  }));
+  tx.insert(jobSteps).values(steps).run();
+  return id;
+}
+
+export function jobView(db: Db, id: string): Job | undefined {
+  const row = db.select().from(jobs).where(eq(jobs.id, id)).get();
+  if (!row) return undefined;
+  const steps = db
+    .select()
+    .from(jobSteps)
+    .where(eq(jobSteps.jobId, id))
+    .orderBy(asc(jobSteps.position))
+    .all();
+  return {
+    id: row.id,
+    serverId: row.serverId,
+    kind: row.kind as JobKind,
+    state: row.state as JobState,
+    steps: steps.map((s) => ({
+      name: s.name,
+      title: s.title,
+      state: s.state as StepState,
+      startedAt: s.startedAt,
+      finishedAt: s.finishedAt,
+      durationMs: s.startedAt && s.finishedAt ? Date.parse(s.finishedAt) - Date.parse(s.startedAt) : null,
+      detail: s.detail,
+      error: s.error,
+    })),
+    error: row.errorCode
+      ? { code: row.errorCode, message: row.errorMessage ?? '', step: row.errorStep }
+      : null,
+    log: row.log,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
+}

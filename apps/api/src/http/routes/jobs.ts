@@ -1,0 +1,29 @@
+import { errorBodySchema, jobSchema } from '@guildserver/contracts';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors.js';
+import { jobView } from '../../domain/jobs.js';
+import type { ApiDeps, ApiEnv } from '../context.js';
+import { validationHook } from '../errors.js';
+
+export function jobRoutes(deps: ApiDeps) {
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/jobs/{id}',
+      summary: 'A job with its steps and their timings',
+      request: { params: z.object({ id: z.string() }) },
+      responses: {
+        200: { description: 'The job', content: { 'application/json': { schema: jobSchema } } },
+        404: { description: 'No such job', content: { 'application/json': { schema: errorBodySchema } } },
+      },
+    }),
+    (c) => {
+      const job = jobView(deps.db, c.req.valid('param').id);
+      if (!job) throw new DomainError('not_found', `There is no job with id ${c.req.valid('param').id}.`);
+      return c.json(job, 200);
+    },
+  );
+  return app;
+}

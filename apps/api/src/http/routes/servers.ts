@@ -1,0 +1,116 @@
+import {
+  createServerRequestSchema,
+  errorBodySchema,
+  listServersQuerySchema,
+  serverActionSchema,
+  serverListSchema,
+  serverSchema,
+} from '@guildserver/contracts';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import type { ApiDeps, ApiEnv } from '../context.js';
+import { validationHook } from '../errors.js';
+
+const errors = {
+  400: { description: 'Bad input', content: { 'application/json': { schema: errorBodySchema } } },
+  401: { description: 'No or unknown token', content: { 'application/json': { schema: errorBodySchema } } },
+  403: {
+    description: 'Not allowed (scope, owner, quota)',
+    content: { 'application/json': { schema: errorBodySchema } },
+  },
+  404: { description: 'No such server', content: { 'application/json': { schema: errorBodySchema } } },
+  409: {
+    description: 'Name taken, or not possible in this state',
+    content: { 'application/json': { schema: errorBodySchema } },
+  },
+  429: { description: 'Rate limited', content: { 'application/json': { schema: errorBodySchema } } },
+  503: {
+    description: 'Proxmox unreachable or ports exhausted',
+    content: { 'application/json': { schema: errorBodySchema } },
+  },
+};
+
+const accepted = z.object({ server: serverSchema, jobId: z.string() });
+const idParam = z.object({ id: z.string() });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export function serverRoutes(deps: ApiDeps) {
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/servers',
+      summary: 'Create a game server',
+      request: {
+        body: { content: { 'application/json': { schema: createServerRequestSchema } }, required: true },
+      },
+      responses: { 202: json(accepted, 'Accepted: the create job is queued'), ...errors },
+    }),
+    async (c) => c.json(await deps.servers.create(c.req.valid('json'), c.get('actor')), 202),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/servers',
+      summary: 'List servers (by guild and owner), oldest first, a page at a time',
+      request: { query: listServersQuerySchema },
+      responses: { 200: json(serverListSchema, 'A page of servers'), ...errors },
+    }),
+    (c) => c.json(deps.servers.list(c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/servers/{id}',
+      summary: 'One server',
+      request: { params: idParam },
+      responses: { 200: json(serverSchema, 'The server'), ...errors },
+    }),
+    (c) => c.json(deps.servers.get(c.req.valid('param').id, c.get('actor')), 200),
+  );
+
+  // Registered before /servers/{id}/{action}, which would otherwise take 'retry' as an action.
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/servers/{id}/retry',
+      summary: "Run a failed server's last job again",
+      request: { params: idParam },
+      responses: { 202: json(accepted, 'Accepted: the job is queued'), ...errors },
+    }),
+    async (c) => c.json(await deps.servers.retry(c.req.valid('param').id, c.get('actor')), 202),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/servers/{id}/{action}',
+      summary: 'Start, stop or restart a server',
+      request: { params: z.object({ id: z.string(), action: serverActionSchema }) },
+      responses: { 202: json(accepted, 'Accepted: the job is queued'), ...errors },
+    }),
+    async (c) => {
+      const { id, action } = c.req.valid('param');
+      return c.json(await deps.servers.act(id, action, c.get('actor')), 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/servers/{id}',
+      summary: 'Delete a server: stop it, destroy its VM, release its ports',
+      request: { params: idParam },
+      responses: { 202: json(accepted, 'Accepted: the delete job is queued'), ...errors },
+    }),
+    async (c) => c.json(await deps.servers.remove(c.req.valid('param').id, c.get('actor')), 202),
+  );
+
+  return app;
+}

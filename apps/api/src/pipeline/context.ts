@@ -1,0 +1,98 @@
+// What a step is given: the job, a fresh server row, its own memo, and the adapters it acts through.
+import type { JobKind } from '@guildserver/contracts';
+import type { GameDefinition } from '@guildserver/games';
+import type { Limiter, ProxmoxClient } from '@guildserver/proxmox';
+import type { Logger } from 'pino';
+import type { ApiConfig } from '../config.js';
+import type { Db } from '../db/database.js';
+import type { GameProbe } from './game/game-probe.js';
+import type { GameRunner } from './game/game-runner.js';
+import type { ServerRow, StepRow } from './job-store.js';
+import type { StepName } from './plans.js';
+
+/** Deadlines and poll intervals: production defaults, shortened by tests (never read from the environment). */
+export interface RunnerOptions {
+  /** First poll of a Proxmox task; grows ×1.5 up to taskMaxPollMs. */
+  taskPollMs: number;
+  taskMaxPollMs: number;
+  /** Any task but a clone. */
+  taskTimeoutMs: number;
+  /** Default: PROXMOX_TIMEOUT_CLONE. */
+  cloneTimeoutMs: number | undefined;
+  /** Poll while a VM is locked by a clone we are waiting out. */
+  lockPollMs: number;
+  /** wait_network: until the guest agent reports an IPv4. */
+  networkTimeoutMs: number;
+  networkPollMs: number;
+  /** How long `No QEMU guest agent configured` counts as "not yet" right after configure. */
+  agentGraceMs: number;
+  /** Graceful shutdown deadline, then a hard stop. */
+  shutdownTimeoutSeconds: number;
+  gameSetupTimeoutMs: number;
+  /** wait_game: until the game answers. */
+  gameReadyTimeoutMs: number;
+  gamePollMs: number;
+  /** Storage lock time-outs around a clone, retried inside the step. */
+  lockRetry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+}
+
+export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = {
+  taskPollMs: 100,
+  taskMaxPollMs: 2_000,
+  taskTimeoutMs: 5 * 60_000,
+  cloneTimeoutMs: undefined,
+  lockPollMs: 500,
+  networkTimeoutMs: 5 * 60_000,
+  networkPollMs: 250,
+  agentGraceMs: 30_000,
+  shutdownTimeoutSeconds: 60,
+  gameSetupTimeoutMs: 30 * 60_000,
+  gameReadyTimeoutMs: 5 * 60_000,
+  gamePollMs: 500,
+  lockRetry: { attempts: 6, baseDelayMs: 1_000, maxDelayMs: 15_000 },
+};
+
+/** Told of each step as it succeeds (metrics, and the crash tests' kill points). */
+export interface StepObserver {
+  stepSucceeded?(jobId: string, step: StepName): void;
+}
+
+export interface RunnerDeps {
+  db: Db;
+  config: ApiConfig;
+  proxmox: ProxmoxClient;
+  limiter: Limiter;
+  logger: Logger;
+  gameRunner: GameRunner;
+  gameProbe: GameProbe;
+  observer?: StepObserver;
+}
+
+export interface StepContext {
+  jobId: string;
+  kind: JobKind;
+  step: StepRow;
+  /** Read just before the step started. */
+  server: ServerRow;
+  game: GameDefinition;
+  /** Where the server's VM lives. */
+  node: string;
+  deps: RunnerDeps;
+  options: RunnerOptions;
+  signal: AbortSignal;
+  log: Logger;
+  /** What this step learned on earlier tries. */
+  memo: Record<string, unknown>;
+  /** Merges into the memo and saves it at once, so a crash right after keeps it. */
+  remember(patch: Record<string, unknown>): void;
+  /** What an earlier step of this job learned. */
+  memoOf(step: StepName): Record<string, unknown>;
+  progress(message: string, data?: Record<string, unknown>): void;
+}
+
+export interface StepOutcome {
+  /** One short sentence for people. */
+  detail: string;
+}
+
+export type StepImplementation = (ctx: StepContext) => Promise<StepOutcome>;

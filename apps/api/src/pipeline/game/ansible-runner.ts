@@ -1,0 +1,258 @@
+// The real game runner: a thin wrapper around `ansible-playbook`. Each run gets its own inventory (the VM's
+// IPv4) and extra-vars file (passed as `@file`, so nothing sensitive ever appears on a command line), runs
+// `ansible/playbooks/<game>.yml` under a deadline, streams task names as progress, and on failure reports the
+// failing task and its message in one sentence while the full output is kept on the job.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { VM_USER } from '../vm-spec.js';
+import { type GameRunner, GameSetupError, type GameSetupRequest } from './game-runner.js';
+
+export interface AnsibleRunnerOptions {
+  /** The folder holding ansible.cfg and playbooks/. Default: `ansible/` at the repository root. */
+  ansibleDir?: string;
+  /** Default `ansible-playbook` (from PATH). */
+  command?: string;
+  /** Default 30 min. */
+  timeoutMs?: number;
+  /** The account cloud-init made in the VM. */
+  user?: string;
+  /** Passed to the playbook, so it can print how players connect. */
+  hostExternal?: string;
+}
+
+const REPO_ANSIBLE = join(import.meta.dirname, '..', '..', '..', '..', '..', 'ansible');
+const MAX_LOG_CHARS = 256_000;
+/** What the child may see of our environment: never our own secrets (Proxmox token, Redis URL…). */
+const PASSED_ENV = /^(PATH|HOME|USER|LANG|LC_[A-Z]+|TMPDIR|SSH_AUTH_SOCK|ANSIBLE_[A-Z0-9_]+)$/;
+
+export interface AnsibleFailure {
+  task: string | undefined;
+  message: string;
+}
+
+/** Reads ansible-playbook's default (or yaml-formatted) output line by line. */
+export class AnsibleOutputReader {
+  task: string | undefined;
+  tasks = 0;
+  failure: AnsibleFailure | undefined;
+  private awaitingMsg = false;
+
+  /** Returns the task name when the line starts a new task. */
+  line(text: string): string | undefined {
+    const task = /^TASK \[(.+?)\]\s*\**\s*$/.exec(text);
+    if (task) {
+      this.task = task[1]!;
+      this.tasks++;
+      this.awaitingMsg = false;
+      return this.task;
+    }
+    const fatal = /^fatal: \[[^\]]+\]: (FAILED|UNREACHABLE)! => ?(.*)$/.exec(text);
+    if (fatal) {
+      const rest = fatal[2]!.trim();
+      const fromJson = jsonMessage(rest);
+      this.failure ??= {
+        task: this.task,
+        message:
+          fromJson ??
+          (fatal[1] === 'UNREACHABLE' ? 'the VM could not be reached over SSH' : 'the task failed'),
+      };
+      this.awaitingMsg = fromJson === undefined;
+      return undefined;
+    }
+    if (this.awaitingMsg) {
+      const msg = /^\s+msg:\s*(.*)$/.exec(text);
+      if (msg && this.failure) {
+        this.failure.message = unquote(msg[1]!.trim()) || this.failure.message;
+        this.awaitingMsg = false;
+      } else if (!/^\s/.test(text)) {
+        this.awaitingMsg = false;
+      }
+    }
+    return undefined;
+  }
+}
+
+function jsonMessage(text: string): string | undefined {
+  if (!text.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(text) as { msg?: unknown; stderr?: unknown };
+    const msg = typeof parsed.msg === 'string' && parsed.msg.trim() !== '' ? parsed.msg : parsed.stderr;
+    return typeof msg === 'string' && msg.trim() !== '' ? msg.trim().split('\n')[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function unquote(text: string): string {
+  return /^'.*'$|^".*"$/.test(text) ? text.slice(1, -1) : text;
+}
+
+export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRunner {
+  const ansibleDir = options.ansibleDir ?? REPO_ANSIBLE;
+  const command = options.command ?? 'ansible-playbook';
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+  const user = options.user ?? VM_USER;
+
+  return {
+    kind: 'ansible',
+    async setup(request: GameSetupRequest) {
+      const { game, server, ipv4 } = request;
+      const playbook = join(ansibleDir, game.playbook);
+      if (!existsSync(playbook)) {
+        throw new GameSetupError(
+          `There is no Ansible playbook for ${game.name} yet (ansible/${game.playbook}); the game installs arrive with the playbooks, until then run with GAME_RUNNER=simulated.`,
+        );
+      }
+      const dir = await mkdtemp(join(tmpdir(), 'gs-ansible-'));
+      try {
+        const inventory = join(dir, 'inventory.ini');
+        const ssh = `-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${join(dir, 'known_hosts')}`;
+        await writeFile(
+          inventory,
+          `[game]\n${ipv4} ansible_user=${user} ansible_ssh_common_args='${ssh}'\n`,
+          { mode: 0o600 },
+        );
+        const vars = join(dir, 'vars.json');
+        await writeFile(
+          vars,
+          JSON.stringify({
+            guildserver_server_id: server.id,
+            guildserver_server_name: server.name,
+            guildserver_guild_id: server.guildId,
+            guildserver_game: game.id,
+            guildserver_host_external: options.hostExternal ?? null,
+            guildserver_ports: request.ports.map((p) => ({
+              purpose: p.purpose,
+              protocol: p.protocol,
+              port: p.port,
+              guest_port: p.guestPort,
+            })),
+            guildserver_size: {
+              cores: request.size.cores,
+              memory_mib: request.size.memory,
+              disk_gib: request.size.disk,
+            },
+          }),
+          { mode: 0o600 },
+        );
+        await chmod(dir, 0o700);
+        return await runPlaybook({
+          command,
+          args: ['-i', inventory, '--extra-vars', `@${vars}`, playbook],
+          cwd: ansibleDir,
+          timeoutMs,
+          request,
+          playbookName: relative(ansibleDir, playbook),
+        });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+interface PlaybookRun {
+  command: string;
+  args: string[];
+  cwd: string;
+  timeoutMs: number;
+  request: GameSetupRequest;
+  playbookName: string;
+}
+
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (PASSED_ENV.test(key)) env[key] = value;
+  return {
+    ...env,
+    ANSIBLE_STDOUT_CALLBACK: 'default',
+    ANSIBLE_CALLBACK_RESULT_FORMAT: 'yaml',
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_FORCE_COLOR: '0',
+    ANSIBLE_RETRY_FILES_ENABLED: '0',
+    PYTHONUNBUFFERED: '1',
+  };
+}
+
+function runPlaybook(run: PlaybookRun): Promise<{ detail: string; log: string }> {
+  const { request } = run;
+  const { game } = request;
+  return new Promise((resolve, reject) => {
+    const reader = new AnsibleOutputReader();
+    let log = '';
+    let pending = '';
+    let timedOut = false;
+    const child = spawn(run.command, run.args, {
+      cwd: existsSync(run.cwd) ? run.cwd : undefined,
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: string) => {
+      log = (log + chunk).slice(-MAX_LOG_CHARS);
+    };
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      keep(chunk);
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const task = reader.line(line.replace(/\r$/, ''));
+        if (task) request.onProgress(`Ansible: ${task}`);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', keep);
+    const kill = () => {
+      child.kill('SIGTERM');
+      setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 5_000).unref();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, run.timeoutMs);
+    const abort = () => kill();
+    request.signal.addEventListener('abort', abort, { once: true });
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      request.signal.removeEventListener('abort', abort);
+      reject(
+        new GameSetupError(
+          error.code === 'ENOENT'
+            ? `${run.command} is not installed on the worker's machine; install Ansible there (apt-get install ansible-core) or run with GAME_RUNNER=simulated.`
+            : `${run.command} could not be started: ${error.message}.`,
+        ),
+      );
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      request.signal.removeEventListener('abort', abort);
+      if (pending !== '') reader.line(pending);
+      if (request.signal.aborted)
+        return reject(new Error('ansible-playbook was stopped because the worker is stopping.'));
+      if (timedOut) {
+        return reject(
+          new GameSetupError(
+            `Installing ${game.name} took longer than ${Math.round(run.timeoutMs / 60_000)} min and was stopped${reader.task ? ` during '${reader.task}'` : ''}.`,
+            log,
+          ),
+        );
+      }
+      if (code === 0)
+        return resolve({
+          detail: `Installed ${game.name} with ${run.playbookName} (${reader.tasks} tasks).`,
+          log,
+        });
+      const failure = reader.failure;
+      reject(
+        new GameSetupError(
+          failure
+            ? `Installing ${game.name} failed at '${failure.task ?? 'the first task'}': ${failure.message}`
+            : `Installing ${game.name} failed: ansible-playbook exited with code ${code}; the job's log has its output.`,
+          log,
+        ),
+      );
+    });
+  });
+}

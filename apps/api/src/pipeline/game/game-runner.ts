@@ -1,0 +1,66 @@
+// Installing and starting the game inside a fresh VM. The worker only sees this interface; `ansible` runs the
+// playbooks, `simulated` stands in while Proxmox is the simulator (there is no real VM to reach).
+import type { GameDefinition, Resources } from '@guildserver/games';
+
+export interface GamePort {
+  purpose: string;
+  protocol: 'tcp' | 'udp';
+  /** The port players use on HOST_EXTERNAL. */
+  port: number;
+  /** Where the game listens inside the VM. */
+  guestPort: number;
+}
+
+export interface GameSetupServer {
+  id: string;
+  name: string;
+  guildId: string;
+}
+
+export interface GameSetupRequest {
+  server: GameSetupServer;
+  game: GameDefinition;
+  ipv4: string;
+  ports: readonly GamePort[];
+  size: Resources;
+  signal: AbortSignal;
+  /** One short line per visible stage (e.g. each Ansible task name). */
+  onProgress(message: string): void;
+}
+
+export interface GameSetupResult {
+  /** One sentence for the step's detail. */
+  detail: string;
+  /** Full output, kept for operators. */
+  log?: string;
+}
+
+/** A setup that failed for good: one readable sentence, and the full log for the job. */
+export class GameSetupError extends Error {
+  constructor(
+    message: string,
+    readonly log?: string,
+  ) {
+    super(message);
+    this.name = 'GameSetupError';
+  }
+}
+
+export interface GameRunner {
+  readonly kind: string;
+  /** Resolves when the game is installed and started; rejects with GameSetupError when it cannot be. */
+  setup(request: GameSetupRequest): Promise<GameSetupResult>;
+}
+
+/** For the simulator: says clearly that nothing was installed, and succeeds. */
+export function createSimulatedGameRunner(): GameRunner {
+  return {
+    kind: 'simulated',
+    async setup({ game, onProgress }) {
+      onProgress(`Simulated: Proxmox is the simulator, so there is no VM to install ${game.name} on.`);
+      onProgress(`Simulated: would run ansible/${game.playbook} against the VM.`);
+      onProgress(`Simulated: ${game.name} counts as installed and started.`);
+      return { detail: `Simulated install of ${game.name} (no real VM behind the simulator).` };
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { JobKind } from '@guildserver/contracts';
+
+export type StepName =
+  | 'verify_vmid'
+  | 'clone'
+  | 'configure'
+  | 'resize_disk'
+  | 'start_vm'
+  | 'wait_network'
+  | 'setup_game'
+  | 'wait_game'
+  | 'check_vm'
+  | 'shutdown_vm'
+  | 'destroy_vm'
+  | 'release_resources';
+
+export interface PlannedStep {
+  name: StepName;
+  /** What a person sees while it runs. */
+  title: string;
+}
+
+const step = (name: StepName, title: string): PlannedStep => ({ name, title });
+
+/** Every job is a fixed list of named steps, recorded when the job is created and run in order. */
+export const PLANS: Record<JobKind, readonly PlannedStep[]> = {
+  create: [
+    step('verify_vmid', 'Checking the VM id at Proxmox'),
+    step('clone', 'Cloning the template'),
+    step('configure', 'Configuring the VM'),
+    step('resize_disk', 'Sizing the disk'),
+    step('start_vm', 'Starting the VM'),
+    step('wait_network', 'Waiting for the network'),
+    step('setup_game', 'Installing the game'),
+    step('wait_game', 'Waiting for the game to answer'),
+  ],
+  start: [
+    step('check_vm', 'Checking the VM'),
+    step('start_vm', 'Starting the VM'),
+    step('wait_network', 'Waiting for the network'),
+    step('wait_game', 'Waiting for the game to answer'),
+  ],
+  stop: [step('check_vm', 'Checking the VM'), step('shutdown_vm', 'Stopping the game server')],
+  restart: [
+    step('check_vm', 'Checking the VM'),
+    step('shutdown_vm', 'Stopping the game server'),
+    step('start_vm', 'Starting the VM'),
+    step('wait_network', 'Waiting for the network'),
+    step('wait_game', 'Waiting for the game to answer'),
+  ],
+  delete: [
+    step('check_vm', 'Checking the VM'),
+    step('shutdown_vm', 'Stopping the VM'),
+    step('destroy_vm', 'Destroying the VM'),
+    step('release_resources', 'Releasing ports and the VM id'),
+  ],
+};

@@ -1,0 +1,51 @@
+import { createServerService } from '../domain/server-service.js';
+import { createApiApp } from '../http/app.js';
+import { notifyEventsAppended } from '../observability/event-feed.js';
+import { startJobMetrics } from '../observability/job-metrics.js';
+import { type ApiMetrics, processMetrics } from '../observability/metrics.js';
+import { proxmoxCheck, redisCheck, sqliteCheck } from '../observability/readiness.js';
+import type { Services } from './services.js';
+
+/**
+ * The HTTP app over the shared services: the server service talks to Proxmox only to check VM ids. Also
+ * serves /readyz (SQLite, Redis, Proxmox) and /metrics (this process's registry, jobs learned from events).
+ */
+export function buildApi(services: Services, options: { metrics?: ApiMetrics } = {}) {
+  const { config, db, logger, proxmox, queue } = services;
+  const metrics = options.metrics ?? processMetrics();
+  const servers = createServerService(db, config, {
+    checkVmidFree: async (vmid) => {
+      await proxmox.cluster.nextId(vmid);
+    },
+    enqueue: async (jobId) => {
+      // The job's events are committed by now: SSE followers in this process read them at once.
+      notifyEventsAppended(db);
+      await queue.enqueue(jobId);
+    },
+  });
+  const redis = redisCheck(services.redisUrl);
+  const readiness = {
+    sqlite: sqliteCheck(db),
+    redis: redis.check,
+    proxmox: proxmoxCheck(proxmox, `${config.proxmox.host}:${config.proxmox.port}`),
+  };
+  const shutdown = new AbortController();
+  const app = createApiApp({ config, db, servers, logger, readiness }, [], {
+    metrics,
+    events: { shutdown: shutdown.signal },
+  });
+  metrics.queues.add(queue.queue);
+  const jobMetrics = startJobMetrics(db, metrics);
+  return {
+    app,
+    servers,
+    metrics,
+    /** Ends open event streams too: call it before (or while) closing the HTTP server, which waits for them. */
+    close: async () => {
+      shutdown.abort();
+      jobMetrics.close();
+      metrics.queues.delete(queue.queue);
+      redis.close();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { dirname, join } from 'node:path';
+import {
+  createLimiter,
+  createProxmoxClient,
+  type Limiter,
+  type ProxmoxClient,
+  toProxmoxClientOptions,
+} from '@guildserver/proxmox';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { ApiConfig } from '../config.js';
+import { type Db, openDatabase } from '../db/database.js';
+import { processMetrics, proxmoxMetricsLogger } from '../observability/metrics.js';
+import { createJobQueue, type JobQueue } from '../queue/job-queue.js';
+import { ensureRedis, type RedisHandle } from './redis.js';
+
+/** What both the API and the workers stand on: the database, Proxmox, Redis and the queue. */
+export interface Services {
+  config: ApiConfig;
+  logger: Logger;
+  db: Db;
+  proxmox: ProxmoxClient;
+  limiter: Limiter;
+  redisUrl: string;
+  /** A new connection for a BullMQ worker or queue (BullMQ wants its own, with no retry limit per request). */
+  connect(): Redis;
+  queue: JobQueue;
+  close(): Promise<void>;
+}
+
+export async function openServices(config: ApiConfig, logger: Logger): Promise<Services> {
+  const db = openDatabase(config.databasePath);
+  const redis: RedisHandle = await ensureRedis(config.redisUrl, join(dirname(config.databasePath), 'redis'));
+  const connections: Redis[] = [];
+  const connect = () => {
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+    connection.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+    connections.push(connection);
+    return connection;
+  };
+  // Every Proxmox call is counted (by method, path pattern, status) on its way to the log.
+  const proxmox = createProxmoxClient(
+    toProxmoxClientOptions(config.proxmox, {
+      logger: proxmoxMetricsLogger(logger.child({ component: 'proxmox' }), processMetrics()),
+    }),
+  );
+  const limiter = createLimiter({
+    perNode: config.proxmoxLimits.perNode,
+    perStorage: config.proxmoxLimits.perStorage,
+  });
+  const queue = createJobQueue(connect(), config.queuePrefix);
+  return {
+    config,
+    logger,
+    db,
+    proxmox,
+    limiter,
+    redisUrl: redis.url,
+    connect,
+    queue,
+    close: async () => {
+      await queue.close();
+      await proxmox.close();
+      for (const connection of connections) connection.disconnect();
+      await redis.stop();
+      db.$client.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// SQLite is the truth about jobs; Redis only carries pointers to them. At start and every so often, every job
+// not finished in SQLite is checked against the queue: a missing BullMQ job (Redis lost it, or the producer
+// died between commit and enqueue) is enqueued again — a no-op when present, since BullMQ's job id is ours — and
+// one BullMQ gave up on without our runner concluding (it stalled too often) gets one more, final, run.
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Db } from '../db/database.js';
+import { unfinishedJobIds } from '../pipeline/job-store.js';
+import type { QueuedJob } from '../queue/job-queue.js';
+
+export interface SweepResult {
+  checked: number;
+  requeued: string[];
+  revived: string[];
+}
+
+export async function sweepLostJobs(
+  db: Db,
+  queue: Queue<QueuedJob>,
+  enqueue: (jobId: string) => Promise<void>,
+  logger: Logger,
+): Promise<SweepResult> {
+  const result: SweepResult = { checked: 0, requeued: [], revived: [] };
+  for (const jobId of unfinishedJobIds(db)) {
+    result.checked++;
+    const job = await queue.getJob(jobId);
+    const state = job ? await job.getState() : 'missing';
+    if (!job || state === 'unknown' || state === 'missing') {
+      await enqueue(jobId);
+      result.requeued.push(jobId);
+    } else if (state === 'failed') {
+      await job.retry('failed');
+      result.revived.push(jobId);
+    } else if (state === 'completed') {
+      await job.remove();
+      await enqueue(jobId);
+      result.requeued.push(jobId);
+    }
+  }
+  if (result.requeued.length > 0 || result.revived.length > 0) {
+    logger.warn({ requeued: result.requeued, revived: result.revived }, 'recovered jobs the queue had lost');
+  }
+  return result;
+}

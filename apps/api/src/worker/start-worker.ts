@@ -1,0 +1,145 @@
+// The worker: a BullMQ Worker on the job queue running each `{jobId}` through the job runner, with stalled-job
+// recovery (a worker killed mid-job loses its lock, another picks the job up and its steps resume), and the
+// recovery sweep that re-enqueues jobs Redis lost.
+import { setMaxListeners } from 'node:events';
+import { type Job, Worker } from 'bullmq';
+import type { RunnerOptions, StepObserver } from '../pipeline/context.js';
+import { createAnsibleRunner } from '../pipeline/game/ansible-runner.js';
+import {
+  createReachabilityProbe,
+  createSimulatedGameProbe,
+  type GameProbe,
+} from '../pipeline/game/game-probe.js';
+import { createSimulatedGameRunner, type GameRunner } from '../pipeline/game/game-runner.js';
+import { createJobRunner, type RunResult } from '../pipeline/runner.js';
+import { QUEUE_NAME, type QueuedJob } from '../queue/job-queue.js';
+import type { Services } from '../runtime/services.js';
+import { sweepLostJobs } from './recovery-sweep.js';
+
+export interface WorkerOptions {
+  /** Deadlines and poll intervals of the steps (tests shorten them). */
+  runner?: Partial<RunnerOptions>;
+  /** How long a job stays ours without renewal; a killed worker's jobs are picked up after this. Default 30 s. */
+  lockDurationMs?: number;
+  /** How often stalled jobs are looked for. Default 15 s. */
+  stalledIntervalMs?: number;
+  /** Stalls (worker deaths) a job survives before BullMQ gives up; the sweep then gives it a final run. Default 10. */
+  maxStalledCount?: number;
+  /** Default 30 s. */
+  sweepIntervalMs?: number;
+  /** Default: from GAME_RUNNER (`ansible`: the playbooks and a reachability probe; `simulated`: stand-ins). */
+  gameRunner?: GameRunner;
+  gameProbe?: GameProbe;
+  observer?: StepObserver;
+}
+
+export interface RunningWorker {
+  close(): Promise<void>;
+}
+
+export async function startWorker(services: Services, options: WorkerOptions = {}): Promise<RunningWorker> {
+  const { config, db } = services;
+  const logger = services.logger.child({ component: 'worker' });
+  const lockDuration = options.lockDurationMs ?? 30_000;
+  const real = config.gameRunner === 'ansible';
+  const runner = createJobRunner(
+    {
+      db,
+      config,
+      proxmox: services.proxmox,
+      limiter: services.limiter,
+      logger,
+      gameRunner:
+        options.gameRunner ??
+        (real
+          ? createAnsibleRunner({
+              hostExternal: config.hostExternal,
+              timeoutMs: options.runner?.gameSetupTimeoutMs,
+            })
+          : createSimulatedGameRunner()),
+      gameProbe: options.gameProbe ?? (real ? createReachabilityProbe() : createSimulatedGameProbe()),
+      ...(options.observer ? { observer: options.observer } : {}),
+    },
+    options.runner,
+  );
+  const stopping = new AbortController();
+  // Every running job listens for the stop (through its own signal below).
+  setMaxListeners(config.workerConcurrency + 10, stopping.signal);
+
+  const processJob = async (job: Job<QueuedJob>, token?: string): Promise<RunResult> => {
+    const attempts = job.opts.attempts ?? 1;
+    // attemptsMade counts failed runs; a job revived by the sweep may already be past its attempts.
+    const attempt = job.attemptsMade + 1;
+    const own = new AbortController();
+    const stop = () => own.abort(stopping.signal.reason);
+    stopping.signal.addEventListener('abort', stop, { once: true });
+    try {
+      return await runner.run(job.data.jobId, {
+        attempt,
+        finalAttempt: attempt >= attempts,
+        signal: own.signal,
+        stillHeld: async () => token === undefined || (await job.extendLock(token, lockDuration)) === 1,
+      });
+    } finally {
+      stopping.signal.removeEventListener('abort', stop);
+    }
+  };
+
+  const worker = new Worker<QueuedJob, RunResult>(QUEUE_NAME, processJob, {
+    connection: services.connect(),
+    prefix: config.queuePrefix,
+    concurrency: config.workerConcurrency,
+    lockDuration,
+    stalledInterval: options.stalledIntervalMs ?? 15_000,
+    maxStalledCount: options.maxStalledCount ?? 10,
+    autorun: false,
+  });
+  worker.on('failed', (job, error) =>
+    logger.warn(
+      { jobId: job?.data.jobId, attemptsMade: job?.attemptsMade, err: error.message },
+      'job run ended early; BullMQ retries it',
+    ),
+  );
+  worker.on('stalled', (jobId) =>
+    logger.warn({ jobId }, 'job stalled (its worker died?); it resumes elsewhere'),
+  );
+  worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
+
+  let sweeping: Promise<unknown> | undefined;
+  const sweep = () => {
+    sweeping ??= sweepLostJobs(db, services.queue.queue, services.queue.enqueue, logger)
+      .catch((error: unknown) =>
+        logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'recovery sweep failed; trying again later',
+        ),
+      )
+      .finally(() => {
+        sweeping = undefined;
+      });
+    return sweeping;
+  };
+  await sweep();
+  const timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? 30_000);
+  timer.unref();
+
+  void worker
+    .run()
+    .catch((error: unknown) =>
+      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'worker stopped'),
+    );
+  await worker.waitUntilReady();
+  logger.info(
+    { concurrency: config.workerConcurrency, prefix: config.queuePrefix, gameRunner: config.gameRunner },
+    'worker started',
+  );
+
+  return {
+    close: async () => {
+      clearInterval(timer);
+      stopping.abort(new Error('The worker is stopping.'));
+      await worker.close();
+      await sweeping;
+    },
+  };
+}

@@ -1,0 +1,195 @@
+// The Ansible runner against a stand-in `ansible-playbook` (Ansible is not installed here), the reachability
+// probe against local sockets, and GAME_RUNNER=ansible through the pipeline.
+import { createSocket } from 'node:dgram';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type GameDefinition, getGame } from '@guildserver/games';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAnsibleRunner } from '../../src/pipeline/game/ansible-runner.js';
+import { createReachabilityProbe } from '../../src/pipeline/game/game-probe.js';
+import { GameSetupError, type GameSetupRequest } from '../../src/pipeline/game/game-runner.js';
+import { ADMIN, createRequest, startStack } from './support.js';
+
+const FAKE_ANSIBLE = `#!/bin/sh
+# Stand-in for ansible-playbook: records what it was given, prints tasks, fails when the playbook says so.
+printf '%s\\n' "$@" > "$PWD/last-args.txt"
+inventory="$2"; vars="\${4#@}"; playbook="$5"
+cp "$inventory" "$PWD/last-inventory.ini"; cp "$vars" "$PWD/last-vars.json"
+echo "PLAY [game] ****"
+echo "TASK [Gathering Facts] ****"
+echo "ok: [host]"
+echo "TASK [game : Install the server] ****"
+if grep -q FAIL "$playbook"; then
+  echo 'fatal: [host]: FAILED! => {"changed": false, "msg": "No package matching '"'"'game-server'"'"' is available"}'
+  echo "PLAY RECAP ****"
+  exit 2
+fi
+echo "changed: [host]"
+echo "TASK [game : Start the service] ****"
+echo "PLAY RECAP ****"
+`;
+
+describe('the Ansible game runner', () => {
+  let dir: string;
+  let command: string;
+  const game = getGame('minecraft-java');
+  const request = (progress: string[] = []): GameSetupRequest => ({
+    server: { id: 'srv_abc123def456', name: 'alpha', guildId: '1' },
+    game,
+    ipv4: '10.1.2.3',
+    ports: [{ purpose: 'game', protocol: 'tcp', port: 20000, guestPort: 25565 }],
+    size: { cores: 2, memory: 4096, disk: 20 },
+    signal: new AbortController().signal,
+    onProgress: (message) => progress.push(message),
+  });
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gs-ansible-test-'));
+    command = join(dir, 'ansible-playbook');
+    writeFileSync(command, FAKE_ANSIBLE);
+    chmodSync(command, 0o755);
+    mkdirSync(join(dir, 'playbooks'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses with a clear sentence while the playbook does not exist', async () => {
+    const runner = createAnsibleRunner({ ansibleDir: join(dir, 'nowhere'), command });
+    await expect(runner.setup(request())).rejects.toThrow(
+      /no Ansible playbook for Minecraft: Java Edition yet \(ansible\/playbooks\/minecraft-java\.yml\)/,
+    );
+  });
+
+  it('runs the playbook with a per-run inventory and @vars file, streaming task names', async () => {
+    writeFileSync(join(dir, 'playbooks', 'minecraft-java.yml'), '- hosts: game\n');
+    const progress: string[] = [];
+    const result = await createAnsibleRunner({ ansibleDir: dir, command }).setup(request(progress));
+    expect(result.detail).toMatch(
+      /Installed Minecraft: Java Edition with playbooks\/minecraft-java\.yml \(3 tasks\)/,
+    );
+    expect(progress).toEqual([
+      'Ansible: Gathering Facts',
+      'Ansible: game : Install the server',
+      'Ansible: game : Start the service',
+    ]);
+    const args = readFileSync(join(dir, 'last-args.txt'), 'utf8').trim().split('\n');
+    expect(args[0]).toBe('-i');
+    expect(args[2]).toBe('--extra-vars');
+    expect(args[3]).toMatch(/^@\/.*vars\.json$/);
+    expect(args[4]).toBe(join(dir, 'playbooks', 'minecraft-java.yml'));
+    expect(readFileSync(join(dir, 'last-inventory.ini'), 'utf8')).toMatch(
+      /^10\.1\.2\.3 ansible_user=guildserver /m,
+    );
+    const vars = JSON.parse(readFileSync(join(dir, 'last-vars.json'), 'utf8')) as Record<string, unknown>;
+    expect(vars).toMatchObject({
+      guildserver_server_id: 'srv_abc123def456',
+      guildserver_game: 'minecraft-java',
+    });
+    expect(vars.guildserver_ports).toEqual([
+      { purpose: 'game', protocol: 'tcp', port: 20000, guest_port: 25565 },
+    ]);
+  });
+
+  it('says which task failed and why, and keeps the whole output', async () => {
+    writeFileSync(join(dir, 'playbooks', 'minecraft-java.yml'), '# FAIL\n');
+    const failure = await createAnsibleRunner({ ansibleDir: dir, command })
+      .setup(request())
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(GameSetupError);
+    expect((failure as GameSetupError).message).toBe(
+      "Installing Minecraft: Java Edition failed at 'game : Install the server': No package matching 'game-server' is available",
+    );
+    expect((failure as GameSetupError).log).toContain('PLAY RECAP');
+  });
+
+  it('says so when ansible-playbook is not installed', async () => {
+    writeFileSync(join(dir, 'playbooks', 'minecraft-java.yml'), '- hosts: game\n');
+    const runner = createAnsibleRunner({ ansibleDir: dir, command: join(dir, 'no-such-ansible') });
+    await expect(runner.setup(request())).rejects.toThrow(/is not installed on the worker's machine/);
+  });
+
+  it('stops a playbook that runs past its deadline', async () => {
+    const slow = join(dir, 'slow-ansible');
+    writeFileSync(slow, '#!/bin/sh\necho "TASK [Wait forever] ***"\nexec sleep 30\n');
+    chmodSync(slow, 0o755);
+    const runner = createAnsibleRunner({ ansibleDir: dir, command: slow, timeoutMs: 300 });
+    await expect(runner.setup(request())).rejects.toThrow(
+      /took longer than .* and was stopped during 'Wait forever'/,
+    );
+  });
+});
+
+describe('the reachability probe (the interim real GameProbe)', () => {
+  const withQuery = (query: GameDefinition['query']): GameDefinition => ({
+    ...getGame('minecraft-java'),
+    query,
+  });
+  const signal = new AbortController().signal;
+
+  it('answers when the TCP query port accepts, not when it refuses', async () => {
+    const server = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const probe = createReachabilityProbe({ attemptTimeoutMs: 500 });
+    const game = withQuery({ kind: 'gamedig', type: 'minecraft', port, transport: 'tcp', notes: '' });
+    expect(await probe.query({ game, ipv4: '127.0.0.1', signal })).toEqual({ online: 0, max: 20 });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(await probe.query({ game, ipv4: '127.0.0.1', signal })).toBeUndefined();
+  });
+
+  it('counts a UDP port as closed when the host refuses it', async () => {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const { port } = socket.address();
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    const probe = createReachabilityProbe({ attemptTimeoutMs: 500 });
+    const game = withQuery({ kind: 'gamedig', type: 'valheim', port, transport: 'udp', notes: '' });
+    expect(await probe.query({ game, ipv4: '127.0.0.1', signal })).toBeUndefined();
+  });
+});
+
+describe('GAME_RUNNER=ansible through the pipeline', () => {
+  it('fails the create at setup_game with a readable reason, keeps the log, and cleans up', async () => {
+    const stack = await startStack({ env: { GAME_RUNNER: 'ansible' } });
+    try {
+      const { server, jobId } = await stack.service.create(createRequest('ansible'), ADMIN);
+      const job = await stack.waitForJob(jobId);
+      expect(job.state).toBe('failed');
+      expect(job.error?.code).toBe('game_setup_failed');
+      expect(job.error?.step).toBe('setup_game');
+      expect(job.error?.message).toMatch(/no Ansible playbook for Minecraft: Java Edition yet/);
+      expect(stack.vmsOf(server.id)).toEqual([]);
+      expect(stack.portsOf(server.id)).toBe(0);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('keeps the full Ansible output on the failed job', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-ansible-pipe-'));
+    mkdirSync(join(dir, 'playbooks'));
+    writeFileSync(join(dir, 'playbooks', 'minecraft-java.yml'), '# FAIL\n');
+    const command = join(dir, 'ansible-playbook');
+    writeFileSync(command, FAKE_ANSIBLE);
+    chmodSync(command, 0o755);
+    const stack = await startStack({
+      worker: { gameRunner: createAnsibleRunner({ ansibleDir: dir, command }) },
+    });
+    try {
+      const { server, jobId } = await stack.service.create(createRequest('ansiblelog'), ADMIN);
+      const job = await stack.waitForJob(jobId);
+      expect(job.error?.message).toMatch(/failed at 'game : Install the server'/);
+      expect(job.log).toContain('TASK [game : Install the server]');
+      expect(
+        stack
+          .eventsOf(server.id)
+          .some((e) => e.type === 'step.progress' && e.message === 'Ansible: Gathering Facts'),
+      ).toBe(true);
+      expect(stack.vmsOf(server.id)).toEqual([]);
+    } finally {
+      await stack.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

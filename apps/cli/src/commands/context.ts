@@ -1,0 +1,53 @@
+import { type ApiClient, createApiClient } from '../api/client.js';
+import { resolveApiTarget } from '../api/target.js';
+import type { CliEnvironment } from '../config.js';
+import type { Output } from '../progress/renderers.js';
+
+/** What every command gets: the parsed environment, where to write, and the API client (made on first use). */
+export interface CommandContext {
+  env: CliEnvironment;
+  out: Output;
+  /** Notes and errors for people; never part of --json output. */
+  err: (line: string) => void;
+  api(): ApiClient;
+}
+
+export function createCommandContext(env: CliEnvironment, color: boolean): CommandContext {
+  let client: ApiClient | undefined;
+  return {
+    env,
+    out: {
+      write: (text) => process.stdout.write(text),
+      isTTY: process.stdout.isTTY === true,
+      columns: process.stdout.columns,
+      color: color && process.stdout.isTTY === true,
+    },
+    err: (line) => process.stderr.write(`${line}\n`),
+    api: () => {
+      client ??= createApiClient(resolveApiTarget(env));
+      return client;
+    },
+  };
+}
+
+/** Prints one line on stdout. */
+export const say = (ctx: CommandContext, line = '') => ctx.out.write(`${line}\n`);
+
+/** The one JSON document --json promises. */
+export const printJson = (ctx: CommandContext, value: unknown) =>
+  ctx.out.write(`${JSON.stringify(value, null, 2)}\n`);
+
+/** Left-aligned columns, two spaces apart. */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows
+    .map((row) =>
+      row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '),
+    )
+    .join('\n');
+}

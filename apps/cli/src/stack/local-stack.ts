@@ -1,0 +1,261 @@
+import { mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { RunningSimulator } from '@guildserver/pve-sim';
+import { createApiClient } from '../api/client.js';
+import { DEMO_IDS } from '../commands/servers.js';
+import type { CliEnvironment } from '../config.js';
+import { DEFAULT_SIM_TOKEN, startEmbeddedSimulator } from '../embedded-simulator.js';
+import { ApiError, CliError } from '../errors.js';
+import { watchJob } from '../progress/job-watch.js';
+import { type Output, painter, reporterFor, seconds } from '../progress/renderers.js';
+import { type ApiProcess, type ChildEnv, createAdminToken, pickPort, spawnApi } from './api-process.js';
+import { readStackState, writeStackState } from './state-file.js';
+
+export interface StackOptions {
+  dataDir: string;
+  apiPort: number;
+  simPort: number;
+  timeScale: number;
+  /** Create one server, wait for it, delete it, and stop: the start command's self-check for CI. */
+  smoke: boolean;
+}
+
+/** The guild and user the smoke check uses, apart from the demo ids so it never meets their quotas or names. */
+const SMOKE_IDS = {
+  guildId: '100000000000000099',
+  ownerId: '200000000000000099',
+  channelId: DEMO_IDS.channelId,
+};
+
+class Interrupted extends Error {}
+
+/**
+ * `up`, what `bash scripts/start.sh` runs: a simulated Proxmox VE cluster (realistic timings, scaled), the
+ * API with a worker as a child process group (it starts its own redis-server unless REDIS_URL is set), an
+ * admin token in the state file for `gs`; then it serves until Ctrl-C and stops everything it started.
+ */
+export async function runLocalStack(
+  env: CliEnvironment,
+  options: StackOptions,
+  out: Output,
+): Promise<number> {
+  const paint = painter(out.color);
+  const print = (line = '') => out.write(`${line}\n`);
+  const dataDir = resolve(options.dataDir);
+  const show = (path: string) => {
+    const near = relative(process.cwd(), path);
+    return near === '' ? '.' : near.startsWith('..') ? path : near;
+  };
+  mkdirSync(dataDir, { recursive: true });
+  const statePath = env.stateFile ? resolve(env.stateFile) : join(dataDir, 'stack.json');
+  const logPath = join(dataDir, 'api.log');
+
+  // Ctrl-C at any moment, even half-way through starting, stops what was started so far.
+  let interrupt: (signal: string) => void = () => {};
+  const interrupted = new Promise<never>((_, reject) => {
+    interrupt = (signal) => reject(new Interrupted(signal));
+  });
+  interrupted.catch(() => {});
+  let firstSignalAt = 0;
+  let api: ApiProcess | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstSignalAt === 0) {
+      firstSignalAt = Date.now();
+      interrupt(signal);
+    } else if (Date.now() - firstSignalAt > 1_500) {
+      // A second Ctrl-C while stopping: no more waiting.
+      api?.kill();
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const killOnExit = () => api?.kill();
+  process.on('exit', killOnExit);
+  const step = <T>(work: Promise<T>) => Promise.race([work, interrupted]);
+
+  let sim: RunningSimulator | undefined;
+  let code = 0;
+  try {
+    sim = await step(
+      startEmbeddedSimulator({
+        port: options.simPort,
+        timeScale: options.timeScale,
+        statePath: join(dataDir, 'pve-sim.json'),
+      }),
+    );
+    const apiPort = await step(pickPort(options.apiPort));
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const childEnv = apiEnvironment(env, sim, apiPort, dataDir);
+    print(`${paint.bold('GuildServer')}: starting the local stack in ${show(dataDir)}/`);
+    print(`  Proxmox VE  ${sim.url} (simulated PVE ${sim.version}, realistic timings ×${options.timeScale})`);
+
+    api = spawnApi('all', childEnv, logPath);
+    const exitedEarly = api.exited.then((how) => {
+      const why = api?.lastSentence();
+      throw new CliError(
+        `The API stopped (${how})${why ? `: ${why.replace(/[.:]?$/, '')}` : ''}; see ${show(logPath)}.`,
+        'stack_failed',
+      );
+    });
+    exitedEarly.catch(() => {});
+    await step(Promise.race([waitForHealth(apiUrl, 120_000), exitedEarly]));
+    const redis = env.redisUrl
+      ? `${redactUrl(env.redisUrl)} (REDIS_URL)`
+      : `its own redis-server, data in ${show(join(dataDir, 'redis'))}/`;
+    print(`  API+worker  ${apiUrl} (logs: ${show(logPath)}; Redis: ${redis})`);
+
+    const token = await step(Promise.race([adminToken(statePath, apiUrl, childEnv), exitedEarly]));
+    writeStackState(statePath, {
+      apiUrl,
+      token,
+      dataDir,
+      simulator: { url: sim.url, fingerprint: sim.fingerprint },
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    });
+    print(`  admin token ${show(statePath)} (gs reads it from there when API_URL and API_TOKEN are unset)`);
+    print();
+
+    if (options.smoke) {
+      code = await step(Promise.race([smoke(apiUrl, token, out), exitedEarly]));
+    } else {
+      const envHint =
+        env.stateFile || show(statePath) === 'data/stack.json' ? '' : `GS_STATE_FILE=${show(statePath)} `;
+      print('Drive it with gs:');
+      print(`  ${envHint}pnpm gs games`);
+      print(`  ${envHint}pnpm gs create minecraft-java survival --watch`);
+      print(`  ${envHint}pnpm gs list`);
+      print(
+        `  ${envHint}pnpm gs stop survival --watch     (also start, restart, delete, status, watch, --json)`,
+      );
+      print(`Elsewhere: API_URL=${apiUrl} API_TOKEN=<token from ${show(statePath)}> gs …`);
+      print();
+      print('Press Ctrl-C to stop everything.');
+      await step(exitedEarly);
+    }
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error;
+    print();
+    print('Stopping…');
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    // Keep listening so a Ctrl-C during clean-up does not kill us half-way (a second one, later, forces it).
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    await api?.stop();
+    await sim?.close();
+    const state = readStackState(statePath);
+    if (state?.pid === process.pid) writeStackState(statePath, { ...state, pid: undefined });
+    process.off('exit', killOnExit);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (!options.smoke)
+    print('Stopped: the simulator, the API and the worker (and its redis-server) are down.');
+  return code;
+}
+
+/** The API's environment: the caller's, with Proxmox pointed at the simulator and the data in `dataDir`. */
+function apiEnvironment(
+  env: CliEnvironment,
+  sim: RunningSimulator,
+  apiPort: number,
+  dataDir: string,
+): ChildEnv {
+  const inherited: ChildEnv = {};
+  for (const [key, value] of Object.entries(env.inherited)) {
+    // A real cluster's settings (say, from .env) must not leak into the simulated stack.
+    if (key.startsWith('PROXMOX_') || key === 'API_URL' || key === 'API_TOKEN') continue;
+    inherited[key] = value;
+  }
+  return {
+    ...inherited,
+    PROXMOX_HOST: sim.url,
+    PROXMOX_NODE: 'pve',
+    PROXMOX_TOKEN_ID: DEFAULT_SIM_TOKEN.id,
+    PROXMOX_TOKEN_SECRET: DEFAULT_SIM_TOKEN.secret,
+    PROXMOX_TLS_FINGERPRINT: sim.fingerprint,
+    API_HOST: '127.0.0.1',
+    API_PORT: String(apiPort),
+    DATABASE_PATH: join(dataDir, 'guildserver.sqlite'),
+    GAME_RUNNER: 'simulated',
+    LOG_LEVEL: env.inherited.LOG_LEVEL || 'info',
+  };
+}
+
+async function waitForHealth(apiUrl: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const response = await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new CliError(
+    `The API did not answer at ${apiUrl}/healthz within ${timeoutMs / 1000} s.`,
+    'stack_failed',
+  );
+}
+
+/** The token from an earlier start when the API still knows it, else a new one (the first start). */
+async function adminToken(statePath: string, apiUrl: string, childEnv: ChildEnv): Promise<string> {
+  const previous = readStackState(statePath)?.token;
+  if (previous) {
+    try {
+      await createApiClient({ baseUrl: apiUrl, token: previous }).games();
+      return previous;
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    }
+  }
+  return createAdminToken(childEnv, 'local-admin (scripts/start.sh)');
+}
+
+/** One server through create and delete, with the same progress display as `gs create --watch`. */
+async function smoke(apiUrl: string, token: string, out: Output): Promise<number> {
+  const paint = painter(out.color);
+  const print = (line: string) => out.write(`${line}\n`);
+  const client = createApiClient({ baseUrl: apiUrl, token });
+  const games = await client.games();
+  const game = games.find((g) => g.id === 'minecraft-java') ?? games[0];
+  if (!game) throw new CliError('The API lists no games, so there is nothing to create.', 'stack_failed');
+  const name = `smoke-${Date.now().toString(36)}`;
+  const started = Date.now();
+  print(`Smoke check: create ${name} (${game.id}), wait until it runs, delete it.`);
+  const created = await client.createServer({ game: game.id, name, ...SMOKE_IDS });
+  const job = await watchJob(client, created.jobId, reporterFor(out, false));
+  if (job.state !== 'succeeded') {
+    const failed = job.steps.find((s) => s.state === 'failed');
+    print(
+      paint.red(
+        `✗ smoke: the create failed${failed ? ` at "${failed.title}"` : ''}: ${job.error?.message ?? '?'}`,
+      ),
+    );
+    return 1;
+  }
+  const server = await client.getServer(created.server.id);
+  print(
+    paint.green(
+      `✓ ${name} is ${server.state} at ${server.address ?? '?'} (${seconds(Date.now() - started)})`,
+    ),
+  );
+  const removal = await client.deleteServer(server.id);
+  const deleted = await watchJob(client, removal.jobId, reporterFor(out, false));
+  if (deleted.state !== 'succeeded') {
+    print(paint.red(`✗ smoke: the delete failed: ${deleted.error?.message ?? '?'}`));
+    return 1;
+  }
+  print(
+    paint.green(
+      `✓ smoke check passed: created, ran and deleted ${name} in ${seconds(Date.now() - started)}.`,
+    ),
+  );
+  return server.state === 'running' && server.address ? 0 : 1;
+}
+
+const redactUrl = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
