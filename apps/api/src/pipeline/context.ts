@@ -37,13 +37,13 @@ export interface RunnerOptions {
 }
 
 export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = {
-  taskPollMs: 100,
+  taskPollMs: 50,
   taskMaxPollMs: 2_000,
   taskTimeoutMs: 5 * 60_000,
   cloneTimeoutMs: undefined,
   lockPollMs: 500,
   networkTimeoutMs: 5 * 60_000,
-  networkPollMs: 250,
+  networkPollMs: 200,
   agentGraceMs: 30_000,
   shutdownTimeoutSeconds: 60,
   gameSetupTimeoutMs: 30 * 60_000,

@@ -1,3 +1,4 @@
+import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servers } from '../../src/db/schema.js';
 import { ALICE, BOB, client, createBody, GUILD, type Harness, startApi } from '../support/api-harness.js';
@@ -161,6 +162,19 @@ describe('listing', () => {
     const bobs = await admin<{ servers: { ownerId: string }[] }>('GET', `/v1/servers?ownerId=${BOB}`);
     expect(bobs.body.servers.length).toBeGreaterThan(0);
     expect(bobs.body.servers.every((s) => s.ownerId === BOB)).toBe(true);
+  });
+});
+
+describe('listing stays exact while answers are cached', () => {
+  it('shows a change another process committed to the database at once', async () => {
+    const first = await admin<{ servers: { id: string; state: string }[] }>('GET', '/v1/servers?limit=1');
+    const id = first.body.servers[0]!.id;
+    // A worker in another process writes through its own connection to the same SQLite file.
+    const other = new Sqlite(api.config.databasePath);
+    other.prepare("UPDATE servers SET state = 'stopped' WHERE id = ?").run(id);
+    other.close();
+    const again = await admin<{ servers: { id: string; state: string }[] }>('GET', '/v1/servers?limit=1');
+    expect(again.body.servers[0]).toMatchObject({ id, state: 'stopped' });
   });
 });
 

@@ -8,6 +8,7 @@ import {
 } from '@guildserver/contracts';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { createReadCache } from '../../domain/read-cache.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import { validationHook } from '../errors.js';
 
@@ -38,6 +39,7 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 });
 
 export function serverRoutes(deps: ApiDeps) {
+  const listings = createReadCache(deps.db);
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
 
   app.openapi(
@@ -61,7 +63,12 @@ export function serverRoutes(deps: ApiDeps) {
       request: { query: listServersQuerySchema },
       responses: { 200: json(serverListSchema, 'A page of servers'), ...errors },
     }),
-    (c) => c.json(deps.servers.list(c.req.valid('query')), 200),
+    (c) => {
+      const query = c.req.valid('query');
+      // Listing is the busiest read (the bot's autocomplete): answered from cache while no row has changed.
+      const body = listings.get(JSON.stringify(query), () => deps.servers.list(query));
+      return c.body(body, 200, { 'content-type': 'application/json' }) as never;
+    },
   );
 
   app.openapi(
