@@ -12,6 +12,10 @@ declare module 'autocannon' {
     duration?: number;
     /** Per-request timeout, seconds. */
     timeout?: number;
+    /** Request templates; `setupRequest` may rewrite each request (e.g. its path) before it is sent. */
+    requests?: {
+      setupRequest?: (request: { path: string; method?: string }) => { path: string; method?: string };
+    }[];
   }
 
   /** hdr-histogram summary; `pN` keys for N in 0.001…99.999, with `_` for the dot (`p97_5`). */
