@@ -1,20 +1,12 @@
+import { vmSizeSchema } from '@guildserver/contracts';
 import { z } from 'zod';
 import type { GameDefinition, Resources } from './types';
 
 // The public description of a game, as `GET /v1/games` serves it. Port numbers are not part of it: each server
 // gets its own, allocated by the API.
 
-const resourcesSchema = z.object({
-  cores: z.number().int().min(1).max(128),
-  /** MiB. */
-  memory: z
-    .number()
-    .int()
-    .min(512)
-    .max(4 * 1024 * 1024),
-  /** GiB. */
-  disk: z.number().int().min(4).max(65_536),
-});
+// Sizes have the shape and limits of a VM size everywhere else in GuildServer.
+const resourcesSchema = vmSizeSchema;
 
 const settingBase = {
   key: z.string().regex(/^[a-z][A-Za-z0-9]*$/),
