@@ -1,0 +1,96 @@
+// /server: what Discord shows and validates. Data only; what each subcommand does lives in handlers/.
+import { InteractionContextType, SlashCommandBuilder, type SlashCommandStringOption } from 'discord.js';
+
+/** How a command's first answer is deferred by the router, before any API call. */
+export type DeferMode = 'ephemeral' | 'public';
+
+export interface SubcommandSpec {
+  /** The router defers every command at once; answers are ephemeral (errors must be, and Discord fixes it at defer time). */
+  defer: DeferMode;
+}
+
+export const SERVER_SUBCOMMANDS = {
+  create: { defer: 'ephemeral' },
+  start: { defer: 'ephemeral' },
+  stop: { defer: 'ephemeral' },
+  restart: { defer: 'ephemeral' },
+  delete: { defer: 'ephemeral' },
+  status: { defer: 'ephemeral' },
+  list: { defer: 'ephemeral' },
+} as const satisfies Record<string, SubcommandSpec>;
+export type ServerSubcommand = keyof typeof SERVER_SUBCOMMANDS;
+
+const nameOption = (verb: string) => (option: SlashCommandStringOption) =>
+  option
+    .setName('name')
+    .setDescription(`The server to ${verb}`)
+    .setRequired(true)
+    .setAutocomplete(true)
+    .setMaxLength(100);
+
+export const serverCommand = new SlashCommandBuilder()
+  .setName('server')
+  .setDescription('Game servers for this community')
+  .setContexts(InteractionContextType.Guild)
+  .addSubcommand((sub) =>
+    sub
+      .setName('create')
+      .setDescription('Create a game server')
+      .addStringOption((o) =>
+        o
+          .setName('game')
+          .setDescription('The game to host')
+          .setRequired(true)
+          .setAutocomplete(true)
+          .setMaxLength(64),
+      )
+      .addStringOption((o) =>
+        o
+          .setName('name')
+          .setDescription('Its name: 3 to 32 lowercase letters, digits or inner hyphens')
+          .setRequired(true)
+          .setMinLength(3)
+          .setMaxLength(32),
+      )
+      .addStringOption((o) =>
+        o
+          .setName('size')
+          .setDescription('Bigger than the default, e.g. cores=4,memory=8192,disk=32 (any of the three)')
+          .setMaxLength(64),
+      ),
+  )
+  .addSubcommand((sub) =>
+    sub.setName('start').setDescription('Start a stopped server').addStringOption(nameOption('start')),
+  )
+  .addSubcommand((sub) =>
+    sub.setName('stop').setDescription('Stop a running server').addStringOption(nameOption('stop')),
+  )
+  .addSubcommand((sub) =>
+    sub.setName('restart').setDescription('Restart a running server').addStringOption(nameOption('restart')),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName('delete')
+      .setDescription('Delete a server and its world')
+      .addStringOption(nameOption('delete')),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName('status')
+      .setDescription('How a server is doing, with buttons')
+      .addStringOption(nameOption('show')),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName('list')
+      .setDescription('List servers')
+      .addStringOption((o) =>
+        o
+          .setName('scope')
+          .setDescription('Yours (default) or every server in the guild (admins)')
+          .addChoices({ name: 'mine', value: 'mine' }, { name: 'all', value: 'all' }),
+      ),
+  );
+
+/** Every command this bot registers, as one bulk overwrite. */
+export const COMMANDS = [serverCommand.toJSON()];

@@ -1,0 +1,11 @@
+import { statusView } from '../../rendering/views.js';
+import { runAction } from '../jobs.js';
+import type { ButtonHandler } from '../types.js';
+
+/** A status message's buttons. The server and the user's right to act are checked again on every click. */
+export const serverButton: ButtonHandler<'server'> = async (services, asker, interaction, id) => {
+  const server = await services.api.getServer(id.serverId, { acting: asker.acting });
+  if (id.action === 'refresh')
+    return statusView(server, services.config.hostExternal, services.catalog.cached());
+  return runAction(services, asker, interaction, server, id.action, 'status');
+};

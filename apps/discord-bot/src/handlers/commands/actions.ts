@@ -1,0 +1,15 @@
+import type { ServerAction } from '@guildserver/contracts';
+import { runAction } from '../jobs.js';
+import type { CommandHandler } from '../types.js';
+
+/** /server start|stop|restart name. */
+export function serverAction(action: ServerAction): CommandHandler {
+  return async (services, asker, interaction) => {
+    const server = await services.servers.resolve(
+      asker.guildId,
+      interaction.options.getString('name', true),
+      asker.acting,
+    );
+    return runAction(services, asker, interaction, server, action, 'command');
+  };
+}

@@ -1,0 +1,92 @@
+// Where a notice goes: pure decisions, given the event, what the bot remembers of the interaction, and now.
+import type { EventType, GuildEvent } from '@guildserver/contracts';
+import { INTERACTION_TOKEN_TTL_MS, type TrackedInteraction } from '../state/bot-state.js';
+
+/** Stop using a token a little before Discord does, so an edit never races its death. */
+export const TOKEN_SAFETY_MS = 30_000;
+
+/** Events after which a job's message is worth re-rendering. */
+const PROGRESS: ReadonlySet<EventType> = new Set([
+  'job.started',
+  'step.started',
+  'step.succeeded',
+  'step.failed',
+]);
+const FINAL: ReadonlySet<EventType> = new Set(['job.succeeded', 'job.failed']);
+
+/** Whether this event can change what a job's message shows (so an earlier progress render may be skipped). */
+export const changesJobView = (type: EventType) => PROGRESS.has(type) || FINAL.has(type);
+
+export type NoticeDecision =
+  /** Re-render the job's message through the interaction token (progress, or the final state). */
+  | { kind: 'edit'; final: boolean }
+  /** The token is dead or there never was one: the final notice goes to the channel, mentioning the user. */
+  | {
+      kind: 'channel';
+      mention: string;
+      channelId: string;
+      final: true;
+      reason: 'expired' | 'outside' | 'drift';
+    }
+  | { kind: 'none' };
+
+export const tokenAlive = (tracked: TrackedInteraction, now: number) =>
+  !tracked.expired && now - tracked.receivedAt < INTERACTION_TOKEN_TTL_MS - TOKEN_SAFETY_MS;
+
+/**
+ * @param newerForSameJob a later event of the same job is already waiting: skip this progress render (the
+ *   later one shows more). Final notices are never skipped.
+ */
+export function decideNotice(
+  event: GuildEvent,
+  tracked: TrackedInteraction | undefined,
+  now: number,
+  newerForSameJob = false,
+): NoticeDecision {
+  if (event.type === 'server.drift') {
+    // Changes found by the reconciler (a VM gone, started or stopped outside GuildServer).
+    if (!event.serverId || !event.channelId || !event.ownerId) return { kind: 'none' };
+    const reason = event.data.reason;
+    if (reason !== 'vm_missing' && reason !== 'power_state') return { kind: 'none' };
+    return {
+      kind: 'channel',
+      mention: event.ownerId,
+      channelId: event.channelId,
+      final: true,
+      reason: 'drift',
+    };
+  }
+  if (!event.jobId) return { kind: 'none' };
+  const final = FINAL.has(event.type);
+  if (!final && !PROGRESS.has(event.type)) return { kind: 'none' };
+  if (tracked && tokenAlive(tracked, now)) {
+    if (!final && newerForSameJob) return { kind: 'none' };
+    return { kind: 'edit', final };
+  }
+  if (!final) return { kind: 'none' };
+  if (tracked) {
+    return {
+      kind: 'channel',
+      mention: tracked.userId,
+      channelId: tracked.channelId,
+      final: true,
+      reason: 'expired',
+    };
+  }
+  // A job nobody started from Discord (the CLI, an admin token, a retry): announced to its owner.
+  if (!event.channelId || !event.ownerId) return { kind: 'none' };
+  return {
+    kind: 'channel',
+    mention: event.ownerId,
+    channelId: event.channelId,
+    final: true,
+    reason: 'outside',
+  };
+}
+
+/** Discord error codes that mean "this channel will not take the message": try a DM instead. */
+export const CHANNEL_UNWRITABLE_CODES: ReadonlySet<number> = new Set([50013, 50001, 10003]);
+/** The interaction token is no longer usable. */
+export const TOKEN_DEAD_CODES: ReadonlySet<number> = new Set([50027, 10062, 10015, 10008]);
+/** The user does not take DMs from the bot: log, never retry. */
+export const DMS_CLOSED_CODE = 50007;

@@ -1,0 +1,319 @@
+// What the user sees, as plain Discord message JSON: progress, status, list pages, delete confirmation,
+// notices. Pure functions of API objects, so they are tested without Discord.
+import type { Job, JobKind, Server, ServerState } from '@guildserver/contracts';
+import {
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type APIComponentInMessageActionRow,
+  type APIEmbed,
+  ButtonStyle,
+  ComponentType,
+} from 'discord.js';
+import type { Game } from '../api/client.js';
+import { encodeCustomId, type ListScope } from '../interactions/custom-ids.js';
+
+export interface MessageView {
+  content: string;
+  embeds: APIEmbed[];
+  components: APIActionRowComponent<APIComponentInMessageActionRow>[];
+}
+
+export const COLORS = { working: 0x3b82f6, ok: 0x22c55e, failed: 0xef4444, idle: 0x94a3b8 } as const;
+
+const VERB: Record<JobKind, { ing: string; noun: string }> = {
+  create: { ing: 'Creating', noun: 'Create' },
+  start: { ing: 'Starting', noun: 'Start' },
+  stop: { ing: 'Stopping', noun: 'Stop' },
+  restart: { ing: 'Restarting', noun: 'Restart' },
+  delete: { ing: 'Deleting', noun: 'Delete' },
+};
+
+const DONE: Record<JobKind, string> = {
+  create: 'is running',
+  start: 'is running',
+  stop: 'is stopped',
+  restart: 'is running again',
+  delete: 'was deleted',
+};
+
+const STEP_MARK = { pending: '▫️', running: '⏳', succeeded: '✅', failed: '❌', skipped: '➖' } as const;
+
+const seconds = (ms: number | null) => (ms === null ? '' : ` · ${(ms / 1000).toFixed(1)} s`);
+
+/** `play.example.net:20001`, from the API's address or HOST_EXTERNAL and the game port. */
+export function joinAddress(
+  server: Pick<Server, 'address' | 'ports'>,
+  hostExternal: string,
+): string | undefined {
+  if (server.address) return server.address;
+  const game = server.ports.find((p) => p.purpose === 'game') ?? server.ports[0];
+  return game ? `${hostExternal}:${game.port}` : undefined;
+}
+
+function portsLine(server: Pick<Server, 'ports'>): string | undefined {
+  if (server.ports.length === 0) return undefined;
+  return server.ports.map((p) => `${p.port}/${p.protocol} (${p.purpose})`).join(', ');
+}
+
+/** The one message a job's progress lives in, edited as the steps advance, ending with how to join. */
+export function jobView(
+  job: Job,
+  server: Server | undefined,
+  serverName: string,
+  hostExternal: string,
+): MessageView {
+  const verb = VERB[job.kind];
+  const lines: string[] = [];
+  if (job.kind === 'create') lines.push('✅ Allocating ports and a VM id');
+  if (job.state === 'queued') lines.push('⏳ Waiting for a worker');
+  for (const step of job.steps) {
+    const error = step.state === 'failed' && step.error ? `\n   ${step.error}` : '';
+    lines.push(`${STEP_MARK[step.state]} ${step.title}${seconds(step.durationMs)}${error}`);
+  }
+  const embed: APIEmbed = { description: lines.join('\n').slice(0, 4000) };
+  if (job.state === 'succeeded') {
+    embed.title = `${serverName} ${DONE[job.kind]}`;
+    embed.color = COLORS.ok;
+    const address =
+      server && job.kind !== 'stop' && job.kind !== 'delete' ? joinAddress(server, hostExternal) : undefined;
+    if (address) {
+      embed.fields = [{ name: 'Join at', value: `\`${address}\`` }];
+      const ports = server ? portsLine(server) : undefined;
+      if (ports) embed.fields.push({ name: 'Ports', value: ports.slice(0, 1000) });
+    }
+  } else if (job.state === 'failed') {
+    embed.title = `${verb.noun} of ${serverName} failed`;
+    embed.color = COLORS.failed;
+    if (job.error) embed.fields = [{ name: 'Why', value: job.error.message.slice(0, 1000) }];
+  } else {
+    embed.title = `${verb.ing} ${serverName}…`;
+    embed.color = COLORS.working;
+  }
+  return { content: '', embeds: [embed], components: [] };
+}
+
+/** What a job's final notice says in one sentence (the channel and DM notices lead with it). */
+export function finalSentence(
+  kind: JobKind,
+  succeeded: boolean,
+  serverName: string,
+  address?: string,
+): string {
+  if (!succeeded) return `${VERB[kind].noun} of **${serverName}** failed.`;
+  const join = address && kind !== 'stop' && kind !== 'delete' ? `: join at \`${address}\`` : '.';
+  return `**${serverName}** ${DONE[kind]}${join}`;
+}
+
+const STATE_WORDS: Record<ServerState, string> = {
+  creating: '🛠️ being created',
+  starting: '⏳ starting',
+  running: '🟢 running',
+  stopping: '⏳ stopping',
+  stopped: '⚪ stopped',
+  restarting: '⏳ restarting',
+  deleting: '🗑️ being deleted',
+  deleted: '🗑️ deleted',
+  failed: '🔴 failed',
+};
+
+const button = (
+  label: string,
+  customId: string,
+  style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Success | ButtonStyle.Danger,
+  disabled = false,
+): APIButtonComponent => ({ type: ComponentType.Button, style, label, custom_id: customId, disabled });
+
+const row = (...components: APIButtonComponent[]): APIActionRowComponent<APIComponentInMessageActionRow> => ({
+  type: ComponentType.ActionRow,
+  components,
+});
+
+export function gameName(games: readonly Game[] | undefined, id: string): string {
+  return games?.find((g) => g.id === id)?.name ?? id;
+}
+
+/** A server's status, with Start/Stop/Restart buttons (enabled by state; checked again on click). */
+export function statusView(server: Server, hostExternal: string, games?: readonly Game[]): MessageView {
+  const fields: NonNullable<APIEmbed['fields']> = [
+    { name: 'Game', value: gameName(games, server.game), inline: true },
+    { name: 'State', value: STATE_WORDS[server.state], inline: true },
+    { name: 'Owner', value: `<@${server.ownerId}>`, inline: true },
+  ];
+  const address = joinAddress(server, hostExternal);
+  if (address && server.state !== 'deleted')
+    fields.push({ name: 'Join at', value: `\`${address}\``, inline: true });
+  if (server.players) {
+    fields.push({
+      name: 'Players',
+      value: `${server.players.online} of ${server.players.max}`,
+      inline: true,
+    });
+  }
+  fields.push({
+    name: 'Size',
+    value: `${server.size.cores} cores, ${server.size.memory} MiB, ${server.size.disk} GiB`,
+    inline: true,
+  });
+  if (server.failure) fields.push({ name: 'Last failure', value: server.failure.message.slice(0, 1000) });
+  const id = server.id;
+  const color =
+    server.state === 'running' ? COLORS.ok : server.state === 'failed' ? COLORS.failed : COLORS.idle;
+  return {
+    content: '',
+    embeds: [{ title: server.name, color, fields }],
+    components:
+      server.state === 'deleted'
+        ? []
+        : [
+            row(
+              button(
+                'Start',
+                encodeCustomId({ kind: 'server', action: 'start', serverId: id }),
+                ButtonStyle.Success,
+                server.state !== 'stopped',
+              ),
+              button(
+                'Stop',
+                encodeCustomId({ kind: 'server', action: 'stop', serverId: id }),
+                ButtonStyle.Danger,
+                server.state !== 'running',
+              ),
+              button(
+                'Restart',
+                encodeCustomId({ kind: 'server', action: 'restart', serverId: id }),
+                ButtonStyle.Primary,
+                server.state !== 'running',
+              ),
+              button(
+                'Refresh',
+                encodeCustomId({ kind: 'server', action: 'refresh', serverId: id }),
+                ButtonStyle.Secondary,
+              ),
+            ),
+          ],
+  };
+}
+
+export const LIST_PAGE_SIZE = 10;
+
+/** One page of /server list; Previous/Next appear only when there is more than one page. */
+export function listView(
+  servers: readonly Server[],
+  scope: ListScope,
+  page: number,
+  hostExternal: string,
+  note?: string,
+): MessageView {
+  const pages = Math.max(1, Math.ceil(servers.length / LIST_PAGE_SIZE));
+  const current = Math.min(Math.max(page, 0), pages - 1);
+  const shown = servers.slice(current * LIST_PAGE_SIZE, (current + 1) * LIST_PAGE_SIZE);
+  const lines = shown.map((s) => {
+    const address = s.state === 'running' ? ` · \`${joinAddress(s, hostExternal) ?? ''}\`` : '';
+    const owner = scope === 'all' ? ` · <@${s.ownerId}>` : '';
+    return `**${s.name}** · ${s.game} · ${STATE_WORDS[s.state]}${address}${owner}`;
+  });
+  const embed: APIEmbed = {
+    title: scope === 'all' ? 'Servers in this guild' : 'Your servers',
+    description:
+      lines.length > 0
+        ? lines.join('\n')
+        : scope === 'all'
+          ? 'No servers yet: `/server create` makes one.'
+          : 'You have no servers yet: `/server create` makes one.',
+    color: COLORS.idle,
+  };
+  if (pages > 1) embed.footer = { text: `Page ${current + 1} of ${pages} · ${servers.length} servers` };
+  const components =
+    pages > 1
+      ? [
+          row(
+            button(
+              'Previous',
+              encodeCustomId({ kind: 'list', scope, page: Math.max(current - 1, 0) }),
+              ButtonStyle.Secondary,
+              current === 0,
+            ),
+            button(
+              'Next',
+              encodeCustomId({ kind: 'list', scope, page: current + 1 }),
+              ButtonStyle.Secondary,
+              current >= pages - 1,
+            ),
+          ),
+        ]
+      : [];
+  return { content: note ?? '', embeds: [embed], components };
+}
+
+/**
+ * The question before a delete. While players are online it refuses; an admin gets a "Delete anyway" button.
+ * Otherwise: Delete, or type the name in a modal, or Cancel.
+ */
+export function deleteConfirmView(server: Server, isAdmin: boolean): MessageView {
+  const id = server.id;
+  const online = server.players?.online ?? 0;
+  if (online > 0) {
+    const who = online === 1 ? '1 player is' : `${online} players are`;
+    return {
+      content: '',
+      embeds: [
+        {
+          title: `Delete ${server.name}?`,
+          description: isAdmin
+            ? `${who} online on **${server.name}**. As an admin you may delete it anyway; they will be disconnected.`
+            : `${who} online on **${server.name}**; it cannot be deleted while they play. Try again when it is empty.`,
+          color: COLORS.failed,
+        },
+      ],
+      components: isAdmin
+        ? [
+            row(
+              button(
+                'Delete anyway',
+                encodeCustomId({ kind: 'delete', step: 'force', serverId: id }),
+                ButtonStyle.Danger,
+              ),
+              button(
+                'Cancel',
+                encodeCustomId({ kind: 'delete', step: 'cancel', serverId: id }),
+                ButtonStyle.Secondary,
+              ),
+            ),
+          ]
+        : [],
+    };
+  }
+  return {
+    content: '',
+    embeds: [
+      {
+        title: `Delete ${server.name}?`,
+        description: `This destroys the VM of **${server.name}** and everything on it (its world, its saves). It cannot be undone.`,
+        color: COLORS.failed,
+      },
+    ],
+    components: [
+      row(
+        button(
+          'Delete',
+          encodeCustomId({ kind: 'delete', step: 'confirm', serverId: id }),
+          ButtonStyle.Danger,
+        ),
+        button(
+          'Type the name to delete…',
+          encodeCustomId({ kind: 'delete', step: 'type', serverId: id }),
+          ButtonStyle.Secondary,
+        ),
+        button(
+          'Cancel',
+          encodeCustomId({ kind: 'delete', step: 'cancel', serverId: id }),
+          ButtonStyle.Secondary,
+        ),
+      ),
+    ],
+  };
+}
+
+export function plainView(text: string): MessageView {
+  return { content: text.slice(0, 2000), embeds: [], components: [] };
+}

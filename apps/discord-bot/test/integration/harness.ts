@@ -1,0 +1,105 @@
+// The fake Discord world the integration tests use, and a bot started in-process against it and the stack.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type FakeDiscord, fakeBotToken, startFakeDiscord, viewMessage } from '@guildserver/discord-fake';
+import type { APIMessage } from 'discord.js';
+import { type RunningBot, startBot } from '../../src/bot.js';
+import { loadBotConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+
+export const GUILD = '110000000000000001';
+export const GENERAL = '120000000000000001';
+export const LOCKED = '120000000000000002';
+export const ADMIN_ROLE = '130000000000000001';
+export const ALICE = '140000000000000001';
+export const BOB = '140000000000000002';
+export const ADMIN = '140000000000000003';
+export const ROLE_ADMIN = '140000000000000004';
+export const CAROL = '140000000000000005';
+
+export async function startDiscord(): Promise<{ discord: FakeDiscord; token: string }> {
+  const applicationId = '150000000000000001';
+  const token = fakeBotToken(applicationId);
+  const discord = await startFakeDiscord({
+    botToken: token,
+    applicationId,
+    guilds: [
+      {
+        id: GUILD,
+        name: 'Guild of Testers',
+        channels: [
+          { id: GENERAL, name: 'general' },
+          { id: LOCKED, name: 'announcements' },
+        ],
+        roles: [{ id: ADMIN_ROLE, name: 'GuildServer admins' }],
+        members: [
+          { id: ALICE, username: 'alice' },
+          { id: BOB, username: 'bob' },
+          { id: CAROL, username: 'carol' },
+          { id: ADMIN, username: 'admin', permissions: 'ManageGuild' },
+          { id: ROLE_ADMIN, username: 'roleadmin', roles: [ADMIN_ROLE] },
+        ],
+      },
+    ],
+  });
+  return { discord, token };
+}
+
+export interface BotTarget {
+  discord: FakeDiscord;
+  token: string;
+  apiUrl: string;
+  apiToken: string;
+  statePath: string;
+}
+
+export function newStatePath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'gs-bot-state-')), 'state.json');
+}
+
+export async function startTestBot(target: BotTarget): Promise<RunningBot> {
+  const config = loadBotConfig({
+    DISCORD_TOKEN: target.token,
+    DISCORD_API_URL: target.discord.restUrl,
+    API_URL: target.apiUrl,
+    API_TOKEN: target.apiToken,
+    DEPLOY_COMMANDS: 'true',
+    DISCORD_GUILD_ID: GUILD,
+    DISCORD_ADMIN_ROLE_ID: ADMIN_ROLE,
+    HOST_EXTERNAL: 'play.example.net',
+    BOT_STATE_PATH: target.statePath,
+  });
+  const logger = createLogger(process.env.BOT_TEST_LOG ?? 'silent');
+  return startBot(config, { logger, metricsIntervalMs: 0 });
+}
+
+/** Everything a user reads in a message: content, embed titles, descriptions, fields, footers. */
+export function textOf(message: APIMessage | undefined): string {
+  if (!message) return '';
+  const view = viewMessage(message);
+  const parts = [view.content];
+  for (const e of view.embeds) {
+    parts.push(
+      e.title ?? '',
+      e.description ?? '',
+      ...e.fields.map((f) => `${f.name}: ${f.value}`),
+      e.footer ?? '',
+    );
+  }
+  return parts.filter((p) => p !== '').join('\n');
+}
+
+/** `[{ name: sub, options: [{ name, value }] }]` for `/server <sub> key:value ...`. */
+export function serverOptions(sub: string, values: Record<string, string> = {}, focused?: string) {
+  return [
+    {
+      name: sub,
+      options: Object.entries(values).map(([name, value]) => ({
+        name,
+        value,
+        ...(focused === name ? { focused: true } : {}),
+      })),
+    },
+  ];
+}
