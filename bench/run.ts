@@ -4,10 +4,18 @@ import { apiCreates } from './api-creates';
 import { apiList } from './api-list';
 import type { Benchmark } from './benchmark';
 import { clientOverhead } from './client-overhead';
+import { discordInteractions } from './discord-interactions';
 import { parallelProvision } from './parallel-provision';
 import { simThroughput } from './sim-throughput';
 
-const BENCHMARKS: Benchmark[] = [simThroughput, clientOverhead, parallelProvision, apiList, apiCreates];
+const BENCHMARKS: Benchmark[] = [
+  simThroughput,
+  clientOverhead,
+  parallelProvision,
+  apiList,
+  apiCreates,
+  discordInteractions,
+];
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2).filter((arg) => arg !== '--');
