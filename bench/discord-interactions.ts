@@ -2,7 +2,7 @@
 // bot's resident memory. Simulator, API, worker and bot each run in their own process; the fake Discord runs
 // here, so the latency is measured from the moment the fake dispatched the interaction on the gateway until the
 // bot's first callback (defer, reply or autocomplete result) reached the fake's REST server.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +41,11 @@ const APPLICATION = '150000000000000001';
 const USERS = Array.from({ length: PROVISIONS }, (_, i) => `1400000000000001${String(i).padStart(2, '0')}`);
 const serverName = (i: number) => `bench-${String(i).padStart(2, '0')}`;
 
-const BOT_MAIN = fileURLToPath(new URL('../apps/discord-bot/src/main.ts', import.meta.url));
+// The bot runs as in production: the esbuild bundle (`pnpm --filter @guildserver/discord-bot build`) on plain
+// node with the flags of its `start` script, not under the TypeScript loader.
+const BOT_BUILD = fileURLToPath(new URL('../apps/discord-bot/scripts/build.mjs', import.meta.url));
+const BOT_BUNDLE = fileURLToPath(new URL('../apps/discord-bot/dist/main.mjs', import.meta.url));
+const BOT_NODE_FLAGS = ['--max-semi-space-size=1'];
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 interface BotProcess {
@@ -51,7 +55,8 @@ interface BotProcess {
 }
 
 function spawnBot(env: Record<string, string>): BotProcess {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', BOT_MAIN], {
+  execFileSync(process.execPath, [BOT_BUILD], { cwd: REPO, stdio: 'inherit' });
+  const child: ChildProcess = spawn(process.execPath, [...BOT_NODE_FLAGS, BOT_BUNDLE], {
     cwd: REPO,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
