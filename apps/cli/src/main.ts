@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import pino from 'pino';
 import { games } from './commands/catalog.js';
 import { createCommandContext } from './commands/context.js';
+import { discordClick, discordMessages, discordSay, discordSubmit } from './commands/discord.js';
 import { createServer, DEMO_IDS, list, serverAction, status, watch } from './commands/servers.js';
 import { createToken } from './commands/tokens.js';
 import { type CliEnvironment, readCliEnvironment } from './config.js';
@@ -188,6 +189,7 @@ program
     0.2,
   )
   .option('--smoke', 'create one server, wait until it runs, delete it, then stop everything (for CI)', false)
+  .option('--no-discord', 'do not start the Discord bot (nor the fake Discord)')
   .action(
     run(
       async (options: {
@@ -196,12 +198,68 @@ program
         simPort: number;
         timeScale: number;
         smoke: boolean;
+        discord: boolean;
       }) => {
         const out = createCommandContext(environment(), environment().color).out;
         return runLocalStack(environment(), options, out);
       },
     ),
   );
+
+const discord = program
+  .command('discord')
+  .description(
+    "type into the local stack's fake Discord as a user, and see what they see (no Discord account needed)",
+  )
+  .addHelpText(
+    'after',
+    '\nNeeds the local stack (bash scripts/start.sh) started without DISCORD_TOKEN. Examples:\n' +
+      '  pnpm discord say "/server create game:minecraft-java name:survival"\n' +
+      '  pnpm discord say "/server list scope:all" --as friend\n' +
+      '  pnpm discord click <message id> <button id>\n',
+  );
+const asOption = () => new Option('--as <user>', 'the user typing: demo (an admin, the default) or friend');
+discord
+  .command('say <text>')
+  .description(
+    'type a slash command, e.g. "/server create game:minecraft-java name:survival"; follows progress to the end',
+  )
+  .addOption(asOption())
+  .option('--no-follow', 'print the first answer only, without following progress edits')
+  .option('--timeout <seconds>', 'how long to follow progress', positiveNumber, 600)
+  .addOption(jsonOption())
+  .action(run((text: string, options) => discordSay(context(), text, options)));
+discord
+  .command('click <messageId> <customId>')
+  .description('click a button on a message (the ids are printed with each message)')
+  .addOption(asOption())
+  .option('--no-follow', 'print the first answer only, without following progress edits')
+  .option('--timeout <seconds>', 'how long to follow progress', positiveNumber, 600)
+  .addOption(jsonOption())
+  .action(
+    run((messageId: string, customId: string, options) =>
+      discordClick(context(), messageId, customId, options),
+    ),
+  );
+discord
+  .command('submit <modalId> [fields...]')
+  .description('fill in the form (modal) the bot opened: field=value …')
+  .addOption(asOption())
+  .option('--no-follow', 'print the first answer only, without following progress edits')
+  .option('--timeout <seconds>', 'how long to follow progress', positiveNumber, 600)
+  .addOption(jsonOption())
+  .action(
+    run((modalId: string, fields: string[], options) => discordSubmit(context(), modalId, fields, options)),
+  );
+discord
+  .command('messages')
+  .description(
+    "the last messages in the demo channel (with --as, also that user's ephemeral ones; --dm: their DMs)",
+  )
+  .addOption(asOption())
+  .option('--dm', "the user's DMs with the bot")
+  .addOption(jsonOption())
+  .action(run((options) => discordMessages(context(), options)));
 
 program
   .command('demo')

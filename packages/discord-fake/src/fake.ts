@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIApplicationCommand, APIMessage, APIUser } from 'discord-api-types/v10';
 import { createClock, type FakeClock } from './clock.js';
+import { CONTROL_PREFIX, createControlHandler, type FakeControlOptions } from './control/server.js';
 import { GatewayServer, type GatewayStats } from './gateway/server.js';
 import {
   type AutocompleteHandle,
@@ -43,6 +44,8 @@ export interface FakeDiscordOptions {
   heartbeatIntervalMs?: number;
   /** Privileged intents switched on in the developer portal (default none: IDENTIFY asking for them gets 4014). */
   privilegedIntents?: number;
+  /** Also serve the control surface (`/_fake/say`, `/_fake/click`, `/_fake/messages`…) for other processes. */
+  control?: boolean | FakeControlOptions;
 }
 
 export interface FakeDiscord {
@@ -51,6 +54,8 @@ export interface FakeDiscord {
   readonly gatewayUrl: string;
   readonly applicationId: string;
   readonly botUser: APIUser;
+  /** `http://127.0.0.1:PORT/_fake` when started with `control` (see src/control). */
+  readonly controlUrl?: string;
   readonly clock: FakeClock;
   /** Every REST request, in order. */
   readonly requests: RequestLogEntry[];
@@ -135,7 +140,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   };
   const dispatcher = new InteractionDispatcher(world, interactions, gateway);
   const handler = createRestHandler(ctx);
-  const server = createServer((req, res) => void handler(req, res));
+  let control: ReturnType<typeof createControlHandler> | undefined;
+  const server = createServer((req, res) => {
+    if (control && req.url?.startsWith(CONTROL_PREFIX)) void control(req, res);
+    else void handler(req, res);
+  });
   server.on('upgrade', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -164,8 +173,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     return user;
   };
 
-  return {
+  const fake: FakeDiscord = {
     restUrl: `${base()}/api`,
+    ...(options.control ? { controlUrl: `${base()}${CONTROL_PREFIX}` } : {}),
     gatewayUrl: gatewayUrl(),
     applicationId,
     botUser: world.apiUser(applicationId),
@@ -213,6 +223,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  if (options.control)
+    control = createControlHandler(fake, world, options.control === true ? {} : options.control);
+  return fake;
 }
 
 /** A bot token shaped like Discord's (three dot-separated parts). */

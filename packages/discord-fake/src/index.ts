@@ -1,5 +1,14 @@
 export type { FakeClock } from './clock.js';
 export { createClock } from './clock.js';
+export {
+  CONTROL_PREFIX,
+  type ControlMessage,
+  type ControlResult,
+  type FakeControlOptions,
+  type ParsedSlashCommand,
+  parseSlashCommand,
+  SlashCommandSyntaxError,
+} from './control/index.js';
 export { DiscordApiError, type DiscordErrorBody, type FormErrorTree } from './errors.js';
 export { type FakeDiscord, type FakeDiscordOptions, fakeBotToken, startFakeDiscord } from './fake.js';
 export type { GatewayStats } from './gateway/server.js';

@@ -26,8 +26,19 @@ export interface ApiProcess {
 }
 
 export function spawnApi(role: 'all' | 'api' | 'worker', env: ChildEnv, logPath: string): ApiProcess {
+  return spawnNodeChild(API_MAIN, [role], env, logPath, 'guildserver-api:');
+}
+
+/** A TypeScript entry point (node + tsx) as a child in its own process group; `prefix` marks its one-sentence failures. */
+export function spawnNodeChild(
+  script: string,
+  args: string[],
+  env: ChildEnv,
+  logPath: string,
+  prefix: string,
+): ApiProcess {
   const log = createWriteStream(logPath, { flags: 'a' });
-  const child = spawn(process.execPath, [...NODE_ARGS, role], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: REPO_ROOT,
     env,
     detached: true,
@@ -39,7 +50,7 @@ export function spawnApi(role: 'all' | 'api' | 'worker', env: ChildEnv, logPath:
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream! }).on('line', (line) => {
       log.write(`${line}\n`);
-      if (line.startsWith('guildserver-api:')) sentence = line.replace(/^guildserver-api:\s*/, '');
+      if (line.startsWith(prefix)) sentence = line.slice(prefix.length).trim();
       else if (!errorLine && /^(\w*Error\b|\S+:\d+:\d+: ERROR:)/.test(line)) errorLine = line.trim();
     });
   }

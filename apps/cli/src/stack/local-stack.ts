@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import type { FakeDiscord } from '@guildserver/discord-fake';
 import type { RunningSimulator } from '@guildserver/pve-sim';
 import { createApiClient } from '../api/client.js';
 import { DEMO_IDS } from '../commands/servers.js';
@@ -9,7 +10,15 @@ import { ApiError, CliError } from '../errors.js';
 import { watchJob } from '../progress/job-watch.js';
 import { type Output, painter, reporterFor, seconds } from '../progress/renderers.js';
 import { type ApiProcess, type ChildEnv, createAdminToken, pickPort, spawnApi } from './api-process.js';
-import { readStackState, writeStackState } from './state-file.js';
+import {
+  botEnvironment,
+  createBotToken,
+  DEMO_DISCORD,
+  spawnBot,
+  startDemoDiscord,
+  waitForBotReady,
+} from './discord.js';
+import { readStackState, type StackState, writeStackState } from './state-file.js';
 
 export interface StackOptions {
   dataDir: string;
@@ -18,6 +27,8 @@ export interface StackOptions {
   timeScale: number;
   /** Create one server, wait for it, delete it, and stop: the start command's self-check for CI. */
   smoke: boolean;
+  /** Start the Discord bot (against the fake Discord unless DISCORD_TOKEN is set); default true. */
+  discord?: boolean;
 }
 
 /** The guild and user the smoke check uses, apart from the demo ids so it never meets their quotas or names. */
@@ -58,6 +69,8 @@ export async function runLocalStack(
   interrupted.catch(() => {});
   let firstSignalAt = 0;
   let api: ApiProcess | undefined;
+  let bot: ApiProcess | undefined;
+  let fake: FakeDiscord | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (firstSignalAt === 0) {
       firstSignalAt = Date.now();
@@ -65,12 +78,16 @@ export async function runLocalStack(
     } else if (Date.now() - firstSignalAt > 1_500) {
       // A second Ctrl-C while stopping: no more waiting.
       api?.kill();
+      bot?.kill();
       process.exit(130);
     }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const killOnExit = () => api?.kill();
+  const killOnExit = () => {
+    api?.kill();
+    bot?.kill();
+  };
   process.on('exit', killOnExit);
   const step = <T>(work: Promise<T>) => Promise.race([work, interrupted]);
 
@@ -106,19 +123,86 @@ export async function runLocalStack(
     print(`  API+worker  ${apiUrl} (logs: ${show(logPath)}; Redis: ${redis})`);
 
     const token = await step(Promise.race([adminToken(statePath, apiUrl, childEnv), exitedEarly]));
-    writeStackState(statePath, {
+    const state: StackState = {
       apiUrl,
       token,
       dataDir,
       simulator: { url: sim.url, fingerprint: sim.fingerprint },
       pid: process.pid,
       startedAt: new Date().toISOString(),
-    });
+    };
+    writeStackState(statePath, state);
     print(`  admin token ${show(statePath)} (gs reads it from there when API_URL and API_TOKEN are unset)`);
+
+    // The Discord side: the bot, against the fake Discord unless DISCORD_TOKEN is set.
+    let botExited: Promise<never> = new Promise<never>(() => {});
+    if (options.discord !== false) {
+      const realToken = env.inherited.DISCORD_TOKEN?.trim();
+      const botLog = join(dataDir, 'discord-bot.log');
+      const botToken = await step(Promise.race([createBotToken(apiUrl, token), exitedEarly]));
+      const settings = {
+        apiUrl,
+        apiToken: botToken,
+        statePath: join(dataDir, realToken ? 'discord-bot.json' : 'discord-bot-fake.json'),
+      };
+      if (realToken) {
+        bot = spawnBot(
+          botEnvironment(env.inherited, {
+            ...settings,
+            discordToken: realToken,
+            ...(env.inherited.DISCORD_GUILD_ID ? { guildId: env.inherited.DISCORD_GUILD_ID } : {}),
+          }),
+          botLog,
+        );
+        state.discord = {
+          mode: 'discord',
+          ...(env.inherited.DISCORD_GUILD_ID ? { guildId: env.inherited.DISCORD_GUILD_ID } : {}),
+        };
+      } else {
+        const started = await step(startDemoDiscord());
+        fake = started.fake;
+        bot = spawnBot(
+          botEnvironment(env.inherited, {
+            ...settings,
+            discordToken: started.botToken,
+            discordApiUrl: fake.restUrl,
+            guildId: DEMO_DISCORD.guildId,
+          }),
+          botLog,
+        );
+        state.discord = {
+          mode: 'fake',
+          controlUrl: fake.controlUrl!,
+          guildId: DEMO_DISCORD.guildId,
+          channelId: DEMO_DISCORD.channelId,
+          users: [DEMO_DISCORD.demoUser.username, DEMO_DISCORD.otherUser.username],
+        };
+      }
+      const running = bot;
+      botExited = running.exited.then((how) => {
+        const why = running.lastSentence();
+        throw new CliError(
+          `The Discord bot stopped (${how})${why ? `: ${why.replace(/[.:]?$/, '')}` : ''}; see ${show(botLog)}.`,
+          'stack_failed',
+        );
+      });
+      botExited.catch(() => {});
+      if (fake) {
+        await step(Promise.race([waitForBotReady(fake, botExited), exitedEarly]));
+        print(
+          `  Discord     fake Discord at ${fake.restUrl} (guild "${DEMO_DISCORD.guildName}", #${DEMO_DISCORD.channelName}; users ${DEMO_DISCORD.demoUser.username} (admin) and ${DEMO_DISCORD.otherUser.username}); bot logs: ${show(botLog)}`,
+        );
+      } else {
+        print(`  Discord     the real Discord (DISCORD_TOKEN is set); bot logs: ${show(botLog)}`);
+      }
+      writeStackState(statePath, state);
+    }
     print();
 
     if (options.smoke) {
-      code = await step(Promise.race([smoke(apiUrl, token, out), exitedEarly]));
+      if (fake?.controlUrl)
+        code = await step(Promise.race([smokeSay(fake.controlUrl, out), exitedEarly, botExited]));
+      if (code === 0) code = await step(Promise.race([smoke(apiUrl, token, out), exitedEarly, botExited]));
     } else {
       const envHint =
         env.stateFile || show(statePath) === 'data/stack.json' ? '' : `GS_STATE_FILE=${show(statePath)} `;
@@ -130,9 +214,18 @@ export async function runLocalStack(
         `  ${envHint}pnpm gs stop survival --watch     (also start, restart, delete, status, watch, --json)`,
       );
       print(`Elsewhere: API_URL=${apiUrl} API_TOKEN=<token from ${show(statePath)}> gs …`);
+      if (fake) {
+        print();
+        print('Type into the fake Discord as a user would (no Discord account needed):');
+        print(`  ${envHint}pnpm discord say "/server create game:minecraft-java name:survival"`);
+        print(`  ${envHint}pnpm discord say "/server list" --as ${DEMO_DISCORD.otherUser.username}`);
+        print(
+          `  ${envHint}pnpm discord click <message id> <button id>    (ids are printed with each message)`,
+        );
+      }
       print();
       print('Press Ctrl-C to stop everything.');
-      await step(exitedEarly);
+      await step(Promise.race([exitedEarly, botExited]));
     }
   } catch (error) {
     if (!(error instanceof Interrupted)) throw error;
@@ -144,6 +237,8 @@ export async function runLocalStack(
     // Keep listening so a Ctrl-C during clean-up does not kill us half-way (a second one, later, forces it).
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    await bot?.stop(5_000);
+    await fake?.close();
     await api?.stop();
     await sim?.close();
     const state = readStackState(statePath);
@@ -153,7 +248,9 @@ export async function runLocalStack(
     process.off('SIGTERM', onSignal);
   }
   if (!options.smoke)
-    print('Stopped: the simulator, the API and the worker (and its redis-server) are down.');
+    print(
+      `Stopped: the simulator, the API and the worker (and its redis-server)${bot ? ', the Discord bot' : ''}${fake ? ', the fake Discord' : ''} are down.`,
+    );
   return code;
 }
 
@@ -256,6 +353,29 @@ async function smoke(apiUrl: string, token: string, out: Output): Promise<number
     ),
   );
   return server.state === 'running' && server.address ? 0 : 1;
+}
+
+/** One `/server list` typed into the fake Discord: the bot answers through the real API. */
+async function smokeSay(controlUrl: string, out: Output): Promise<number> {
+  const paint = painter(out.color);
+  const response = await fetch(`${controlUrl}/say`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text: '/server list' }),
+  });
+  const body = (await response.json()) as {
+    message?: { embeds: { title?: string }[]; content: string };
+    error?: { message: string };
+  };
+  if (!response.ok || !body.message) {
+    out.write(
+      `${paint.red(`✗ smoke: /server list in the fake Discord: ${body.error?.message ?? 'no answer'}`)}\n`,
+    );
+    return 1;
+  }
+  const what = body.message.embeds[0]?.title ?? body.message.content;
+  out.write(`${paint.green(`✓ Discord: /server list answered "${what}"`)}\n`);
+  return 0;
 }
 
 const redactUrl = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');

@@ -10,6 +10,16 @@ export interface StackState {
   token: string;
   dataDir: string;
   simulator?: { url: string; fingerprint?: string };
+  /** The Discord side: the fake (with its control surface, for `gs discord say`) or the real Discord. */
+  discord?: {
+    mode: 'fake' | 'discord';
+    /** The fake's control surface, e.g. http://127.0.0.1:PORT/_fake. */
+    controlUrl?: string;
+    guildId?: string;
+    channelId?: string;
+    /** Usernames one can type as (`--as`), the default first. */
+    users?: string[];
+  };
   /** The `up` process, while it runs. */
   pid?: number;
   startedAt: string;

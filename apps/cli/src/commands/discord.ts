@@ -1,0 +1,239 @@
+// `gs discord say|click|submit|messages`: typing into the local stack's fake Discord as a user would, and
+// printing what that user sees. For commands that start a job, it follows the message's progress edits until
+// the final state (the join address, or why it failed).
+import { DEFAULT_STATE_FILE } from '../config.js';
+import { CliError } from '../errors.js';
+import { painter } from '../progress/renderers.js';
+import { readStackState } from '../stack/state-file.js';
+import { type CommandContext, printJson, say } from './context.js';
+
+interface ButtonView {
+  customId?: string;
+  label?: string;
+  disabled: boolean;
+  url?: string;
+}
+interface MessageView {
+  id: string;
+  channelId: string;
+  content: string;
+  embeds: {
+    title?: string;
+    description?: string;
+    fields: { name: string; value: string }[];
+    footer?: string;
+  }[];
+  buttons: ButtonView[];
+  ephemeral: boolean;
+  loading: boolean;
+  mentions: string[];
+}
+interface SayResult {
+  user: { id: string; username: string };
+  answer: string;
+  message?: MessageView;
+  followUps: MessageView[];
+  modal?: {
+    customId: string;
+    title: string;
+    inputs: { customId: string; label: string; required: boolean }[];
+  };
+}
+
+export interface DiscordOptions {
+  as?: string;
+  json?: boolean;
+  /** Follow progress edits (default true). */
+  follow?: boolean;
+  timeout?: number;
+}
+
+function controlUrl(ctx: CommandContext): string {
+  const file = ctx.env.stateFile ?? DEFAULT_STATE_FILE;
+  const state = readStackState(file);
+  if (!state)
+    throw new CliError(
+      `There is no local stack (${file}): start one with \`bash scripts/start.sh\` (without DISCORD_TOKEN).`,
+      'no_stack',
+    );
+  if (state.discord?.mode !== 'fake' || !state.discord.controlUrl)
+    throw new CliError(
+      state.discord?.mode === 'discord'
+        ? 'The local stack runs against the real Discord (DISCORD_TOKEN is set): type the commands in Discord.'
+        : 'The local stack runs no fake Discord: restart it with `bash scripts/start.sh` without DISCORD_TOKEN.',
+      'no_fake_discord',
+    );
+  if (!state.pid)
+    throw new CliError(
+      `The local stack in ${file} is stopped: start it with \`bash scripts/start.sh\`.`,
+      'no_stack',
+    );
+  return state.discord.controlUrl;
+}
+
+async function call<T>(url: string, method: 'GET' | 'POST', body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch {
+    throw new CliError(
+      `The fake Discord does not answer at ${url}: is the local stack (bash scripts/start.sh) still running?`,
+      'no_stack',
+    );
+  }
+  const value = (await response.json().catch(() => ({}))) as T & { error?: { message?: string } };
+  if (!response.ok) {
+    const why = value.error?.message ?? `HTTP ${response.status}`;
+    throw new CliError(`Discord would not send that: ${why.replace(/\.?$/, '.')}`, 'discord_refused');
+  }
+  return value;
+}
+
+/** Plain text of what a user sees: content, embeds, buttons with their custom ids. */
+export function renderMessage(m: MessageView, color = false): string {
+  const paint = painter(color);
+  const lines: string[] = [];
+  const tags = [
+    m.ephemeral ? 'only you can see this' : undefined,
+    m.loading ? 'thinking…' : undefined,
+  ].filter(Boolean);
+  lines.push(paint.dim(`── message ${m.id}${tags.length ? ` (${tags.join(', ')})` : ''}`));
+  if (m.loading && !m.content && m.embeds.length === 0) lines.push('GuildServer is thinking…');
+  if (m.content) lines.push(m.content);
+  for (const e of m.embeds) {
+    if (e.title) lines.push(paint.bold(`┃ ${e.title}`));
+    if (e.description) for (const line of e.description.split('\n')) lines.push(`┃ ${line}`);
+    for (const f of e.fields) lines.push(`┃ ${paint.bold(f.name)}: ${f.value}`);
+    if (e.footer) lines.push(paint.dim(`┃ ${e.footer}`));
+  }
+  if (m.buttons.length > 0) {
+    lines.push('Buttons:');
+    for (const b of m.buttons)
+      lines.push(
+        `  [${b.label ?? '?'}]${b.disabled ? ' (disabled)' : ''}  ${b.url ? b.url : (b.customId ?? '')}`,
+      );
+  }
+  return lines.join('\n');
+}
+
+/** Still working: a "thinking…" reply or a progress embed whose title ends with "…". */
+const inProgress = (m: MessageView) => m.loading || m.embeds.some((e) => e.title?.trimEnd().endsWith('…'));
+
+async function show(ctx: CommandContext, base: string, result: SayResult, options: DiscordOptions) {
+  const color = ctx.out.color;
+  if (result.modal) {
+    if (options.json) return printJson(ctx, result);
+    say(ctx, `A form opened: "${result.modal.title}" (modal ${result.modal.customId})`);
+    for (const input of result.modal.inputs)
+      say(ctx, `  ${input.label}${input.required ? ' (required)' : ''}  field: ${input.customId}`);
+    say(
+      ctx,
+      `Fill it in with: pnpm discord submit ${result.modal.customId} ${result.modal.inputs.map((i) => `${i.customId}=<value>`).join(' ')}`,
+    );
+    return;
+  }
+  const first = result.message;
+  if (!first) {
+    if (options.json) return printJson(ctx, result);
+    say(ctx, '(the bot answered without a message)');
+    return;
+  }
+  let message: MessageView = first;
+  if (!options.json) {
+    say(ctx, renderMessage(message, color));
+    for (const f of result.followUps) say(ctx, renderMessage(f, color));
+  }
+  if (options.follow !== false && inProgress(message)) {
+    const until = Date.now() + (options.timeout ?? 600) * 1000;
+    let last = JSON.stringify(message);
+    while (inProgress(message) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 500));
+      const next = await call<MessageView>(`${base}/messages/${message.id}`, 'GET');
+      const text = JSON.stringify(next);
+      if (text !== last) {
+        last = text;
+        message = next;
+        if (!options.json) say(ctx, renderMessage(message, color));
+      }
+    }
+    if (inProgress(message) && !options.json)
+      say(
+        ctx,
+        painter(color).dim(
+          `(still in progress after ${options.timeout ?? 600} s; see it with pnpm discord messages)`,
+        ),
+      );
+  }
+  if (options.json) printJson(ctx, { ...result, message });
+}
+
+export async function discordSay(
+  ctx: CommandContext,
+  text: string,
+  options: DiscordOptions,
+): Promise<number> {
+  const base = controlUrl(ctx);
+  const result = await call<SayResult>(`${base}/say`, 'POST', {
+    text,
+    ...(options.as ? { user: options.as } : {}),
+  });
+  if (!options.json) say(ctx, painter(ctx.out.color).dim(`${result.user.username} typed: ${text}`));
+  await show(ctx, base, result, options);
+  return 0;
+}
+
+export async function discordClick(
+  ctx: CommandContext,
+  messageId: string,
+  customId: string,
+  options: DiscordOptions,
+): Promise<number> {
+  const base = controlUrl(ctx);
+  const result = await call<SayResult>(`${base}/click`, 'POST', {
+    messageId,
+    customId,
+    ...(options.as ? { user: options.as } : {}),
+  });
+  if (!options.json) say(ctx, painter(ctx.out.color).dim(`${result.user.username} clicked ${customId}`));
+  await show(ctx, base, result, options);
+  return 0;
+}
+
+export async function discordSubmit(
+  ctx: CommandContext,
+  customId: string,
+  fields: string[],
+  options: DiscordOptions,
+): Promise<number> {
+  const base = controlUrl(ctx);
+  const values: Record<string, string> = {};
+  for (const f of fields) {
+    const eq = f.indexOf('=');
+    if (eq <= 0) throw new CliError(`'${f}' is not field=value.`, 'usage');
+    values[f.slice(0, eq)] = f.slice(eq + 1);
+  }
+  const result = await call<SayResult>(`${base}/submit`, 'POST', {
+    customId,
+    fields: values,
+    ...(options.as ? { user: options.as } : {}),
+  });
+  await show(ctx, base, result, options);
+  return 0;
+}
+
+export async function discordMessages(ctx: CommandContext, options: DiscordOptions & { dm?: boolean }) {
+  const base = controlUrl(ctx);
+  const query = new URLSearchParams();
+  if (options.as) query.set('user', options.as);
+  if (options.dm) query.set('dm', 'true');
+  const { messages } = await call<{ messages: MessageView[] }>(`${base}/messages?${query}`, 'GET');
+  if (options.json) printJson(ctx, messages);
+  else if (messages.length === 0) say(ctx, '(no messages)');
+  else for (const m of messages.slice(-10)) say(ctx, renderMessage(m, ctx.out.color));
+  return 0;
+}
