@@ -3,7 +3,7 @@
 // here, so the latency is measured from the moment the fake dispatched the interaction on the gateway until the
 // bot's first callback (defer, reply or autocomplete result) reached the fake's REST server.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +45,17 @@ const serverName = (i: number) => `bench-${String(i).padStart(2, '0')}`;
 // node with the flags of its `start` script, not under the TypeScript loader.
 const BOT_BUILD = fileURLToPath(new URL('../apps/discord-bot/scripts/build.mjs', import.meta.url));
 const BOT_BUNDLE = fileURLToPath(new URL('../apps/discord-bot/dist/main.mjs', import.meta.url));
-const BOT_NODE_FLAGS = ['--max-semi-space-size=1'];
+const BOT_NODE_FLAGS = startScriptFlags();
+
+/** The node flags of the bot's `start` script, so the benchmark runs it exactly as production does. */
+function startScriptFlags(): string[] {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../apps/discord-bot/package.json', import.meta.url), 'utf8'),
+  ) as {
+    scripts: { start: string };
+  };
+  return manifest.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 interface BotProcess {
