@@ -61,10 +61,12 @@ describe('the dynamic Ansible inventory', () => {
     const survival = inv._meta.hostvars[ids[0]!]!;
     expect(survival).toMatchObject({
       ansible_host: '10.21.40.2',
-      gs_name: 'survival',
-      gs_game: 'minecraft-java',
+      guildserver_server_name: 'survival',
+      guildserver_game: 'minecraft-java',
     });
-    expect(survival.gs_ports).toEqual([expect.objectContaining({ protocol: 'tcp', guestPort: 25565 })]);
+    expect(survival.guildserver_ports).toEqual([
+      expect.objectContaining({ protocol: 'tcp', guest_port: 25565 }),
+    ]);
     expect(inv._meta.hostvars[ids[1]!]!.ansible_host).toBeUndefined();
   });
 

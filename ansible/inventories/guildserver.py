@@ -6,7 +6,8 @@ Usage:  ansible-playbook -i inventories/guildserver.py playbooks/<game>.yml --li
 
 The API comes from API_URL and API_TOKEN (a `read`-scope token is enough), or, when they are unset, from the
 local stack's data/stack.json (another file: GS_STATE_FILE). Hosts are server ids; every host carries its
-name, game, guild, owner, state, size and ports as `gs_*` variables, and `ansible_host` once the VM has an
+name, game, guild, owner, state, size and ports as `guildserver_*` variables (the
+same the API passes to the playbooks), and `ansible_host` once the VM has an
 address. Groups: `guildserver` (all), `game_<game>`, `guild_<guild id>`, `state_<state>`.
 """
 import json
@@ -82,16 +83,25 @@ def inventory():
             group_name("state", server["state"]),
         ):
             groups.setdefault(name, {"hosts": []})["hosts"].append(host)
+        # The same names and shapes the API's runner passes as extra vars, so a playbook reads one set of
+        # variables whether the API runs it or an operator does.
         variables = {
-            "gs_server_id": server["id"],
-            "gs_name": server["name"],
-            "gs_game": server["game"],
-            "gs_guild_id": server["guildId"],
-            "gs_owner_id": server["ownerId"],
-            "gs_state": server["state"],
-            "gs_size": server["size"],
-            "gs_ports": server["ports"],
-            "gs_vmid": server["vmid"],
+            "guildserver_server_id": server["id"],
+            "guildserver_server_name": server["name"],
+            "guildserver_guild_id": server["guildId"],
+            "guildserver_owner_id": server["ownerId"],
+            "guildserver_game": server["game"],
+            "guildserver_state": server["state"],
+            "guildserver_vmid": server["vmid"],
+            "guildserver_ports": [
+                {"purpose": p["purpose"], "protocol": p["protocol"], "port": p["port"], "guest_port": p["guestPort"]}
+                for p in server["ports"]
+            ],
+            "guildserver_size": {
+                "cores": server["size"]["cores"],
+                "memory_mib": server["size"]["memory"],
+                "disk_gib": server["size"]["disk"],
+            },
         }
         if server.get("ipv4"):
             variables["ansible_host"] = server["ipv4"]

@@ -4,8 +4,8 @@ import type { GameDefinition } from '@guildserver/games';
 import { decodeTags, type QemuConfig, type QemuConfigUpdate } from '@guildserver/proxmox';
 import { descriptionMarker, OUR_TAG, serverTag } from './ownership.js';
 
-/** The account cloud-init creates in every VM; Ansible signs in as it with PROXMOX_SSH_PUBLIC_KEY. */
-export const VM_USER = 'guildserver';
+/** The account cloud-init creates in every VM (the operators' `gameserver`); Ansible signs in as it with PROXMOX_SSH_PUBLIC_KEY. */
+export const VM_USER = 'gameserver';
 
 export interface VmSpecServer {
   id: string;

@@ -140,7 +140,7 @@ describe('the wanted VM config', () => {
       memory: 8192,
       balloon: 0,
       cpu: 'host',
-      ciuser: 'guildserver',
+      ciuser: 'gameserver',
       onboot: true,
     });
     expect(update.net0).toEqual({ model: 'virtio', bridge: 'vmbr1', tag: 7, macaddr: 'BC:24:11:00:23:28' });
@@ -153,7 +153,7 @@ describe('the wanted VM config', () => {
       cpu: 'host',
       net0: 'virtio=BC:24:11:00:23:28,bridge=vmbr1,tag=7',
       ipconfig0: 'ip=dhcp',
-      ciuser: 'guildserver',
+      ciuser: 'gameserver',
       sshkeys: encodeURIComponent('ssh-ed25519 AAAA k'),
       cicustom: 'user=local:snippets/u.yaml',
       agent: 'enabled=1',

@@ -79,7 +79,7 @@ describe('the Ansible game runner', () => {
     expect(args[3]).toMatch(/^@\/.*vars\.json$/);
     expect(args[4]).toBe(join(dir, 'playbooks', 'minecraft-java.yml'));
     expect(readFileSync(join(dir, 'last-inventory.ini'), 'utf8')).toMatch(
-      /^10\.1\.2\.3 ansible_user=guildserver /m,
+      /^10\.1\.2\.3 ansible_user=gameserver /m,
     );
     const vars = JSON.parse(readFileSync(join(dir, 'last-vars.json'), 'utf8')) as Record<string, unknown>;
     expect(vars).toMatchObject({

@@ -46,7 +46,7 @@ describe('the provisioning pipeline, happy paths', () => {
     expect(vm.config.cpu).toBe('x86-64-v2-AES');
     expect(vm.config.net0).toMatch(/^virtio=[0-9A-F:]+,bridge=vmbr0,tag=42$/);
     expect(vm.config.ipconfig0).toBe('ip=dhcp');
-    expect(vm.config.ciuser).toBe('guildserver');
+    expect(vm.config.ciuser).toBe('gameserver');
     expect(decodeURIComponent(vm.config.sshkeys ?? '')).toBe(TEST_SSH_KEY);
     expect(vm.config.cicustom).toBe('user=local:snippets/gs-user.yaml');
     expect(vm.config.agent).toBe('1');
