@@ -49,6 +49,13 @@ export async function openServices(config: ApiConfig, logger: Logger): Promise<S
     perStorage: config.proxmoxLimits.perStorage,
   });
   const queue = createJobQueue(connect(), config.queuePrefix);
+  queue.queue.on('error', (error) => logger.warn({ err: error.message }, 'job queue error'));
+  // Let the queue finish its own start-up (version check, scripts) before anyone can close it: closing a
+  // connection under those commands rejects them where nobody listens. Redis may be down: don't wait long.
+  await Promise.race([
+    queue.queue.waitUntilReady().catch(() => {}),
+    new Promise((resolve) => setTimeout(resolve, 2_000)),
+  ]);
   return {
     config,
     logger,
@@ -61,7 +68,14 @@ export async function openServices(config: ApiConfig, logger: Logger): Promise<S
     close: async () => {
       await queue.close();
       await proxmox.close();
-      for (const connection of connections) connection.disconnect();
+      // QUIT lets commands already sent get their answers; a connection that cannot even do that is dropped.
+      await Promise.all(
+        connections.map((connection) =>
+          connection.status === 'ready'
+            ? connection.quit().catch(() => connection.disconnect())
+            : connection.disconnect(),
+        ),
+      );
       await redis.stop();
       db.$client.close();
     },
