@@ -5,6 +5,8 @@ require_node
 require_pnpm
 # The faithfulness test drives the simulator with a real third-party client, Python's proxmoxer.
 require_apt python3-proxmoxer /usr/bin/python3 -c 'import proxmoxer, requests'
+# The cloud-init snippets are checked with cloud-init's own schema validator.
+require_apt cloud-init command -v cloud-init
 # The job queue's tests run against a real redis-server the suite starts itself.
 require_apt redis-server command -v redis-server
 install_workspace
