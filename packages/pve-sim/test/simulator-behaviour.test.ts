@@ -119,6 +119,15 @@ describe('power', () => {
     expect((await call('GET', '/nodes/pve/qemu/300/config')).status).toBe(500);
   });
 
+  it('refuses to destroy a template that linked clones still use', async () => {
+    const call = await start();
+    await cloneAndWait(call, 370);
+    expect((await runTask(call, 'DELETE', '/nodes/pve/qemu/9000')).exitstatus).toBe(
+      "base volume 'local-lvm:base-9000-disk-0' is still in use by linked cloned VM 370",
+    );
+    expect(sim!.state.vms.some((vm) => vm.vmid === 9000)).toBe(true);
+  });
+
   it('refuses to start the template', async () => {
     const call = await start();
     expect((await runTask(call, 'POST', '/nodes/pve/qemu/9000/status/start')).exitstatus).toBe(

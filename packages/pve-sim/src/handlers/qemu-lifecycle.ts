@@ -17,14 +17,14 @@ export const destroyVm: Handler = ({ sim, params, user }) => {
     run: async (log) => {
       if (cluster.isTemplate(vm)) {
         const base = disksOf(vm.config).find((d) => d.volume.startsWith('base-'));
-        const user =
+        const linkedClone =
           base &&
           cluster.state.vms.find((other) =>
             Object.values(other.config).some((v) => v.includes(`${base.volume}/`)),
           );
-        if (base && user)
+        if (base && linkedClone)
           throw new Error(
-            `base volume '${base.storage}:${base.volume}' is still in use by linked cloned VM ${user.vmid}`,
+            `base volume '${base.storage}:${base.volume}' is still in use by linked cloned VM ${linkedClone.vmid}`,
           );
       }
       await sim.work(sim.durations.destroy);
