@@ -3,12 +3,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SIM_TOKEN } from '@guildserver/pve-sim';
 import { openDatabase } from '../apps/api/src/db/database.js';
 import { createApiToken } from '../apps/api/src/domain/tokens.js';
 import { ensureRedis } from '../apps/api/src/runtime/redis.js';
 import { freePort } from './api-list';
-import { type ApiProcess, spawnApi } from './api-process';
+import { type ApiProcess, spawnApi, unlimitedStackEnv } from './api-process';
 import type { Benchmark } from './benchmark';
 import { mean, percentile, printJsonLine, printTable, round } from './report';
 import { spawnSimulator } from './sim-process';
@@ -42,21 +41,7 @@ async function startStack(): Promise<Stack> {
     API_PORT: String(await freePort()),
     DATABASE_PATH: join(dir, 'guildserver.sqlite'),
     REDIS_URL: redis.url,
-    PROXMOX_HOST: sim.url,
-    PROXMOX_NODE: 'pve',
-    PROXMOX_TOKEN_ID: DEFAULT_SIM_TOKEN.id,
-    PROXMOX_TOKEN_SECRET: DEFAULT_SIM_TOKEN.secret,
-    PROXMOX_LIMIT_PER_STORAGE: String(PER_STORAGE),
-    GAME_RUNNER: 'simulated',
-    WORKER_CONCURRENCY: '50',
-    QUOTA_GUILD_SERVERS: '10000',
-    QUOTA_GUILD_CORES: '100000',
-    QUOTA_GUILD_MEMORY: '100000000',
-    QUOTA_USER_SERVERS: '10000',
-    QUOTA_USER_CORES: '100000',
-    QUOTA_USER_MEMORY: '100000000',
-    API_RATE_LIMIT_PER_MINUTE: '1000000',
-    LOG_LEVEL: 'warn',
+    ...unlimitedStackEnv(sim.url, PER_STORAGE),
   };
   const db = openDatabase(env.DATABASE_PATH);
   const { token } = createApiToken(db, 'bench', ['admin']);

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_SIM_TOKEN } from '@guildserver/pve-sim';
 
 export interface ApiProcess {
   url: string;
@@ -9,6 +10,30 @@ export interface ApiProcess {
   /** Resident set size in MiB, from /proc. */
   rssMiB(): number;
   stop(): Promise<void>;
+}
+
+/**
+ * The environment of an API/worker pair driving the simulator at `simUrl`, with every quota and rate limit
+ * out of the way so a benchmark measures the machinery, not the policy.
+ */
+export function unlimitedStackEnv(simUrl: string, perStorage: number): Record<string, string> {
+  return {
+    PROXMOX_HOST: simUrl,
+    PROXMOX_NODE: 'pve',
+    PROXMOX_TOKEN_ID: DEFAULT_SIM_TOKEN.id,
+    PROXMOX_TOKEN_SECRET: DEFAULT_SIM_TOKEN.secret,
+    PROXMOX_LIMIT_PER_STORAGE: String(perStorage),
+    GAME_RUNNER: 'simulated',
+    WORKER_CONCURRENCY: '50',
+    QUOTA_GUILD_SERVERS: '10000',
+    QUOTA_GUILD_CORES: '100000',
+    QUOTA_GUILD_MEMORY: '100000000',
+    QUOTA_USER_SERVERS: '10000',
+    QUOTA_USER_CORES: '100000',
+    QUOTA_USER_MEMORY: '100000000',
+    API_RATE_LIMIT_PER_MINUTE: '1000000',
+    LOG_LEVEL: 'warn',
+  };
 }
 
 const MAIN = fileURLToPath(new URL('../apps/api/src/main.ts', import.meta.url));

@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SIM_TOKEN } from '@guildserver/pve-sim';
 import { openDatabase } from '../apps/api/src/db/database.js';
 import { createApiToken } from '../apps/api/src/domain/tokens.js';
 import { ensureRedis } from '../apps/api/src/runtime/redis.js';
@@ -18,7 +17,7 @@ import {
   startFakeDiscord,
 } from '../packages/discord-fake/src/index.js';
 import { freePort } from './api-list';
-import { type ApiProcess, rssMiBOf, spawnApi } from './api-process';
+import { type ApiProcess, rssMiBOf, spawnApi, unlimitedStackEnv } from './api-process';
 import type { Benchmark } from './benchmark';
 import { percentile, printJsonLine, printTable, round } from './report';
 import { type SimProcess, spawnSimulator } from './sim-process';
@@ -131,22 +130,8 @@ async function startStack(): Promise<Stack> {
       DATABASE_PATH: databasePath,
       REDIS_URL: redis.url,
       QUEUE_PREFIX: `gs-bench-discord-${process.pid}-${Date.now()}`,
-      PROXMOX_HOST: sim.url,
-      PROXMOX_NODE: 'pve',
-      PROXMOX_TOKEN_ID: DEFAULT_SIM_TOKEN.id,
-      PROXMOX_TOKEN_SECRET: DEFAULT_SIM_TOKEN.secret,
-      PROXMOX_LIMIT_PER_STORAGE: String(PER_STORAGE),
-      GAME_RUNNER: 'simulated',
+      ...unlimitedStackEnv(sim.url, PER_STORAGE),
       HOST_EXTERNAL: 'play.example.net',
-      WORKER_CONCURRENCY: '50',
-      QUOTA_GUILD_SERVERS: '10000',
-      QUOTA_GUILD_CORES: '100000',
-      QUOTA_GUILD_MEMORY: '100000000',
-      QUOTA_USER_SERVERS: '10000',
-      QUOTA_USER_CORES: '100000',
-      QUOTA_USER_MEMORY: '100000000',
-      API_RATE_LIMIT_PER_MINUTE: '1000000',
-      LOG_LEVEL: 'warn',
     };
     const db = openDatabase(databasePath);
     const { token: apiToken } = createApiToken(db, 'discord-bot', ['bot']);

@@ -15,7 +15,7 @@ say "lint"; pnpm --silent lint
 say "tests"
 report="$(mktemp -t guildserver-vitest-XXXXXX.json)"
 status=0
-pnpm --silent test --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+pnpm --silent test:vitest --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
 if [ -s "$report" ]; then node scripts/test-summary.mjs "$report" || status=1; fi
 rm -f "$report"
 exit "$status"

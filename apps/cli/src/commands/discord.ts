@@ -1,44 +1,16 @@
 // `gs discord say|click|submit|messages`: typing into the local stack's fake Discord as a user would, and
 // printing what that user sees. For commands that start a job, it follows the message's progress edits until
 // the final state (the join address, or why it failed).
+import type { ControlMessage, ControlResult } from '@guildserver/discord-fake';
 import { DEFAULT_STATE_FILE } from '../config.js';
 import { CliError } from '../errors.js';
 import { painter } from '../progress/renderers.js';
 import { readStackState } from '../stack/state-file.js';
 import { type CommandContext, printJson, say } from './context.js';
 
-interface ButtonView {
-  customId?: string;
-  label?: string;
-  disabled: boolean;
-  url?: string;
-}
-interface MessageView {
-  id: string;
-  channelId: string;
-  content: string;
-  embeds: {
-    title?: string;
-    description?: string;
-    fields: { name: string; value: string }[];
-    footer?: string;
-  }[];
-  buttons: ButtonView[];
-  ephemeral: boolean;
-  loading: boolean;
-  mentions: string[];
-}
-interface SayResult {
-  user: { id: string; username: string };
-  answer: string;
-  message?: MessageView;
-  followUps: MessageView[];
-  modal?: {
-    customId: string;
-    title: string;
-    inputs: { customId: string; label: string; required: boolean }[];
-  };
-}
+// The control surface's own shapes: what a user sees, as the fake Discord reports it.
+type MessageView = ControlMessage;
+type SayResult = ControlResult;
 
 export interface DiscordOptions {
   as?: string;
