@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: typecheck, lint, and every vitest test (unit, simulator, client, proxmoxer).
+# Runs the whole test suite: typecheck, lint, and every vitest test (unit, simulator, client, proxmoxer,
+# Ansible playbooks, real game installs).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_node
 require_pnpm
@@ -9,6 +10,13 @@ require_apt python3-proxmoxer /usr/bin/python3 -c 'import proxmoxer, requests'
 require_apt cloud-init command -v cloud-init
 # The job queue's tests run against a real redis-server the suite starts itself.
 require_apt redis-server command -v redis-server
+# The playbooks are checked with Ansible's own tools, and the Debian-packaged games' playbooks run for real
+# against a Debian bookworm root (debootstrap) booted with systemd-nspawn; the root and the .deb files it
+# installs are cached in $GUILDSERVER_CACHE_DIR.
+require_apt ansible command -v ansible-playbook
+require_apt ansible-lint command -v ansible-lint
+require_apt debootstrap command -v debootstrap
+require_apt systemd-container command -v systemd-nspawn
 install_workspace
 say "typecheck"; pnpm --silent typecheck
 say "lint"; pnpm --silent lint

@@ -4,6 +4,7 @@ import {
   ConfigError,
   type Env,
   hostName,
+  httpUrl,
   integer,
   integerRange,
   loadProxmoxConfig,
@@ -12,6 +13,7 @@ import {
   readEnv,
   redisUrl,
   withDefault,
+  word,
 } from '@guildserver/config';
 import { type GameId, type Resources, resolveGameSizes } from '@guildserver/games';
 import { z } from 'zod';
@@ -43,6 +45,16 @@ export interface ApiConfig {
   /** `ansible` runs the playbooks; `simulated` stands in while Proxmox is the simulator (no real VM to reach). */
   gameRunner: 'ansible' | 'simulated';
   reconciler: { intervalSeconds: number; destroyOrphans: boolean; orphanGraceSeconds: number };
+  /**
+   * Where game servers report to the API (Luanti's `serverlist_url`): the API's `/v1/serverlist` as the VMs
+   * reach it. Undefined: games are not told to report, and Luanti's player count stays unknown.
+   */
+  gameReportsUrl?: string;
+  /**
+   * The key per-server game secrets (Factorio's RCON password) are derived from. Undefined: the worker
+   * generates one into `<data dir>/game-secrets.key` on first start and keeps using it.
+   */
+  gameSecretsKey?: string;
   logLevel: string;
 }
 
@@ -94,6 +106,15 @@ const SPEC = {
   ),
   RECONCILE_DESTROY_ORPHANS: withDefault('true or false', booleanLiteral, false),
   RECONCILE_ORPHAN_GRACE_SECONDS: withDefault('a whole number of seconds', integer(0, 31_536_000), 3600),
+  GAME_REPORTS_URL: optional(
+    'an http(s) URL of the API as the VMs reach it, such as http://10.0.0.2:8080/v1/serverlist',
+    httpUrl,
+  ),
+  GAME_SECRETS_KEY: optional(
+    'at least 32 characters without spaces (for example `openssl rand -hex 32`)',
+    word.pipe(z.string().min(32)),
+    { secret: true },
+  ),
   LOG_LEVEL: withDefault(
     'one of fatal, error, warn, info, debug, trace',
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
@@ -139,6 +160,8 @@ export function loadApiConfig(env: Env): ApiConfig {
       destroyOrphans: v.RECONCILE_DESTROY_ORPHANS,
       orphanGraceSeconds: v.RECONCILE_ORPHAN_GRACE_SECONDS,
     },
+    gameReportsUrl: v.GAME_REPORTS_URL?.replace(/\/+$/, ''),
+    gameSecretsKey: v.GAME_SECRETS_KEY,
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -12,6 +12,7 @@ export type {
   PortProtocol,
   PortPurpose,
   PortSpec,
+  QueryRoute,
   QuerySpec,
   Resources,
   VendorDownload,

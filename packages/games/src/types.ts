@@ -81,7 +81,15 @@ export type InstallRoute =
  * How to tell the game is up and how many players are on. `port` is one of the game's `defaultPort`s
  * (or inside one of its runs); the caller maps it to the port allocated to the server.
  */
-export type QuerySpec =
+export type QuerySpec = QueryRoute & {
+  /**
+   * How long after its install or VM start the game may take to answer before it counts as broken: a
+   * first start generates the world (and SteamCMD games load large maps), so this is generous.
+   */
+  readyWithinSeconds: number;
+};
+
+export type QueryRoute =
   | {
       kind: 'gamedig';
       /** gamedig's game id (`gamedig --type <type>`). */

@@ -228,6 +228,26 @@ describe('what players and operators notice', () => {
     expect(getGame('openttd').query).toMatchObject({ type: 'openttd', port: 3979, transport: 'tcp' });
     expect(getGame('openarena').query).toMatchObject({ type: 'openarena', port: 27960, transport: 'udp' });
   });
+
+  it('gives each game a deadline to answer that fits how it installs: minutes for SteamCMD games', () => {
+    const deadline = Object.fromEntries(GAMES.map((g) => [g.id, g.query.readyWithinSeconds]));
+    for (const game of GAMES) {
+      const seconds = game.query.readyWithinSeconds;
+      if (game.install.kind === 'debian-package') expect(seconds).toBeGreaterThanOrEqual(60);
+      if (game.install.kind === 'debian-package') expect(seconds).toBeLessThanOrEqual(120);
+      if (game.install.kind === 'steamcmd') expect(seconds).toBeGreaterThanOrEqual(600);
+    }
+    expect(deadline).toMatchObject({
+      'minecraft-java': 300,
+      'minecraft-bedrock': 300,
+      ark: 900,
+      satisfactory: 600,
+      valheim: 600,
+      'project-zomboid': 600,
+      factorio: 180,
+      terraria: 180,
+    });
+  });
 });
 
 describe('the catalog is shared', () => {

@@ -12,6 +12,7 @@ import { type EventStreamOptions, eventRoutes } from './routes/events.js';
 import { gameRoutes } from './routes/games.js';
 import { jobRoutes } from './routes/jobs.js';
 import { quotaRoutes } from './routes/quotas.js';
+import { ANNOUNCE_PATH, serverListRoutes } from './routes/serverlist.js';
 import { serverRoutes } from './routes/servers.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -26,7 +27,8 @@ export interface ApiAppOptions {
 const SHOWS_SECRET = new Set(['/v1/tokens', '/v1/webhooks']);
 
 /**
- * The HTTP API: `/healthz` and `/readyz` open, `/metrics` and everything under `/v1` behind a bearer token,
+ * The HTTP API: `/healthz` and `/readyz` open, `/metrics` and everything under `/v1` behind a bearer token
+ * (but the API description and `POST /v1/serverlist/announce`, which game servers send by themselves),
  * `/v1` rate limited per token, with Idempotency-Key support on POST and DELETE. `/v1/openapi.json`
  * documents it.
  */
@@ -86,15 +88,16 @@ export function createApiApp(
       description: 'Game servers on Proxmox VE, driven from Discord.',
     },
   });
-  // The API description is public; everything else needs a token.
-  const isDocument = (path: string) => path === '/v1/openapi.json';
+  // The API description is public; so are the game servers' own reports (Luanti cannot send a token: the
+  // route checks the sender's address instead). Everything else needs a token.
+  const isOpen = (path: string) => path === '/v1/openapi.json' || path === `/v1${ANNOUNCE_PATH}`;
   const auth = authenticate(deps.db);
   const limit = rateLimit(deps.config.rateLimitPerMinute);
   const replay = idempotency(deps.db);
-  v1.use('*', (c, next) => (isDocument(c.req.path) ? next() : auth(c, next)));
-  v1.use('*', (c, next) => (isDocument(c.req.path) ? next() : limit(c, next)));
+  v1.use('*', (c, next) => (isOpen(c.req.path) ? next() : auth(c, next)));
+  v1.use('*', (c, next) => (isOpen(c.req.path) ? next() : limit(c, next)));
   v1.use('*', (c, next) =>
-    isDocument(c.req.path) || (c.req.method === 'POST' && SHOWS_SECRET.has(c.req.path))
+    isOpen(c.req.path) || (c.req.method === 'POST' && SHOWS_SECRET.has(c.req.path))
       ? next()
       : replay(c, next),
   );
@@ -105,6 +108,7 @@ export function createApiApp(
   v1.route('/', webhookRoutes(deps));
   v1.route('/', tokenRoutes(deps));
   v1.route('/', quotaRoutes(deps));
+  v1.route('/', serverListRoutes(deps));
   for (const add of extraRoutes) add(v1);
   app.route('/v1', v1);
   return app;

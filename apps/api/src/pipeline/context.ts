@@ -29,8 +29,8 @@ export interface RunnerOptions {
   /** Graceful shutdown deadline, then a hard stop. */
   shutdownTimeoutSeconds: number;
   gameSetupTimeoutMs: number;
-  /** wait_game: until the game answers. */
-  gameReadyTimeoutMs: number;
+  /** wait_game: until the game answers. Default: each game's `query.readyWithinSeconds`; when set, caps it. */
+  gameReadyTimeoutMs: number | undefined;
   gamePollMs: number;
   /** Storage lock time-outs around a clone, retried inside the step. */
   lockRetry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
@@ -47,7 +47,7 @@ export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = {
   agentGraceMs: 30_000,
   shutdownTimeoutSeconds: 60,
   gameSetupTimeoutMs: 30 * 60_000,
-  gameReadyTimeoutMs: 5 * 60_000,
+  gameReadyTimeoutMs: undefined,
   gamePollMs: 500,
   lockRetry: { attempts: 6, baseDelayMs: 1_000, maxDelayMs: 15_000 },
 };

@@ -6,11 +6,13 @@ import { type Job, Worker } from 'bullmq';
 import type { RunnerOptions, StepObserver } from '../pipeline/context.js';
 import { createAnsibleRunner } from '../pipeline/game/ansible-runner.js';
 import {
-  createReachabilityProbe,
+  createQueryGameProbe,
   createSimulatedGameProbe,
   type GameProbe,
 } from '../pipeline/game/game-probe.js';
 import { createSimulatedGameRunner, type GameRunner } from '../pipeline/game/game-runner.js';
+import { type GameSecrets, loadGameSecrets } from '../pipeline/game/game-secrets.js';
+import { readServer } from '../pipeline/job-store.js';
 import { createJobRunner, type RunResult } from '../pipeline/runner.js';
 import { QUEUE_NAME, type QueuedJob } from '../queue/job-queue.js';
 import type { Services } from '../runtime/services.js';
@@ -27,7 +29,7 @@ export interface WorkerOptions {
   maxStalledCount?: number;
   /** Default 30 s. */
   sweepIntervalMs?: number;
-  /** Default: from GAME_RUNNER (`ansible`: the playbooks and a reachability probe; `simulated`: stand-ins). */
+  /** Default: from GAME_RUNNER (`ansible`: the playbooks and the games' own queries; `simulated`: stand-ins). */
   gameRunner?: GameRunner;
   gameProbe?: GameProbe;
   observer?: StepObserver;
@@ -42,6 +44,12 @@ export async function startWorker(services: Services, options: WorkerOptions = {
   const logger = services.logger.child({ component: 'worker' });
   const lockDuration = options.lockDurationMs ?? 30_000;
   const real = config.gameRunner === 'ansible';
+  // Only the real runner and probe use game secrets (GAME_SECRETS_KEY, or a key file made in the data dir).
+  let secrets: GameSecrets | undefined;
+  const gameSecrets = () => {
+    secrets ??= loadGameSecrets(config);
+    return secrets;
+  };
   const runner = createJobRunner(
     {
       db,
@@ -55,9 +63,24 @@ export async function startWorker(services: Services, options: WorkerOptions = {
           ? createAnsibleRunner({
               hostExternal: config.hostExternal,
               timeoutMs: options.runner?.gameSetupTimeoutMs,
+              gameReportsUrl: config.gameReportsUrl,
+              secrets: gameSecrets(),
             })
           : createSimulatedGameRunner()),
-      gameProbe: options.gameProbe ?? (real ? createReachabilityProbe() : createSimulatedGameProbe()),
+      gameProbe:
+        options.gameProbe ??
+        (real
+          ? createQueryGameProbe({
+              secrets: gameSecrets(),
+              // Luanti's announces (POST /v1/serverlist/announce) store its count on the server row.
+              reportedPlayers: (serverId) => {
+                const row = readServer(db, serverId);
+                return row.playersOnline !== null && row.playersMax !== null
+                  ? { online: row.playersOnline, max: row.playersMax }
+                  : undefined;
+              },
+            })
+          : createSimulatedGameProbe()),
       ...(options.observer ? { observer: options.observer } : {}),
     },
     options.runner,

@@ -1,15 +1,13 @@
-// The Ansible runner against a stand-in `ansible-playbook` (Ansible is not installed here), the reachability
-// probe against local sockets, and GAME_RUNNER=ansible through the pipeline.
-import { createSocket } from 'node:dgram';
+// The Ansible runner against a stand-in `ansible-playbook` (Ansible is not installed here), and
+// GAME_RUNNER=ansible through the pipeline.
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GameDefinition, getGame } from '@guildserver/games';
+import { getGame } from '@guildserver/games';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnsibleRunner } from '../../src/pipeline/game/ansible-runner.js';
-import { createReachabilityProbe } from '../../src/pipeline/game/game-probe.js';
 import { GameSetupError, type GameSetupRequest } from '../../src/pipeline/game/game-runner.js';
+import { gameSecretsFromKey } from '../../src/pipeline/game/game-secrets.js';
 import { ADMIN, createRequest, startStack } from './support.js';
 
 const FAKE_ANSIBLE = `#!/bin/sh
@@ -89,6 +87,41 @@ describe('the Ansible game runner', () => {
     expect(vars.guildserver_ports).toEqual([
       { purpose: 'game', protocol: 'tcp', port: 20000, guest_port: 25565 },
     ]);
+    expect(vars.guildserver_settings).toEqual({ serverName: 'alpha' });
+    // Not configured, not an RCON game: neither variable is there (the playbook's defaults apply).
+    expect(vars).not.toHaveProperty('guildserver_serverlist_url');
+    expect(vars).not.toHaveProperty('guildserver_rcon_password');
+  });
+
+  it('passes the server-list URL when configured, and the RCON password to RCON-probed games only', async () => {
+    const secrets = gameSecretsFromKey('k'.repeat(40));
+    const runner = createAnsibleRunner({
+      ansibleDir: dir,
+      command,
+      gameReportsUrl: 'http://10.0.0.2:8080/v1/serverlist',
+      secrets,
+    });
+    const readVars = () =>
+      JSON.parse(readFileSync(join(dir, 'last-vars.json'), 'utf8')) as Record<string, unknown>;
+
+    writeFileSync(join(dir, 'playbooks', 'luanti.yml'), '- hosts: game\n');
+    await runner.setup({ ...request(), game: getGame('luanti') });
+    expect(readVars()).toMatchObject({
+      guildserver_game: 'luanti',
+      guildserver_serverlist_url: 'http://10.0.0.2:8080/v1/serverlist',
+    });
+    expect(readVars()).not.toHaveProperty('guildserver_rcon_password');
+
+    writeFileSync(join(dir, 'playbooks', 'factorio.yml'), '- hosts: game\n');
+    const progress: string[] = [];
+    await runner.setup({ ...request(progress), game: getGame('factorio') });
+    const vars = readVars();
+    expect(vars.guildserver_rcon_password).toBe(secrets.rconPassword('srv_abc123def456'));
+    expect(vars.guildserver_rcon_password).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Only ever in the vars file: not on the command line, not in what is shown.
+    const args = readFileSync(join(dir, 'last-args.txt'), 'utf8');
+    expect(args).not.toContain(String(vars.guildserver_rcon_password));
+    expect(progress.join('\n')).not.toContain(String(vars.guildserver_rcon_password));
   });
 
   it('says which task failed and why, and keeps the whole output', async () => {
@@ -120,38 +153,15 @@ describe('the Ansible game runner', () => {
   });
 });
 
-describe('the reachability probe (the interim real GameProbe)', () => {
-  const withQuery = (query: GameDefinition['query']): GameDefinition => ({
-    ...getGame('minecraft-java'),
-    query,
-  });
-  const signal = new AbortController().signal;
-
-  it('answers when the TCP query port accepts, not when it refuses', async () => {
-    const server = createServer((socket) => socket.end());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    const probe = createReachabilityProbe({ attemptTimeoutMs: 500 });
-    const game = withQuery({ kind: 'gamedig', type: 'minecraft', port, transport: 'tcp', notes: '' });
-    expect(await probe.query({ game, ipv4: '127.0.0.1', signal })).toEqual({ online: 0, max: 20 });
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    expect(await probe.query({ game, ipv4: '127.0.0.1', signal })).toBeUndefined();
-  });
-
-  it('counts a UDP port as closed when the host refuses it', async () => {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    const { port } = socket.address();
-    await new Promise<void>((resolve) => socket.close(() => resolve()));
-    const probe = createReachabilityProbe({ attemptTimeoutMs: 500 });
-    const game = withQuery({ kind: 'gamedig', type: 'valheim', port, transport: 'udp', notes: '' });
-    expect(await probe.query({ game, ipv4: '127.0.0.1', signal })).toBeUndefined();
-  });
-});
-
 describe('GAME_RUNNER=ansible through the pipeline', () => {
   it('fails the create at setup_game with a readable reason, keeps the log, and cleans up', async () => {
-    const stack = await startStack({ env: { GAME_RUNNER: 'ansible' } });
+    // The runner looks in an empty ansible dir: the repository's own playbooks would make a real
+    // ansible-playbook try SSH to the simulator's made-up VM address.
+    const empty = mkdtempSync(join(tmpdir(), 'gs-ansible-empty-'));
+    const stack = await startStack({
+      env: { GAME_RUNNER: 'ansible' },
+      worker: { gameRunner: createAnsibleRunner({ ansibleDir: empty }) },
+    });
     try {
       const { server, jobId } = await stack.service.create(createRequest('ansible'), ADMIN);
       const job = await stack.waitForJob(jobId);
@@ -163,6 +173,7 @@ describe('GAME_RUNNER=ansible through the pipeline', () => {
       expect(stack.portsOf(server.id)).toBe(0);
     } finally {
       await stack.close();
+      rmSync(empty, { recursive: true, force: true });
     }
   });
 

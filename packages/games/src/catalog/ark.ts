@@ -51,5 +51,7 @@ export const ark = defineGame({
     transport: 'udp',
     notes:
       'Steam A2S on the query port; answers only once the map has loaded, which can take several minutes.',
+    // SteamCMD game: the first start loads the whole map; A2S answers only after that (often 5 to 10 min).
+    readyWithinSeconds: 900,
   },
 });

@@ -57,5 +57,7 @@ export const factorio = defineGame({
     command: '/players online count',
     players:
       'The answer begins "Online players (<n>):"; <n> is the count. A successful login alone means up.',
+    // Generating a new map and opening RCON takes well under a minute on the default size.
+    readyWithinSeconds: 180,
   },
 });

@@ -57,5 +57,7 @@ export const minecraftBedrock = defineGame({
     port: 19132,
     transport: 'udp',
     notes: 'RakNet unconnected ping on the game port; reports players and the maximum.',
+    // The first start generates the spawn area.
+    readyWithinSeconds: 300,
   },
 });

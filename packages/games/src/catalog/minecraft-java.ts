@@ -88,5 +88,7 @@ export const minecraftJava = defineGame({
     port: 25565,
     transport: 'tcp',
     notes: 'The server list ping on the game port; answers as soon as the world has loaded.',
+    // The first start generates the spawn area (Paper: 1 to 3 min on 2 cores).
+    readyWithinSeconds: 300,
   },
 });

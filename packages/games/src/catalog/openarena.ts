@@ -50,5 +50,7 @@ export const openarena = defineGame({
     port: 27960,
     transport: 'udp',
     notes: 'Quake 3 getstatus on the game port; lists players with scores and pings.',
+    // Debian package: loads a map in seconds.
+    readyWithinSeconds: 60,
   },
 });

@@ -33,5 +33,7 @@ export const projectZomboid = defineGame({
     port: 16261,
     transport: 'udp',
     notes: 'Steam A2S on the game port; needs the server started with Steam enabled (the default).',
+    // SteamCMD game: the first start creates the world and Steam registration.
+    readyWithinSeconds: 600,
   },
 });

@@ -33,5 +33,7 @@ export const satisfactory = defineGame({
     transport: 'udp',
     notes:
       'Lightweight query on 7777/udp tells up and state; players come from the HTTPS API on 7777/tcp (self-signed certificate).',
+    // SteamCMD game: the first start builds its save and its certificate.
+    readyWithinSeconds: 600,
   },
 });

@@ -70,5 +70,7 @@ export const terraria = defineGame({
     transport: 'tcp',
     notes:
       'TShock’s REST API (/v2/server/status); the playbook enables it and creates an application token, passed to gamedig as `token`.',
+    // Generating a small world takes 1 to 2 min.
+    readyWithinSeconds: 180,
   },
 });

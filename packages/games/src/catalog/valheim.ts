@@ -60,5 +60,7 @@ export const valheim = defineGame({
     transport: 'udp',
     notes:
       'Steam A2S on the game port + 1; answers only when the server runs with -public 1, and reports 0 players under crossplay.',
+    // SteamCMD game: generating a world takes several minutes on a first start.
+    readyWithinSeconds: 600,
   },
 });

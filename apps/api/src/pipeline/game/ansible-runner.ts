@@ -1,5 +1,6 @@
 // The real game runner: a thin wrapper around `ansible-playbook`. Each run gets its own inventory (the VM's
-// IPv4) and extra-vars file (passed as `@file`, so nothing sensitive ever appears on a command line), runs
+// IPv4) and extra-vars file (passed as `@file`, mode 600 in a private temp dir removed afterwards, so nothing
+// sensitive — the RCON password — ever appears on a command line or stays on disk), runs
 // `ansible/playbooks/<game>.yml` under a deadline, streams task names as progress, and on failure reports the
 // failing task and its message in one sentence while the full output is kept on the job.
 import { spawn } from 'node:child_process';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { VM_USER } from '../vm-spec.js';
 import { type GameRunner, GameSetupError, type GameSetupRequest } from './game-runner.js';
+import type { GameSecrets } from './game-secrets.js';
 
 export interface AnsibleRunnerOptions {
   /** The folder holding ansible.cfg and playbooks/. Default: `ansible/` at the repository root. */
@@ -21,6 +23,10 @@ export interface AnsibleRunnerOptions {
   user?: string;
   /** Passed to the playbook, so it can print how players connect. */
   hostExternal?: string;
+  /** GAME_REPORTS_URL: passed as `guildserver_serverlist_url` (Luanti announces itself there). */
+  gameReportsUrl?: string;
+  /** For the per-server secrets games need (`guildserver_rcon_password` for games probed over RCON). */
+  secrets?: GameSecrets;
 }
 
 const REPO_ANSIBLE = join(import.meta.dirname, '..', '..', '..', '..', '..', 'ansible');
@@ -116,6 +122,7 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
           { mode: 0o600 },
         );
         const vars = join(dir, 'vars.json');
+        const rcon = game.query.kind === 'probe' && game.query.protocol === 'source-rcon';
         await writeFile(
           vars,
           JSON.stringify({
@@ -135,6 +142,12 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
               memory_mib: request.size.memory,
               disk_gib: request.size.disk,
             },
+            // The only per-server setting the API stores so far is the server's name.
+            guildserver_settings: { serverName: server.name },
+            ...(options.gameReportsUrl ? { guildserver_serverlist_url: options.gameReportsUrl } : {}),
+            ...(rcon && options.secrets
+              ? { guildserver_rcon_password: options.secrets.rconPassword(server.id) }
+              : {}),
           }),
           { mode: 0o600 },
         );

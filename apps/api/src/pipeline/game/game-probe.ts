@@ -1,107 +1,112 @@
-// Telling that a game answers, and how many play. `simulated` answers at once; `reachability` is the interim
-// real probe (a TCP connect, or a UDP datagram not refused) until the query protocols of each game (gamedig
-// and the catalog's probes) are implemented — it proves the port is open, not that the game is healthy, and
-// reports 0 players online.
-import { createSocket } from 'node:dgram';
-import { Socket } from 'node:net';
-import type { GameDefinition } from '@guildserver/games';
+// Telling that a game answers, and how many play. `query` asks the game itself, the way its catalog entry says
+// (@guildserver/game-query: gamedig, Luanti's UDP handshake, Factorio's RCON); `simulated` answers at once
+// while Proxmox is the simulator and there is no VM to reach.
+import { defaultMaxPlayers, GameQueryError, type PlayerCount, queryGame } from '@guildserver/game-query';
+import type { GameDefinition, PortSpec } from '@guildserver/games';
+import type { GamePort } from './game-runner.js';
+import type { GameSecrets } from './game-secrets.js';
 
-export interface PlayerCount {
-  online: number;
-  max: number;
-}
+export type { PlayerCount } from '@guildserver/game-query';
+export { defaultMaxPlayers } from '@guildserver/game-query';
 
 export interface GameProbeRequest {
   game: GameDefinition;
+  server: { id: string; name: string };
   /** The VM's own address: the worker reaches the game where it listens, on its guest port. */
   ipv4: string;
+  /** The catalog's query port as the server's guest port (`guestQueryPort`). */
+  port: number;
+  /** How long this one probe may take. */
+  timeoutMs: number;
   signal: AbortSignal;
 }
 
+export type GameProbeResult =
+  | {
+      up: true;
+      /** Undefined when the game cannot tell (Luanti before its first server-list announce). */
+      players: PlayerCount | undefined;
+      /** The name the game reports for itself. */
+      name?: string;
+    }
+  | {
+      up: false;
+      /** One sentence: why not (yet). */
+      reason: string;
+      /** Waiting longer cannot help (the game refused our RCON password). */
+      final?: boolean;
+    };
+
 export interface GameProbe {
   readonly kind: string;
-  /** The player count when the game answers; undefined while it does not (yet). */
-  query(request: GameProbeRequest): Promise<PlayerCount | undefined>;
-}
-
-/** The game's default `maxPlayers` setting, or 0 when it has none. */
-export function defaultMaxPlayers(game: GameDefinition): number {
-  const setting = game.settings.find((s) => s.key === 'maxPlayers');
-  return setting?.type === 'integer' ? setting.default : 0;
+  query(request: GameProbeRequest): Promise<GameProbeResult>;
 }
 
 export function createSimulatedGameProbe(): GameProbe {
   return {
     kind: 'simulated',
-    query: async ({ game }) => ({ online: 0, max: defaultMaxPlayers(game) }),
+    query: async ({ game }) => ({ up: true, players: { online: 0, max: defaultMaxPlayers(game) } }),
   };
 }
 
-export interface ReachabilityOptions {
-  /** How long one attempt may take. Default 3 s. */
-  attemptTimeoutMs?: number;
+function covers(spec: PortSpec, port: number, transport: 'tcp' | 'udp'): boolean {
+  const protocolFits = spec.protocol === 'both' || spec.protocol === transport;
+  return protocolFits && port >= spec.defaultPort && port < spec.defaultPort + spec.count;
 }
 
 /**
- * TCP: the query port accepts a connection. UDP: a datagram (the catalog's own hello when it has one) draws no
- * ICMP "port unreachable" within the attempt time — or draws an answer.
+ * Where the game answers its query inside the VM: the catalog's query port is one of its default ports; the
+ * server's port row with that guest port and protocol is where the VM listens (guest ports are the catalog's
+ * defaults today, so this is the same number, but it is read from the server's rows). A port only our tools
+ * use (RCON) has no row and is always the catalog's default.
  */
-export function createReachabilityProbe(options: ReachabilityOptions = {}): GameProbe {
-  const timeoutMs = options.attemptTimeoutMs ?? 3_000;
+export function guestQueryPort(game: GameDefinition, ports: readonly GamePort[]): number {
+  const { port, transport } = game.query;
+  const spec = game.ports.find((p) => covers(p, port, transport));
+  if (!spec?.public) return port;
+  const exact = ports.find((p) => p.guestPort === port && p.protocol === transport);
+  if (exact) return exact.guestPort;
+  // Guest ports moved away from the defaults: the row of the same slot (purpose, place in its run).
+  const purpose = spec.count > 1 ? `${spec.purpose}-${port - spec.defaultPort + 1}` : spec.purpose;
+  const same = ports.filter((p) => p.purpose === purpose && p.protocol === transport);
+  return same.length === 1 ? same[0]!.guestPort : port;
+}
+
+export interface QueryProbeOptions {
+  /** Secrets the games' queries need (Factorio's RCON password). */
+  secrets: GameSecrets;
+  /** What the server reported itself (Luanti's server-list announces, stored on the server row). */
+  reportedPlayers?: (serverId: string) => PlayerCount | undefined;
+  /** How long one query may take at most. Default 3 s. */
+  attemptTimeoutMs?: number;
+}
+
+export function createQueryGameProbe(options: QueryProbeOptions): GameProbe {
+  const attemptMs = options.attemptTimeoutMs ?? 3_000;
   return {
-    kind: 'reachability',
-    async query({ game, ipv4, signal }) {
-      const { port, transport } = game.query;
-      const hello = 'requestHex' in game.query ? Buffer.from(game.query.requestHex, 'hex') : Buffer.alloc(1);
-      const open =
-        transport === 'tcp'
-          ? await tcpOpen(ipv4, port, timeoutMs, signal)
-          : await udpOpen(ipv4, port, hello, timeoutMs, signal);
-      return open ? { online: 0, max: defaultMaxPlayers(game) } : undefined;
+    kind: 'query',
+    async query({ game, server, ipv4, port, timeoutMs, signal }) {
+      const rcon = game.query.kind === 'probe' && game.query.protocol === 'source-rcon';
+      try {
+        const answer = await queryGame(game, ipv4, {
+          port,
+          timeoutMs: Math.max(1, Math.min(attemptMs, timeoutMs)),
+          signal,
+          ...(rcon ? { rconPassword: options.secrets.rconPassword(server.id) } : {}),
+        });
+        return {
+          up: true,
+          players: answer.players ?? options.reportedPlayers?.(server.id),
+          ...(answer.name !== undefined ? { name: answer.name } : {}),
+        };
+      } catch (error) {
+        if (!(error instanceof GameQueryError)) throw error;
+        return {
+          up: false,
+          reason: error.message,
+          ...(error.reason === 'auth_failed' ? { final: true } : {}),
+        };
+      }
     },
   };
-}
-
-function tcpOpen(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (open: boolean) => {
-      socket.destroy();
-      signal.removeEventListener('abort', abort);
-      resolve(open);
-    };
-    const abort = () => done(false);
-    signal.addEventListener('abort', abort, { once: true });
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(port, host, () => done(true));
-  });
-}
-
-function udpOpen(
-  host: string,
-  port: number,
-  hello: Buffer,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createSocket('udp4');
-    let settled = false;
-    const done = (open: boolean) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', abort);
-      socket.close();
-      resolve(open);
-    };
-    const abort = () => done(false);
-    signal.addEventListener('abort', abort, { once: true });
-    // A connected UDP socket reports the ICMP refusal as ECONNREFUSED.
-    socket.once('error', () => done(false));
-    socket.once('message', () => done(true));
-    const timer = setTimeout(() => done(true), timeoutMs);
-    socket.connect(port, host, () => socket.send(hello, (error) => error && done(false)));
-  });
 }

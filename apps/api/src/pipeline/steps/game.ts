@@ -1,8 +1,10 @@
 // setup_game and wait_game: through the GameRunner and GameProbe interfaces.
+import { formatDuration } from '@guildserver/game-query';
 import { asc, eq } from 'drizzle-orm';
 import { ports } from '../../db/schema.js';
 import type { StepContext, StepOutcome } from '../context.js';
 import { StepFailure, StepInterrupted } from '../failures.js';
+import { guestQueryPort } from '../game/game-probe.js';
 import { type GamePort, GameSetupError } from '../game/game-runner.js';
 import { readServer, recordServerFacts } from '../job-store.js';
 import { sleep } from '../sleep.js';
@@ -52,31 +54,59 @@ export async function setupGame(ctx: StepContext): Promise<StepOutcome> {
   }
 }
 
+/** How long wait_game waits: the game's own deadline, capped by the runner option when one is set. */
+export function gameReadyTimeoutMs(ctx: StepContext): number {
+  const own = ctx.game.query.readyWithinSeconds * 1000;
+  const cap = ctx.options.gameReadyTimeoutMs;
+  return cap === undefined ? own : Math.min(own, cap);
+}
+
 export async function waitGame(ctx: StepContext): Promise<StepOutcome> {
-  const { game } = ctx;
+  const { game, server } = ctx;
   const ipv4 = ipv4Of(ctx);
-  const deadline = Date.now() + ctx.options.gameReadyTimeoutMs;
+  const port = guestQueryPort(game, portsOf(ctx));
+  const where = `port ${port}/${game.query.transport}`;
+  const limitMs = gameReadyTimeoutMs(ctx);
+  const deadline = Date.now() + limitMs;
   let announced = false;
+  let lastReason: string | undefined;
   for (;;) {
-    const players = await ctx.deps.gameProbe.query({ game, ipv4, signal: ctx.signal });
-    if (players) {
-      recordServerFacts(ctx.deps.db, ctx.server.id, {
-        playersOnline: players.online,
-        playersMax: players.max,
-      });
+    const result = await ctx.deps.gameProbe.query({
+      game,
+      server: { id: server.id, name: server.name },
+      ipv4,
+      port,
+      timeoutMs: Math.max(1, deadline - Date.now()),
+      signal: ctx.signal,
+    });
+    if (ctx.signal.aborted) throw new StepInterrupted();
+    if (result.up) {
       const how = ctx.deps.gameProbe.kind === 'simulated' ? ' (simulated)' : '';
-      return { detail: `${game.name} answers${how}: ${players.online} of ${players.max} players online.` };
+      const named = result.name ? ` as "${result.name}"` : '';
+      const players = result.players;
+      if (!players) {
+        const later = ctx.deps.config.gameReportsUrl
+          ? 'it reports players with its server-list announces'
+          : 'it cannot report players (set GAME_REPORTS_URL to have it announce them)';
+        return { detail: `${game.name} answers${how}${named} on ${where}; ${later}.` };
+      }
+      recordServerFacts(ctx.deps.db, server.id, { playersOnline: players.online, playersMax: players.max });
+      return {
+        detail: `${game.name} answers${how}${named}: ${players.online} of ${players.max} players online.`,
+      };
     }
+    lastReason = result.reason;
+    if (result.final) throw new StepFailure('game_unresponsive', result.reason);
     if (!announced) {
-      ctx.progress(`Waiting for ${game.name} to answer on port ${game.query.port}/${game.query.transport}.`);
+      ctx.progress(`Waiting for ${game.name} to answer on ${where} (up to ${formatDuration(limitMs)}).`);
       announced = true;
     }
     if (Date.now() >= deadline) {
       throw new StepFailure(
         'game_unresponsive',
-        `${game.name} did not answer on port ${game.query.port}/${game.query.transport} within ${Math.round(ctx.options.gameReadyTimeoutMs / 1000)} s.`,
+        `${game.name} did not answer on ${where} within ${formatDuration(limitMs)}. Last try: ${lastReason}`,
       );
     }
-    await sleep(ctx.options.gamePollMs, ctx.signal);
+    await sleep(Math.min(ctx.options.gamePollMs, Math.max(0, deadline - Date.now())), ctx.signal);
   }
 }

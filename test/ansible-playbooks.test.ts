@@ -1,0 +1,93 @@
+// Every game of the catalog has a playbook that Ansible accepts, that ansible-lint's production profile finds
+// clean, and that agrees with the catalog: the ports its firewall opens by default and the settings it knows.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { GAMES } from '../packages/games/src/index';
+import { ANSIBLE_DIR } from './support/ansible-run';
+import { catalogPortEntries, type PortEntry } from './support/api-vars';
+
+const run = promisify(execFile);
+
+/** YAML → JSON through Python's YAML library (the one Ansible itself uses). */
+async function loadYaml(file: string): Promise<unknown> {
+  const { stdout } = await run('/usr/bin/python3', [
+    '-c',
+    'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))',
+    file,
+  ]);
+  return JSON.parse(stdout);
+}
+
+const roleOf = (gameId: string) => gameId.replaceAll('-', '_');
+
+describe('ansible/ playbooks', () => {
+  it('has one playbook per catalog game, where the catalog says', () => {
+    const missing = GAMES.filter((game) => !existsSync(join(ANSIBLE_DIR, game.playbook))).map(
+      (g) => g.playbook,
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('passes ansible-playbook --syntax-check', async () => {
+    const playbooks = GAMES.map((game) => game.playbook);
+    const { stdout } = await run('ansible-playbook', ['--syntax-check', ...playbooks], {
+      cwd: ANSIBLE_DIR,
+      env: { ...process.env, ANSIBLE_NOCOLOR: '1' },
+    });
+    for (const playbook of playbooks) expect(stdout).toContain(`playbook: ${playbook}`);
+  }, 120_000);
+
+  it('is clean under ansible-lint --profile production', async () => {
+    const result = await run('ansible-lint', ['--offline', '--profile', 'production', '--nocolor'], {
+      cwd: ANSIBLE_DIR,
+      env: { ...process.env, NO_COLOR: '1' },
+      maxBuffer: 16 * 1024 * 1024,
+    }).catch((error: { stdout: string; stderr: string }) => error);
+    const output = `${result.stdout}\n${result.stderr}`;
+    expect(output, output).toMatch(/Passed with production profile: 0 failure\(s\), 0 warning\(s\)/);
+  }, 300_000);
+
+  describe.each(GAMES.map((game) => [game.id, game] as const))('%s', (_id, game) => {
+    it("opens by default exactly the catalog's ports, one entry per protocol", async () => {
+      const [play] = (await loadYaml(join(ANSIBLE_DIR, game.playbook))) as {
+        vars: Record<string, unknown>;
+        roles: { role: string }[];
+      }[];
+      expect(play!.vars.game_ports).toMatch(/^\{\{ guildserver_ports \| default\(\w+_catalog_ports\) \}\}$/);
+      const name = /default\((\w+)\)/.exec(String(play!.vars.game_ports))![1]!;
+      const defaults = (play!.vars[name] as PortEntry[])
+        .map((p) => `${p.purpose} ${p.guest_port}/${p.protocol}`)
+        .sort();
+      const catalog = catalogPortEntries(game)
+        .map((p) => `${p.purpose} ${p.guest_port}/${p.protocol}`)
+        .sort();
+      expect(defaults).toEqual(catalog);
+      for (const entry of play!.vars[name] as PortEntry[]) expect(entry.port).toBe(entry.guest_port);
+      expect(play!.roles.map((r) => r.role)[0]).toBe('common');
+      expect(play!.roles.map((r) => r.role)).toContain(roleOf(game.id));
+    });
+
+    it("knows the catalog's settings with the catalog's defaults", async () => {
+      const role = roleOf(game.id);
+      const defaults = (await loadYaml(join(ANSIBLE_DIR, 'roles', role, 'defaults', 'main.yml'))) as Record<
+        string,
+        Record<string, unknown>
+      >;
+      const known = defaults[`${role}_settings_defaults`];
+      expect(known, `roles/${role}/defaults/main.yml has ${role}_settings_defaults`).toBeDefined();
+      expect(Object.keys(known!).sort()).toEqual(game.settings.map((s) => s.key).sort());
+      for (const setting of game.settings) {
+        if (setting.type === 'password') continue;
+        const value = known![setting.key];
+        if (setting.key === 'serverName') {
+          expect(value).toContain(setting.default as string);
+          continue;
+        }
+        expect({ [setting.key]: value }).toEqual({ [setting.key]: setting.default });
+      }
+    });
+  });
+});

@@ -1,0 +1,4 @@
+// The openarena playbook, run for real against a Debian bookworm target (see test/support/real-run-suite.ts).
+import { realRunSuite } from './support/real-run-suite';
+
+realRunSuite('openarena', { maxPlayers: 10 });

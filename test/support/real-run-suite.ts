@@ -1,0 +1,134 @@
+// The real-run tests of the Debian-packaged games: the game's playbook runs for real against a fresh bookworm
+// target with the variables the API would pass, the game starts under its systemd unit, the host's readiness
+// query (the same code the worker uses) gets the game's own answer, the firewall opens only what the catalog
+// says, and a second run changes nothing.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  queryGame,
+  type ServerListReceiver,
+  startServerListReceiver,
+} from '../../packages/game-query/src/index';
+import { type GameId, getGame } from '../../packages/games/src/index';
+import { changedTasks, runPlaybook } from './ansible-run';
+import { apiVars, expectedOpenPorts } from './api-vars';
+import { missingTargetTools, startTarget, type Target } from './bookworm-target';
+
+const missing = await missingTargetTools();
+if (missing.length > 0) {
+  console.warn(
+    `\n*** SKIPPING the real Ansible runs: missing ${missing.join(', ')}. ` +
+      'Run `bash scripts/test.sh` as root (it installs them with apt-get). ***\n',
+  );
+}
+
+/** First runs download packages (cached afterwards in GUILDSERVER_CACHE_DIR): allow for a slow mirror. */
+const FIRST_RUN_TIMEOUT_MS = 20 * 60_000;
+
+export function realRunSuite(gameId: GameId, settings: { maxPlayers: number }): void {
+  const game = getGame(gameId);
+  const unit = `guildserver-${gameId}`;
+  const serverName = `GuildServer real run ${gameId}`;
+  const timings: string[] = [];
+
+  describe.skipIf(missing.length > 0)(`${game.name}: the playbook run for real on Debian bookworm`, () => {
+    let target: Target;
+    let serverList: ServerListReceiver | undefined;
+    let vars: Record<string, unknown>;
+
+    beforeAll(async () => {
+      target = await startTarget(gameId);
+      if (game.query.kind === 'probe' && game.query.protocol === 'luanti-hello') {
+        serverList = await startServerListReceiver({ host: target.hostIp });
+      }
+      vars = apiVars(game, serverName, {
+        guildserver_settings: { serverName, maxPlayers: settings.maxPlayers },
+        ...(serverList ? { guildserver_serverlist_url: `http://${target.hostIp}:${serverList.port}` } : {}),
+      });
+    }, 10 * 60_000);
+
+    afterAll(async () => {
+      await serverList?.close();
+      await target?.stop();
+      console.log(`[real run] ${game.name}: ${timings.join('; ')}`);
+    }, 60_000);
+
+    it(
+      'installs the game and starts it under its systemd unit',
+      async () => {
+        const run = await runPlaybook(game.playbook, { inventory: target.inventory, vars });
+        const apt = target.proxy.stats;
+        timings.push(
+          `first run ${run.seconds} s (apt: ${apt.fetched} downloaded, ${apt.hits} from the cache)`,
+        );
+        expect(run.recap, run.output.slice(-4000)).toMatchObject({ failed: 0, unreachable: 0 });
+        expect(run.code).toBe(0);
+        const { stdout } = await target.ssh(`systemctl is-active ${unit}; systemctl is-enabled ${unit}`);
+        expect(stdout.split('\n').slice(0, 2)).toEqual(['active', 'enabled']);
+      },
+      FIRST_RUN_TIMEOUT_MS,
+    );
+
+    it("answers the host's readiness query with its name and player count", async () => {
+      const started = Date.now();
+      const answer = await waitForAnswer(() => queryGame(game, target.ip, { timeoutMs: 2_000 }), 120_000);
+      if (serverList) {
+        // Luanti's protocol says only "up"; the name and players come from its announce to the server list.
+        expect(answer.players).toBeUndefined();
+        const { announce } = await serverList.waitFor(target.ip, game.query.port, { timeoutMs: 60_000 });
+        expect(announce).toMatchObject({ name: serverName, clients: 0, clientsMax: settings.maxPlayers });
+      } else {
+        expect(answer.name).toBe(serverName);
+        expect(answer.players).toEqual({ online: 0, max: settings.maxPlayers });
+      }
+      timings.push(`answered ${((Date.now() - started) / 1000).toFixed(1)} s after the run`);
+    }, 180_000);
+
+    it('lets in only SSH and the ports the catalog lists', async () => {
+      const { stdout } = await target.ssh('nft list chain inet filter input');
+      const open = [...stdout.matchAll(/(tcp|udp) dport (\d+) accept/g)].map((m) => `${m[2]}/${m[1]}`).sort();
+      expect(open).toEqual(expectedOpenPorts(game));
+      expect(stdout).toContain('policy drop');
+    });
+
+    it(
+      'changes nothing on a second run',
+      async () => {
+        const run = await runPlaybook(game.playbook, { inventory: target.inventory, vars });
+        timings.push(`second run ${run.seconds} s`);
+        expect(run.recap, `changed: ${changedTasks(run.output).join(', ')}`).toMatchObject({
+          changed: 0,
+          failed: 0,
+        });
+      },
+      10 * 60_000,
+    );
+
+    it(
+      'is operated with plain systemctl and journalctl',
+      async () => {
+        await target.ssh(`systemctl restart ${unit}`);
+        await waitForAnswer(() => queryGame(game, target.ip, { timeoutMs: 2_000 }), 120_000);
+        await target.ssh(`systemctl stop ${unit}`);
+        await expect(queryGame(game, target.ip, { timeoutMs: 1_500 })).rejects.toThrow();
+        await target.ssh(`systemctl start ${unit}`);
+        await waitForAnswer(() => queryGame(game, target.ip, { timeoutMs: 2_000 }), 120_000);
+        const { stdout } = await target.ssh(`journalctl -u ${unit} --no-pager -o cat | wc -l`);
+        expect(Number(stdout.trim())).toBeGreaterThan(0);
+      },
+      5 * 60_000,
+    );
+  });
+}
+
+async function waitForAnswer<T>(query: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await query();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
