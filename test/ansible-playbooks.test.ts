@@ -8,18 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { GAMES } from '../packages/games/src/index';
 import { ANSIBLE_DIR } from './support/ansible-run';
 import { catalogPortEntries, type PortEntry } from './support/api-vars';
+import { loadYaml } from './support/yaml';
 
 const run = promisify(execFile);
-
-/** YAML → JSON through Python's YAML library (the one Ansible itself uses). */
-async function loadYaml(file: string): Promise<unknown> {
-  const { stdout } = await run('/usr/bin/python3', [
-    '-c',
-    'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))',
-    file,
-  ]);
-  return JSON.parse(stdout);
-}
 
 const roleOf = (gameId: string) => gameId.replaceAll('-', '_');
 

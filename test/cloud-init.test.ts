@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { loadYaml } from './support/yaml';
 
 const run = promisify(execFile);
 const DIR = join(import.meta.dirname, '..', 'cloud-init');
@@ -14,12 +15,7 @@ const networkConfig = files.filter((f) => f.startsWith('network-config'));
 
 /** YAML → JSON through the Python YAML library cloud-init itself uses. */
 async function load(file: string): Promise<Record<string, unknown>> {
-  const { stdout } = await run('/usr/bin/python3', [
-    '-c',
-    'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))',
-    join(DIR, file),
-  ]);
-  return JSON.parse(stdout) as Record<string, unknown>;
+  return (await loadYaml(join(DIR, file))) as Record<string, unknown>;
 }
 
 describe('cloud-init snippets', () => {

@@ -17,6 +17,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type AptCacheProxy, startAptCacheProxy } from './apt-cache-proxy';
+import { loadYaml } from './yaml';
 
 const exec = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..');
@@ -147,12 +148,7 @@ function alive(pid: number): boolean {
 
 /** What cloud-init/user-data.yaml does on a VM's first boot (less the guest agent, which needs a VM). */
 async function prepareLikeCloudInit(root: string): Promise<void> {
-  const { stdout } = await exec('/usr/bin/python3', [
-    '-c',
-    'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))',
-    join(REPO, 'cloud-init', 'user-data.yaml'),
-  ]);
-  const config = JSON.parse(stdout) as {
+  const config = (await loadYaml(join(REPO, 'cloud-init', 'user-data.yaml'))) as {
     users: { name: string; shell: string; sudo: string; groups: string[] }[];
     write_files: { path: string; permissions: string; content: string }[];
   };
