@@ -2,6 +2,7 @@
 // clean, and that agrees with the catalog: the ports its firewall opens by default and the settings it knows.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +41,32 @@ describe('ansible/ playbooks', () => {
     const output = `${result.stdout}\n${result.stderr}`;
     expect(output, output).toMatch(/Passed with production profile: 0 failure\(s\), 0 warning\(s\)/);
   }, 300_000);
+
+  it('gates every licence on a variable the catalog names, so GAME_LICENSES_ACCEPTED reaches it', async () => {
+    const roles = await readdir(join(ANSIBLE_DIR, 'roles'));
+    const defaults = roles.map((role) => join(ANSIBLE_DIR, 'roles', role, 'defaults', 'main.yml'));
+    const declared = new Set<string>();
+    for (const file of defaults.filter((f) => existsSync(f))) {
+      const values = (await loadYaml(file)) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(values)) {
+        if (/_accept_(eula|license)$/.test(key)) {
+          expect(value, `${key} must default to false`).toBe(false);
+          declared.add(key);
+        }
+      }
+    }
+    const named = new Set(GAMES.flatMap((game) => game.licences.map((need) => need.ansibleVar)));
+    expect([...named].sort()).toEqual([...declared].sort());
+    for (const variable of named) {
+      const { stdout } = await run('grep', [
+        '-rlF',
+        '-e',
+        `- ${variable} | bool`,
+        join(ANSIBLE_DIR, 'roles'),
+      ]);
+      expect(stdout, `an assert on ${variable}`).toMatch(/tasks\/main\.yml/);
+    }
+  });
 
   describe.each(GAMES.map((game) => [game.id, game] as const))('%s', (_id, game) => {
     it("opens by default exactly the catalog's ports, one entry per protocol", async () => {

@@ -1,5 +1,7 @@
-// The extra variables the API passes to a playbook (apps/api/src/pipeline/game/ansible-runner.ts), for a game
+// The extra variables the API passes to a playbook (apps/api/src/pipeline/game/playbook-vars.ts), for a game
 // of the catalog, and the catalog's ports as the playbooks list them.
+import { portSlotsOf } from '../../apps/api/src/domain/game-ports';
+import { type PlaybookVarsOptions, playbookVars } from '../../apps/api/src/pipeline/game/playbook-vars';
 import type { GameDefinition } from '../../packages/games/src/index';
 
 export interface PortEntry {
@@ -32,24 +34,42 @@ export function expectedOpenPorts(game: GameDefinition): string[] {
     .sort();
 }
 
+/** `<guest port>/<protocol>` of the RCON ports, which the firewall opens to private networks only. */
+export function expectedRconPorts(game: GameDefinition): string[] {
+  return catalogPortEntries(game)
+    .filter((p) => p.purpose === 'rcon')
+    .map((p) => `${p.guest_port}/${p.protocol}`)
+    .sort();
+}
+
+/**
+ * Exactly what the API's runner passes (the same function builds it), for a server whose ports were allocated
+ * from 42000 on: external ports differ from the guest ports, as behind a real NAT.
+ */
 export function apiVars(
   game: GameDefinition,
   serverName: string,
   extra: Record<string, unknown> = {},
+  options: PlaybookVarsOptions = {},
 ): Record<string, unknown> {
+  const ports = portSlotsOf(game).slots.flatMap((slot, index) =>
+    slot.protocols.map((protocol) => ({
+      purpose: slot.purpose,
+      protocol,
+      port: 42000 + index,
+      guestPort: slot.guestPort,
+    })),
+  );
+  const server = {
+    id: `srv_test${game.id.replaceAll('-', '')}`.slice(0, 16),
+    name: serverName,
+    guildId: '100000000000000001',
+  };
   return {
-    guildserver_server_id: `srv_test${game.id.replaceAll('-', '')}`,
-    guildserver_server_name: serverName,
-    guildserver_guild_id: '100000000000000001',
-    guildserver_game: game.id,
-    guildserver_host_external: 'games.example.org',
-    // External ports differ from the guest ports, as behind a real NAT.
-    guildserver_ports: catalogPortEntries(game, 42000),
-    guildserver_size: {
-      cores: game.resources.default.cores,
-      memory_mib: game.resources.default.memory,
-      disk_gib: game.resources.default.disk,
-    },
+    ...playbookVars(
+      { server, game, ports, size: game.resources.default },
+      { hostExternal: 'games.example.org', ...options },
+    ),
     ...extra,
   };
 }

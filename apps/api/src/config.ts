@@ -15,7 +15,13 @@ import {
   withDefault,
   word,
 } from '@guildserver/config';
-import { type GameId, type Resources, resolveGameSizes } from '@guildserver/games';
+import {
+  type GameId,
+  LICENCE_IDS,
+  type LicenceId,
+  type Resources,
+  resolveGameSizes,
+} from '@guildserver/games';
 import { z } from 'zod';
 
 export interface QuotaLimits {
@@ -55,6 +61,8 @@ export interface ApiConfig {
    * generates one into `<data dir>/game-secrets.key` on first start and keeps using it.
    */
   gameSecretsKey?: string;
+  /** GAME_LICENSES_ACCEPTED: the licences the admin accepted for the games that need one (see packages/games). */
+  licencesAccepted: ReadonlySet<LicenceId>;
   logLevel: string;
 }
 
@@ -115,6 +123,19 @@ const SPEC = {
     word.pipe(z.string().min(32)),
     { secret: true },
   ),
+  GAME_LICENSES_ACCEPTED: withDefault(
+    `a comma-separated list of ${LICENCE_IDS.join(', ')} (the licences you, the admin, accept), or empty`,
+    z
+      .string()
+      .transform((list) =>
+        list
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(LICENCE_IDS))),
+    [] as LicenceId[],
+  ),
   LOG_LEVEL: withDefault(
     'one of fatal, error, warn, info, debug, trace',
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
@@ -162,6 +183,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     },
     gameReportsUrl: v.GAME_REPORTS_URL?.replace(/\/+$/, ''),
     gameSecretsKey: v.GAME_SECRETS_KEY,
+    licencesAccepted: new Set(v.GAME_LICENSES_ACCEPTED),
     logLevel: v.LOG_LEVEL,
   };
 }

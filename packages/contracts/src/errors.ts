@@ -6,6 +6,7 @@ import { z } from 'zod';
  */
 export const ERROR_CODES = [
   'game_unknown',
+  'game_unavailable',
   'name_invalid',
   'name_taken',
   'quota_exceeded',

@@ -1,6 +1,14 @@
 export { GAMES, getGame } from './games';
 export { GAME_IDS, type GameId, isGameId } from './ids';
-export { settingValueSchema } from './settings';
+export {
+  isLicenceId,
+  LICENCE_IDS,
+  LICENCES,
+  type Licence,
+  type LicenceId,
+  unacceptedLicences,
+} from './licences';
+export { generatedPasswordSettings, type PasswordSetting, settingValueSchema } from './settings';
 export { RESOURCE_LIMITS, resolveGameSizes, resourcesVariableName } from './sizes';
 export { type GameSummary, gameSettingSchema, gameSummarySchema, toGameSummary } from './summary';
 export type {
@@ -9,6 +17,7 @@ export type {
   GameDefinition,
   GameSetting,
   InstallRoute,
+  LicenceRequirement,
   PortProtocol,
   PortPurpose,
   PortSpec,

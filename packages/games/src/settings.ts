@@ -19,3 +19,10 @@ export function settingValueSchema(setting: GameSetting): z.ZodType<string | num
       return z.enum(setting.options);
   }
 }
+
+export type PasswordSetting = Extract<GameSetting, { type: 'password' }>;
+
+/** The password settings GuildServer must fill in itself (required ones: a join or admin password). */
+export function generatedPasswordSettings(game: { settings: readonly GameSetting[] }): PasswordSetting[] {
+  return game.settings.filter((s): s is PasswordSetting => s.type === 'password' && s.required);
+}

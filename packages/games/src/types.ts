@@ -1,4 +1,5 @@
 import type { GameId } from './ids';
+import type { LicenceId } from './licences';
 
 /** A VM's size; the same shape as `VmSize` of @guildserver/contracts. */
 export interface Resources {
@@ -163,4 +164,12 @@ export interface GameDefinition {
   playbook: `playbooks/${string}.yml`;
   settings: readonly GameSetting[];
   query: QuerySpec;
+  /** Licences to accept before installing; the playbook refuses until each `ansibleVar` is true. */
+  licences: readonly LicenceRequirement[];
+}
+
+export interface LicenceRequirement {
+  licence: LicenceId;
+  /** The playbook variable that accepts it (the API sets it to true once GAME_LICENSES_ACCEPTED lists it). */
+  ansibleVar: string;
 }

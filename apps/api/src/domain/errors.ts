@@ -2,6 +2,7 @@ import type { ErrorCode } from '@guildserver/contracts';
 
 const STATUS: Record<ErrorCode, number> = {
   game_unknown: 400,
+  game_unavailable: 409,
   name_invalid: 400,
   invalid_request: 400,
   name_taken: 409,

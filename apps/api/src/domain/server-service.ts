@@ -4,16 +4,23 @@ import {
   type ListServersQuery,
   type Server,
   type ServerAction,
+  type ServerCredentials,
   type ServerList,
   serverNameSchema,
 } from '@guildserver/contracts';
-import { type GameDefinition, getGame, isGameId } from '@guildserver/games';
+import {
+  type GameDefinition,
+  generatedPasswordSettings,
+  getGame,
+  isGameId,
+  unacceptedLicences,
+} from '@guildserver/games';
 import { AlreadyExistsError, ProxmoxError } from '@guildserver/proxmox';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import { auditLog, jobs, ports as portsTable, servers } from '../db/schema.js';
-import { type Actor, requireMayActOn, requireWrite } from './actor.js';
+import { type Actor, isAdmin, requireMayActOn, requireWrite } from './actor.js';
 import { allocatePorts, freeVmidCandidates, reserveVmid } from './allocation.js';
 import { DomainError } from './errors.js';
 import { appendEvent } from './events.js';
@@ -29,6 +36,8 @@ export interface ServerServicePorts {
   /** Resolves when Proxmox says the id is free; rejects with AlreadyExistsError when it is taken. */
   checkVmidFree(vmid: number): Promise<void>;
   enqueue(jobId: string): Promise<void>;
+  /** The password GuildServer generated for one of a server's settings (GameSecrets.settingPassword). */
+  settingPassword(serverId: string, key: string): string;
 }
 
 /** Which actions are allowed from which state; anything else is `invalid_state`. */
@@ -60,6 +69,17 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
       );
     }
     return getGame(id);
+  }
+
+  /** Only a real install needs the licence: simulated servers install nothing. */
+  function requireAcceptedLicences(game: GameDefinition): void {
+    if (config.gameRunner !== 'ansible') return;
+    const missing = unacceptedLicences(game, config.licencesAccepted);
+    if (missing.length === 0) return;
+    throw new DomainError(
+      'game_unavailable',
+      `${game.name} needs ${missing.map((l) => `${l.name} (${l.url})`).join(' and ')} accepted by the admin before servers can be created: add ${missing.map((l) => l.id).join(',')} to GAME_LICENSES_ACCEPTED.`,
+    );
   }
 
   function liveServer(id: string): ServerRow {
@@ -139,6 +159,7 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
       );
     }
     const game = gameOf(input.game);
+    requireAcceptedLicences(game);
     if (!serverNameSchema.safeParse(input.name).success) {
       throw new DomainError(
         'name_invalid',
@@ -324,6 +345,22 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
       return view(id);
     },
 
+    /** The passwords generated for the server: for its owner, the guild's admins and admin tokens only. */
+    credentials(id: string, actor: Actor): ServerCredentials {
+      const row = liveServer(id);
+      if (!isAdmin(actor)) {
+        requireWrite(actor);
+        requireMayActOn(actor, row);
+      }
+      return {
+        credentials: generatedPasswordSettings(gameOf(row.game)).map((setting) => ({
+          key: setting.key,
+          label: setting.label,
+          value: outside.settingPassword(row.id, setting.key),
+        })),
+      };
+    },
+
     list(query: ListServersQuery): ServerList {
       const rows = selectServerPage(db, {
         guildId: query.guildId,
@@ -370,6 +407,7 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
       }
       const kind = failedJob.kind as JobKind;
       const game = gameOf(row.game);
+      if (kind === 'create') requireAcceptedLicences(game);
       const vmid = kind === 'create' && row.vmid === null ? await claimVmid(new Set()) : undefined;
       let jobId: string;
       try {

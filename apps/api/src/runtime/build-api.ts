@@ -4,6 +4,7 @@ import { notifyEventsAppended } from '../observability/event-feed.js';
 import { startJobMetrics } from '../observability/job-metrics.js';
 import { type ApiMetrics, processMetrics } from '../observability/metrics.js';
 import { proxmoxCheck, redisCheck, sqliteCheck } from '../observability/readiness.js';
+import { type GameSecrets, loadGameSecrets } from '../pipeline/game/game-secrets.js';
 import type { Services } from './services.js';
 
 /**
@@ -13,6 +14,8 @@ import type { Services } from './services.js';
 export function buildApi(services: Services, options: { metrics?: ApiMetrics } = {}) {
   const { config, db, logger, proxmox, queue } = services;
   const metrics = options.metrics ?? processMetrics();
+  // GAME_SECRETS_KEY or the data directory's key file, read when a server's credentials are first asked for.
+  let secrets: GameSecrets | undefined;
   const servers = createServerService(db, config, {
     checkVmidFree: async (vmid) => {
       await proxmox.cluster.nextId(vmid);
@@ -21,6 +24,10 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
       // The job's events are committed by now: SSE followers in this process read them at once.
       notifyEventsAppended(db);
       await queue.enqueue(jobId);
+    },
+    settingPassword: (serverId, key) => {
+      secrets ??= loadGameSecrets(config);
+      return secrets.settingPassword(serverId, key);
     },
   });
   const redis = redisCheck(services.redisUrl);

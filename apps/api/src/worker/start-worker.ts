@@ -65,6 +65,7 @@ export async function startWorker(services: Services, options: WorkerOptions = {
               timeoutMs: options.runner?.gameSetupTimeoutMs,
               gameReportsUrl: config.gameReportsUrl,
               secrets: gameSecrets(),
+              licencesAccepted: config.licencesAccepted,
             })
           : createSimulatedGameRunner()),
       gameProbe:

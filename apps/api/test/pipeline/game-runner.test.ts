@@ -1,9 +1,9 @@
 // The Ansible runner against a stand-in `ansible-playbook` (Ansible is not installed here), and
 // GAME_RUNNER=ansible through the pipeline.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getGame } from '@guildserver/games';
+import { getGame, type LicenceId } from '@guildserver/games';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnsibleRunner } from '../../src/pipeline/game/ansible-runner.js';
 import { GameSetupError, type GameSetupRequest } from '../../src/pipeline/game/game-runner.js';
@@ -29,6 +29,10 @@ echo "TASK [game : Start the service] ****"
 echo "PLAY RECAP ****"
 `;
 
+// The admin accepted Mojang's EULA (GAME_LICENSES_ACCEPTED=minecraft-eula).
+const MINECRAFT: ReadonlySet<LicenceId> = new Set(['minecraft-eula']);
+const STEAM: ReadonlySet<LicenceId> = new Set(['steam']);
+
 describe('the Ansible game runner', () => {
   let dir: string;
   let command: string;
@@ -51,6 +55,8 @@ describe('the Ansible game runner', () => {
     mkdirSync(join(dir, 'playbooks'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const readVars = () =>
+    JSON.parse(readFileSync(join(dir, 'last-vars.json'), 'utf8')) as Record<string, unknown>;
 
   it('refuses with a clear sentence while the playbook does not exist', async () => {
     const runner = createAnsibleRunner({ ansibleDir: join(dir, 'nowhere'), command });
@@ -62,7 +68,9 @@ describe('the Ansible game runner', () => {
   it('runs the playbook with a per-run inventory and @vars file, streaming task names', async () => {
     writeFileSync(join(dir, 'playbooks', 'minecraft-java.yml'), '- hosts: game\n');
     const progress: string[] = [];
-    const result = await createAnsibleRunner({ ansibleDir: dir, command }).setup(request(progress));
+    const result = await createAnsibleRunner({ ansibleDir: dir, licencesAccepted: MINECRAFT, command }).setup(
+      request(progress),
+    );
     expect(result.detail).toMatch(
       /Installed Minecraft: Java Edition with playbooks\/minecraft-java\.yml \(3 tasks\)/,
     );
@@ -86,6 +94,8 @@ describe('the Ansible game runner', () => {
     });
     expect(vars.guildserver_ports).toEqual([
       { purpose: 'game', protocol: 'tcp', port: 20000, guest_port: 25565 },
+      // Not published, opened to private networks only: RCON.
+      { purpose: 'rcon', protocol: 'tcp', port: null, guest_port: 25575 },
     ]);
     expect(vars.guildserver_settings).toEqual({ serverName: 'alpha' });
     // Not configured, not an RCON game: neither variable is there (the playbook's defaults apply).
@@ -97,13 +107,11 @@ describe('the Ansible game runner', () => {
     const secrets = gameSecretsFromKey('k'.repeat(40));
     const runner = createAnsibleRunner({
       ansibleDir: dir,
+      licencesAccepted: MINECRAFT,
       command,
       gameReportsUrl: 'http://10.0.0.2:8080/v1/serverlist',
       secrets,
     });
-    const readVars = () =>
-      JSON.parse(readFileSync(join(dir, 'last-vars.json'), 'utf8')) as Record<string, unknown>;
-
     writeFileSync(join(dir, 'playbooks', 'luanti.yml'), '- hosts: game\n');
     await runner.setup({ ...request(), game: getGame('luanti') });
     expect(readVars()).toMatchObject({
@@ -124,9 +132,70 @@ describe('the Ansible game runner', () => {
     expect(progress.join('\n')).not.toContain(String(vars.guildserver_rcon_password));
   });
 
+  it('passes every catalog port: allocated ones by catalog purpose, RCON unpublished (port null)', async () => {
+    writeFileSync(join(dir, 'playbooks', 'ark.yml'), '- hosts: game\n');
+    const runner = createAnsibleRunner({ ansibleDir: dir, command, licencesAccepted: STEAM });
+    // ARK's two game ports are one run: the API stores them as `game-1` and `game-2`.
+    const ports = [
+      { purpose: 'game-1', protocol: 'udp' as const, port: 20010, guestPort: 7777 },
+      { purpose: 'game-2', protocol: 'udp' as const, port: 20011, guestPort: 7778 },
+      { purpose: 'query', protocol: 'udp' as const, port: 20012, guestPort: 27015 },
+    ];
+    await runner.setup({ ...request(), game: getGame('ark'), ports });
+    expect(readVars().guildserver_ports).toEqual([
+      { purpose: 'game', protocol: 'udp', port: 20010, guest_port: 7777 },
+      { purpose: 'game', protocol: 'udp', port: 20011, guest_port: 7778 },
+      { purpose: 'query', protocol: 'udp', port: 20012, guest_port: 27015 },
+      { purpose: 'rcon', protocol: 'tcp', port: null, guest_port: 27020 },
+    ]);
+
+    // Factorio's readiness check is RCON: its port must reach the playbook, or the firewall keeps it shut.
+    writeFileSync(join(dir, 'playbooks', 'factorio.yml'), '- hosts: game\n');
+    await runner.setup({
+      ...request(),
+      game: getGame('factorio'),
+      ports: [{ purpose: 'game', protocol: 'udp', port: 20020, guestPort: 34197 }],
+    });
+    expect(readVars().guildserver_ports).toContainEqual({
+      purpose: 'rcon',
+      protocol: 'tcp',
+      port: null,
+      guest_port: 34198,
+    });
+  });
+
+  it('installs a licensed game only once GAME_LICENSES_ACCEPTED lists its licence, and says so', async () => {
+    writeFileSync(join(dir, 'playbooks', 'valheim.yml'), '- hosts: game\n');
+    rmSync(join(dir, 'last-vars.json'), { force: true });
+    const valheim = { ...request(), game: getGame('valheim') };
+    const refused = await createAnsibleRunner({ ansibleDir: dir, command, licencesAccepted: MINECRAFT })
+      .setup(valheim)
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(GameSetupError);
+    expect((refused as Error).message).toBe(
+      'Valheim was not installed: Valve’s Steam License Agreement (SteamCMD) must be accepted by the admin first (add steam to GAME_LICENSES_ACCEPTED, then retry).',
+    );
+    expect(existsSync(join(dir, 'last-vars.json')), 'ansible-playbook did not run').toBe(false);
+
+    const secrets = gameSecretsFromKey('k'.repeat(40));
+    await createAnsibleRunner({ ansibleDir: dir, command, licencesAccepted: STEAM, secrets }).setup(valheim);
+    const vars = readVars();
+    expect(vars.steamcmd_accept_license).toBe(true);
+    expect(vars).not.toHaveProperty('minecraft_java_accept_eula');
+    // Valheim needs a join password: generated per server, the same one the owner is shown.
+    expect(vars.guildserver_settings).toEqual({
+      serverName: 'alpha',
+      password: secrets.settingPassword('srv_abc123def456', 'password'),
+    });
+    expect(secrets.settingPassword('srv_abc123def456', 'password')).toMatch(/^[a-km-zA-HJ-NP-Z2-9]{14}$/);
+    expect(secrets.settingPassword('srv_other0000000', 'password')).not.toBe(
+      secrets.settingPassword('srv_abc123def456', 'password'),
+    );
+  });
+
   it('says which task failed and why, and keeps the whole output', async () => {
     writeFileSync(join(dir, 'playbooks', 'minecraft-java.yml'), '# FAIL\n');
-    const failure = await createAnsibleRunner({ ansibleDir: dir, command })
+    const failure = await createAnsibleRunner({ ansibleDir: dir, licencesAccepted: MINECRAFT, command })
       .setup(request())
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(GameSetupError);
@@ -138,7 +207,11 @@ describe('the Ansible game runner', () => {
 
   it('says so when ansible-playbook is not installed', async () => {
     writeFileSync(join(dir, 'playbooks', 'minecraft-java.yml'), '- hosts: game\n');
-    const runner = createAnsibleRunner({ ansibleDir: dir, command: join(dir, 'no-such-ansible') });
+    const runner = createAnsibleRunner({
+      ansibleDir: dir,
+      licencesAccepted: MINECRAFT,
+      command: join(dir, 'no-such-ansible'),
+    });
     await expect(runner.setup(request())).rejects.toThrow(/is not installed on the worker's machine/);
   });
 
@@ -146,7 +219,12 @@ describe('the Ansible game runner', () => {
     const slow = join(dir, 'slow-ansible');
     writeFileSync(slow, '#!/bin/sh\necho "TASK [Wait forever] ***"\nexec sleep 30\n');
     chmodSync(slow, 0o755);
-    const runner = createAnsibleRunner({ ansibleDir: dir, command: slow, timeoutMs: 300 });
+    const runner = createAnsibleRunner({
+      ansibleDir: dir,
+      licencesAccepted: MINECRAFT,
+      command: slow,
+      timeoutMs: 300,
+    });
     await expect(runner.setup(request())).rejects.toThrow(
       /took longer than .* and was stopped during 'Wait forever'/,
     );
@@ -159,7 +237,7 @@ describe('GAME_RUNNER=ansible through the pipeline', () => {
     // ansible-playbook try SSH to the simulator's made-up VM address.
     const empty = mkdtempSync(join(tmpdir(), 'gs-ansible-empty-'));
     const stack = await startStack({
-      env: { GAME_RUNNER: 'ansible' },
+      env: { GAME_RUNNER: 'ansible', GAME_LICENSES_ACCEPTED: 'minecraft-eula' },
       worker: { gameRunner: createAnsibleRunner({ ansibleDir: empty }) },
     });
     try {
@@ -185,7 +263,7 @@ describe('GAME_RUNNER=ansible through the pipeline', () => {
     writeFileSync(command, FAKE_ANSIBLE);
     chmodSync(command, 0o755);
     const stack = await startStack({
-      worker: { gameRunner: createAnsibleRunner({ ansibleDir: dir, command }) },
+      worker: { gameRunner: createAnsibleRunner({ ansibleDir: dir, licencesAccepted: MINECRAFT, command }) },
     });
     try {
       const { server, jobId } = await stack.service.create(createRequest('ansiblelog'), ADMIN);

@@ -20,6 +20,7 @@ import type { Actor } from '../../src/domain/actor.js';
 import { jobView } from '../../src/domain/jobs.js';
 import { createServerService, type ServerService } from '../../src/domain/server-service.js';
 import type { RunnerOptions } from '../../src/pipeline/context.js';
+import { loadGameSecrets } from '../../src/pipeline/game/game-secrets.js';
 import { openServices, type Services } from '../../src/runtime/services.js';
 import { type RunningWorker, startWorker, type WorkerOptions } from '../../src/worker/start-worker.js';
 
@@ -147,6 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await services.proxmox.cluster.nextId(vmid);
     },
     enqueue,
+    settingPassword: (serverId, key) => loadGameSecrets(config).settingPassword(serverId, key),
   });
   const workers: RunningWorker[] = [];
   const start = async (workerOptions: WorkerOptions = {}) => {

@@ -12,7 +12,9 @@ import {
   jobSchema,
   type Server,
   type ServerAction,
+  type ServerCredentials,
   type ServerList,
+  serverCredentialsSchema,
   serverListSchema,
   serverSchema,
 } from '@guildserver/contracts';
@@ -70,6 +72,8 @@ export interface ApiClient {
     options?: CallOptions,
   ): Promise<ServerList>;
   getServer(id: string, options?: CallOptions): Promise<Server>;
+  /** The passwords generated for a server (owner, guild admins and admin tokens only). */
+  serverCredentials(id: string, options?: CallOptions): Promise<ServerCredentials>;
   createServer(request: CreateServerRequest, options?: CallOptions): Promise<Accepted>;
   act(id: string, action: ServerAction, options?: CallOptions): Promise<Accepted>;
   deleteServer(id: string, options?: CallOptions): Promise<Accepted>;
@@ -162,6 +166,8 @@ export function createApiClient(baseUrl: string, token: string, fetchImpl: typeo
         options,
       ),
     getServer: (serverId, options) => call('GET', `/v1/servers/${id(serverId)}`, serverSchema, options),
+    serverCredentials: (serverId, options) =>
+      call('GET', `/v1/servers/${id(serverId)}/credentials`, serverCredentialsSchema, options),
     createServer: (request, options) => call('POST', '/v1/servers', acceptedSchema, options, request),
     act: (serverId, action, options) =>
       call('POST', `/v1/servers/${id(serverId)}/${action}`, acceptedSchema, options, {}),

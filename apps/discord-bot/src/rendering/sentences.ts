@@ -23,6 +23,8 @@ export class BotError extends Error {
 
 const API_SENTENCES: Record<ApiErrorCode, string> = {
   game_unknown: 'There is no such game; pick one from the list that appears as you type.',
+  game_unavailable:
+    'That game cannot be hosted here until an admin of GuildServer accepts its licence; ask them about it.',
   name_invalid:
     'That name will not do: use 3 to 32 lowercase letters, digits or inner hyphens, like `my-world`.',
   name_taken: 'A server with that name already exists in this guild; pick another name.',

@@ -133,7 +133,12 @@ export function gameName(games: readonly Game[] | undefined, id: string): string
 }
 
 /** A server's status, with Start/Stop/Restart buttons (enabled by state; checked again on click). */
-export function statusView(server: Server, hostExternal: string, games?: readonly Game[]): MessageView {
+export function statusView(
+  server: Server,
+  hostExternal: string,
+  games?: readonly Game[],
+  credentials: readonly { label: string; value: string }[] = [],
+): MessageView {
   const fields: NonNullable<APIEmbed['fields']> = [
     { name: 'Game', value: gameName(games, server.game), inline: true },
     { name: 'State', value: STATE_WORDS[server.state], inline: true },
@@ -154,6 +159,9 @@ export function statusView(server: Server, hostExternal: string, games?: readonl
     value: `${server.size.cores} cores, ${server.size.memory} MiB, ${server.size.disk} GiB`,
     inline: true,
   });
+  // Spoilered: the reply is only for the asker, but it may be on a shared screen.
+  for (const credential of credentials)
+    fields.push({ name: credential.label, value: `||\`${credential.value}\`||`, inline: true });
   if (server.failure) fields.push({ name: 'Last failure', value: server.failure.message.slice(0, 1000) });
   const id = server.id;
   const color =

@@ -408,4 +408,19 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
       await proxy?.close();
     }
   });
+
+  it("status shows a game's generated join password to its owner and admins only, spoilered", async () => {
+    const create = command(BOB, 'create', { game: 'valheim', name: 'vikings' });
+    await answer(create, (t) => t.includes('vikings is running'));
+    const password = /Join password: \|\|`([a-km-zA-HJ-NP-Z2-9]{14})`\|\|/;
+    const owner = await answer(command(BOB, 'status', { name: 'vikings' }), (t) => t.includes('vikings'));
+    expect(owner).toMatch(password);
+    const admin = await answer(command(ADMIN, 'status', { name: 'vikings' }), (t) => t.includes('vikings'));
+    expect(password.exec(admin)?.[1]).toBe(password.exec(owner)?.[1]);
+    const other = await answer(command(ALICE, 'status', { name: 'vikings' }));
+    expect(other).toContain('belongs to someone else');
+    expect(other).not.toMatch(password);
+    // Never in the channel: the finished notice and any announcement leave it out.
+    for (const message of discord.channelMessages(GENERAL)) expect(textOf(message)).not.toMatch(password);
+  }, 90_000);
 });

@@ -90,3 +90,16 @@ export type ServerList = z.infer<typeof serverListSchema>;
 export const SERVER_ACTIONS = ['start', 'stop', 'restart'] as const;
 export const serverActionSchema = z.enum(SERVER_ACTIONS);
 export type ServerAction = z.infer<typeof serverActionSchema>;
+
+/** The passwords GuildServer generated for a server (a game's join or admin password): its owner's to share. */
+export const serverCredentialsSchema = z.object({
+  credentials: z.array(
+    z.object({
+      /** The game's setting key, e.g. `password` or `adminPassword`. */
+      key: z.string(),
+      label: z.string(),
+      value: z.string(),
+    }),
+  ),
+});
+export type ServerCredentials = z.infer<typeof serverCredentialsSchema>;

@@ -1,4 +1,4 @@
-import { defineGame, joinPassword, maxPlayers, port, serverName } from './parts';
+import { adminPassword, defineGame, joinPassword, maxPlayers, port, serverName } from './parts';
 
 // Sources: LinuxGSM lgsm/config-default/config-lgsm/arkserver/_default.cfg (appid 376030, port 7777, queryport
 // 27015) and info_game.sh / info_messages.sh (raw UDP socket = port + 1, RCON tcp); pelican-eggs/games-steamcmd
@@ -21,19 +21,12 @@ export const ark = defineGame({
   cpu: 'x86-64-v2-AES',
   install: { kind: 'steamcmd', appId: 376030 },
   playbook: 'playbooks/ark.yml',
+  licences: [{ licence: 'steam', ansibleVar: 'steamcmd_accept_license' }],
   settings: [
     serverName('A GuildServer ARK server', 63),
     maxPlayers(70, 1, 127),
     joinPassword(0, 64),
-    {
-      key: 'adminPassword',
-      label: 'Admin password',
-      description: 'Needed for admin commands in-game; generated when left empty.',
-      type: 'password',
-      required: true,
-      minLength: 8,
-      maxLength: 64,
-    },
+    adminPassword(8, 64),
     {
       key: 'map',
       label: 'Map',

@@ -35,6 +35,7 @@ export const factorio = defineGame({
     ],
   },
   playbook: 'playbooks/factorio.yml',
+  licences: [],
   settings: [
     serverName('A GuildServer Factorio server', 50),
     maxPlayers(0, 0, 255, '0 means no limit.'),

@@ -16,6 +16,7 @@ export const luanti = defineGame({
   cpu: 'x86-64-v2-AES',
   install: { kind: 'debian-package', packages: ['minetest-server'] },
   playbook: 'playbooks/luanti.yml',
+  licences: [],
   settings: [
     serverName('A GuildServer Luanti server', 64),
     maxPlayers(15, 1, 100),

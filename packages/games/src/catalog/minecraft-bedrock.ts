@@ -30,6 +30,7 @@ export const minecraftBedrock = defineGame({
     ],
   },
   playbook: 'playbooks/minecraft-bedrock.yml',
+  licences: [{ licence: 'minecraft-eula', ansibleVar: 'minecraft_bedrock_accept_eula' }],
   settings: [
     serverName('A GuildServer Bedrock server', 64),
     maxPlayers(10, 1, 40),

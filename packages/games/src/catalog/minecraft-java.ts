@@ -53,6 +53,7 @@ export const minecraftJava = defineGame({
     },
   },
   playbook: 'playbooks/minecraft-java.yml',
+  licences: [{ licence: 'minecraft-eula', ansibleVar: 'minecraft_java_accept_eula' }],
   settings: [
     {
       key: 'software',

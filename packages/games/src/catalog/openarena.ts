@@ -14,6 +14,7 @@ export const openarena = defineGame({
   cpu: 'x86-64-v2-AES',
   install: { kind: 'debian-package', packages: ['openarena-server'] },
   playbook: 'playbooks/openarena.yml',
+  licences: [],
   settings: [
     serverName('A GuildServer OpenArena server', 64),
     maxPlayers(12, 2, 64),

@@ -15,6 +15,7 @@ export const openttd = defineGame({
   cpu: 'x86-64-v2-AES',
   install: { kind: 'debian-package', packages: ['openttd', 'openttd-opengfx'] },
   playbook: 'playbooks/openttd.yml',
+  licences: [],
   settings: [
     serverName('A GuildServer OpenTTD server', 80),
     {

@@ -72,6 +72,19 @@ export function joinPassword(minLength: number, maxLength: number, required = fa
   };
 }
 
+/** The password of the game's own admin account or commands; generated for each server and shown to its owner. */
+export function adminPassword(minLength: number, maxLength: number): GameSetting {
+  return {
+    key: 'adminPassword',
+    label: 'Admin password',
+    description: 'Needed for admin commands in-game; generated when left empty.',
+    type: 'password',
+    required: true,
+    minLength,
+    maxLength,
+  };
+}
+
 /** A world seed; empty lets the game pick one. */
 export function worldSeed(maxLength: number, pattern?: string): GameSetting {
   const setting: GameSetting = {

@@ -1,4 +1,4 @@
-import { defineGame, joinPassword, maxPlayers, port, serverName } from './parts';
+import { adminPassword, defineGame, joinPassword, maxPlayers, port, serverName } from './parts';
 
 // Sources: LinuxGSM lgsm/config-default/config-lgsm/pzserver/_default.cfg (appid 380870) and info_game.sh
 // (port from servertest.ini DefaultPort, query on the same port); pelican-eggs/games-steamcmd project_zomboid
@@ -19,10 +19,12 @@ export const projectZomboid = defineGame({
   cpu: 'x86-64-v2-AES',
   install: { kind: 'steamcmd', appId: 380870 },
   playbook: 'playbooks/project-zomboid.yml',
+  licences: [{ licence: 'steam', ansibleVar: 'steamcmd_accept_license' }],
   settings: [
     serverName('A GuildServer Project Zomboid server', 64),
     maxPlayers(32, 1, 100),
     joinPassword(0, 64),
+    adminPassword(8, 64),
     { key: 'pvp', label: 'Players can hurt each other', type: 'boolean', default: true },
     { key: 'public', label: 'List in the public server browser', type: 'boolean', default: false },
     { key: 'pauseEmpty', label: 'Pause the world when nobody is on', type: 'boolean', default: true },

@@ -21,6 +21,7 @@ export const satisfactory = defineGame({
   cpu: 'host',
   install: { kind: 'steamcmd', appId: 1690800 },
   playbook: 'playbooks/satisfactory.yml',
+  licences: [{ licence: 'steam', ansibleVar: 'steamcmd_accept_license' }],
   settings: [
     maxPlayers(4, 1, 16, 'The game is balanced for 4; more is allowed but untested by the developers.'),
     { key: 'autoPause', label: 'Pause when nobody is on', type: 'boolean', default: true },

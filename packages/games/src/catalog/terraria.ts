@@ -35,6 +35,7 @@ export const terraria = defineGame({
     ],
   },
   playbook: 'playbooks/terraria.yml',
+  licences: [],
   settings: [
     {
       key: 'worldName',

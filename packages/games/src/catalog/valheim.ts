@@ -19,6 +19,7 @@ export const valheim = defineGame({
   cpu: 'x86-64-v2-AES',
   install: { kind: 'steamcmd', appId: 896660 },
   playbook: 'playbooks/valheim.yml',
+  licences: [{ licence: 'steam', ansibleVar: 'steamcmd_accept_license' }],
   settings: [
     serverName('A GuildServer Valheim server', 64),
     {

@@ -3,6 +3,7 @@ import {
   errorBodySchema,
   listServersQuerySchema,
   serverActionSchema,
+  serverCredentialsSchema,
   serverListSchema,
   serverSchema,
 } from '@guildserver/contracts';
@@ -80,6 +81,24 @@ export function serverRoutes(deps: ApiDeps) {
       responses: { 200: json(serverSchema, 'The server'), ...errors },
     }),
     (c) => c.json(deps.servers.get(c.req.valid('param').id, c.get('actor')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/servers/{id}/credentials',
+      summary:
+        "The passwords GuildServer generated for a server (join or admin): its owner's and admins' only",
+      request: { params: idParam },
+      responses: {
+        200: json(serverCredentialsSchema, 'The generated passwords, if the game has any'),
+        ...errors,
+      },
+    }),
+    (c) => {
+      const body = deps.servers.credentials(c.req.valid('param').id, c.get('actor'));
+      return c.json(body, 200, { 'cache-control': 'no-store' });
+    },
   );
 
   // Registered before /servers/{id}/{action}, which would otherwise take 'retry' as an action.

@@ -8,9 +8,11 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { type LicenceId, unacceptedLicences } from '@guildserver/games';
 import { VM_USER } from '../vm-spec.js';
 import { type GameRunner, GameSetupError, type GameSetupRequest } from './game-runner.js';
 import type { GameSecrets } from './game-secrets.js';
+import { playbookVars } from './playbook-vars.js';
 
 export interface AnsibleRunnerOptions {
   /** The folder holding ansible.cfg and playbooks/. Default: `ansible/` at the repository root. */
@@ -25,8 +27,10 @@ export interface AnsibleRunnerOptions {
   hostExternal?: string;
   /** GAME_REPORTS_URL: passed as `guildserver_serverlist_url` (Luanti announces itself there). */
   gameReportsUrl?: string;
-  /** For the per-server secrets games need (`guildserver_rcon_password` for games probed over RCON). */
+  /** For the per-server secrets games need (RCON password, generated join and admin passwords). */
   secrets?: GameSecrets;
+  /** GAME_LICENSES_ACCEPTED: games needing another licence are refused before anything runs. */
+  licencesAccepted?: ReadonlySet<LicenceId>;
 }
 
 const REPO_ANSIBLE = join(import.meta.dirname, '..', '..', '..', '..', '..', 'ansible');
@@ -105,11 +109,17 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
   return {
     kind: 'ansible',
     async setup(request: GameSetupRequest) {
-      const { game, server, ipv4 } = request;
+      const { game, ipv4 } = request;
       const playbook = join(ansibleDir, game.playbook);
       if (!existsSync(playbook)) {
         throw new GameSetupError(
           `There is no Ansible playbook for ${game.name} yet (ansible/${game.playbook}); the game installs arrive with the playbooks, until then run with GAME_RUNNER=simulated.`,
+        );
+      }
+      const unaccepted = unacceptedLicences(game, options.licencesAccepted ?? new Set());
+      if (unaccepted.length > 0) {
+        throw new GameSetupError(
+          `${game.name} was not installed: ${unaccepted.map((l) => l.name).join(' and ')} must be accepted by the admin first (add ${unaccepted.map((l) => l.id).join(',')} to GAME_LICENSES_ACCEPTED, then retry).`,
         );
       }
       const dir = await mkdtemp(join(tmpdir(), 'gs-ansible-'));
@@ -122,35 +132,7 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
           { mode: 0o600 },
         );
         const vars = join(dir, 'vars.json');
-        const rcon = game.query.kind === 'probe' && game.query.protocol === 'source-rcon';
-        await writeFile(
-          vars,
-          JSON.stringify({
-            guildserver_server_id: server.id,
-            guildserver_server_name: server.name,
-            guildserver_guild_id: server.guildId,
-            guildserver_game: game.id,
-            guildserver_host_external: options.hostExternal ?? null,
-            guildserver_ports: request.ports.map((p) => ({
-              purpose: p.purpose,
-              protocol: p.protocol,
-              port: p.port,
-              guest_port: p.guestPort,
-            })),
-            guildserver_size: {
-              cores: request.size.cores,
-              memory_mib: request.size.memory,
-              disk_gib: request.size.disk,
-            },
-            // The only per-server setting the API stores so far is the server's name.
-            guildserver_settings: { serverName: server.name },
-            ...(options.gameReportsUrl ? { guildserver_serverlist_url: options.gameReportsUrl } : {}),
-            ...(rcon && options.secrets
-              ? { guildserver_rcon_password: options.secrets.rconPassword(server.id) }
-              : {}),
-          }),
-          { mode: 0o600 },
-        );
+        await writeFile(vars, JSON.stringify(playbookVars(request, options)), { mode: 0o600 });
         await chmod(dir, 0o700);
         return await runPlaybook({
           command,

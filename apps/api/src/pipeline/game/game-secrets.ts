@@ -1,5 +1,5 @@
-// Per-server secrets a game needs for our own tools (Factorio's RCON password): derived, never stored. Each is
-// HMAC-SHA256(key, "<purpose>:<server id>"), so the Ansible run that installs the game and the probe that
+// Per-server secrets a game needs (Factorio's RCON password, generated join and admin passwords): derived, never
+// stored. Each is HMAC-SHA256(key, "<purpose>:<server id>"), so the Ansible run that installs the game and the probe that
 // queries it later agree without a table of passwords, and a leaked one opens one server only. The key is
 // GAME_SECRETS_KEY, or one generated into the data directory on first start (shared by the API and the workers
 // of this machine, like the SQLite file beside it). Neither the key nor a secret is ever logged.
@@ -10,7 +10,15 @@ import { dirname, join } from 'node:path';
 export interface GameSecrets {
   /** The RCON password of that server's game (base64url, 43 characters). */
   rconPassword(serverId: string): string;
+  /**
+   * The generated value of a password setting (a join or admin password) that people type: 14 characters
+   * without look-alikes (no 0/O/o, 1/l/I), about 80 bits.
+   */
+  settingPassword(serverId: string, key: string): string;
 }
+
+const TYPABLE = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+const TYPABLE_LENGTH = 14;
 
 export const SECRETS_KEY_FILE = 'game-secrets.key';
 const MIN_KEY_LENGTH = 32;
@@ -18,7 +26,15 @@ const MIN_KEY_LENGTH = 32;
 export function gameSecretsFromKey(key: string): GameSecrets {
   const derive = (purpose: string, serverId: string) =>
     createHmac('sha256', key).update(`${purpose}:${serverId}`).digest('base64url');
-  return { rconPassword: (serverId) => derive('rcon-password', serverId) };
+  const digest = (purpose: string, serverId: string) =>
+    createHmac('sha256', key).update(`${purpose}:${serverId}`).digest();
+  return {
+    rconPassword: (serverId) => derive('rcon-password', serverId),
+    settingPassword: (serverId, setting) =>
+      [...digest(`setting:${setting}`, serverId).subarray(0, TYPABLE_LENGTH)]
+        .map((byte) => TYPABLE[byte % TYPABLE.length])
+        .join(''),
+  };
 }
 
 /**

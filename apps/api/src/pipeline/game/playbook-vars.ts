@@ -1,0 +1,93 @@
+// The extra variables the API gives a game's playbook (the contract is written in ansible/README.md). One function,
+// so the runner and the Ansible tests (test/support/api-vars.ts) pass exactly the same thing.
+import { type GameDefinition, generatedPasswordSettings, type LicenceId } from '@guildserver/games';
+import type { GamePort, GameSetupRequest } from './game-runner.js';
+import type { GameSecrets } from './game-secrets.js';
+
+export interface PlaybookPort {
+  purpose: 'game' | 'query' | 'rcon';
+  protocol: 'tcp' | 'udp';
+  /** The port players use on HOST_EXTERNAL; null for a port that is not published (RCON). */
+  port: number | null;
+  /** Where the game listens inside the VM. */
+  guest_port: number;
+}
+
+export interface PlaybookVarsOptions {
+  hostExternal?: string;
+  gameReportsUrl?: string;
+  secrets?: GameSecrets;
+  licencesAccepted?: ReadonlySet<LicenceId>;
+}
+
+type PlaybookRequest = Pick<GameSetupRequest, 'server' | 'game' | 'ports' | 'size'>;
+
+export function playbookVars(request: PlaybookRequest, options: PlaybookVarsOptions = {}) {
+  const { game, server, size } = request;
+  const rcon = game.query.kind === 'probe' && game.query.protocol === 'source-rcon';
+  return {
+    guildserver_server_id: server.id,
+    guildserver_server_name: server.name,
+    guildserver_guild_id: server.guildId,
+    guildserver_game: game.id,
+    guildserver_host_external: options.hostExternal ?? null,
+    guildserver_ports: playbookPorts(game, request.ports),
+    guildserver_size: { cores: size.cores, memory_mib: size.memory, disk_gib: size.disk },
+    // The API stores no per-server settings yet beyond the name; required passwords are generated (and shown to
+    // the owner through GET /v1/servers/:id/credentials).
+    guildserver_settings: {
+      serverName: server.name,
+      ...(options.secrets ? generatedPasswords(game, server.id, options.secrets) : {}),
+    },
+    ...(options.gameReportsUrl ? { guildserver_serverlist_url: options.gameReportsUrl } : {}),
+    ...(rcon && options.secrets
+      ? { guildserver_rcon_password: options.secrets.rconPassword(server.id) }
+      : {}),
+    ...acceptedLicenceVars(game, options.licencesAccepted ?? new Set()),
+  };
+}
+
+/**
+ * Every port of the catalog, as the playbooks take them: the server's allocated rows (by their catalog purpose:
+ * a row of a run is `game-2`, the playbook's purpose `game`), then the ports only our tools use (RCON), not
+ * published, which the VM's firewall opens to private networks only — the readiness probe needs them.
+ */
+export function playbookPorts(game: GameDefinition, rows: readonly GamePort[]): PlaybookPort[] {
+  const published = rows.map((row) => ({
+    purpose: catalogPurpose(row.purpose),
+    protocol: row.protocol,
+    port: row.port,
+    guest_port: row.guestPort,
+  }));
+  const unpublished = game.ports
+    .filter((spec) => !spec.public)
+    .flatMap((spec) =>
+      (spec.protocol === 'both' ? (['tcp', 'udp'] as const) : [spec.protocol]).flatMap((protocol) =>
+        Array.from({ length: spec.count }, (_, offset) => ({
+          purpose: spec.purpose,
+          protocol,
+          port: null,
+          guest_port: spec.defaultPort + offset,
+        })),
+      ),
+    );
+  return [...published, ...unpublished];
+}
+
+function catalogPurpose(rowPurpose: string): PlaybookPort['purpose'] {
+  const purpose = rowPurpose.replace(/-\d+$/, '');
+  if (purpose === 'game' || purpose === 'query' || purpose === 'rcon') return purpose;
+  throw new Error(`A port row has the purpose '${rowPurpose}', which no catalog port has.`);
+}
+
+function generatedPasswords(game: GameDefinition, serverId: string, secrets: GameSecrets) {
+  return Object.fromEntries(
+    generatedPasswordSettings(game).map((s) => [s.key, secrets.settingPassword(serverId, s.key)]),
+  );
+}
+
+function acceptedLicenceVars(game: GameDefinition, accepted: ReadonlySet<LicenceId>): Record<string, true> {
+  return Object.fromEntries(
+    game.licences.filter((need) => accepted.has(need.licence)).map((need) => [need.ansibleVar, true]),
+  );
+}
