@@ -37,6 +37,8 @@ export interface ProxmoxConfig {
   baseImageVmid: number;
   sshPublicKeys: string[];
   cloneTimeoutSeconds: number;
+  /** How long a new VM's guest agent has to report an IPv4 after start. */
+  agentTimeoutSeconds: number;
   /** `storage:snippets/file.yaml`, sent as `cicustom: user=...`. */
   ciCustomUserData?: string;
 }
@@ -54,6 +56,7 @@ const SPEC = {
     [] as string[],
   ),
   PROXMOX_TIMEOUT_CLONE: withDefault('a number of seconds from 1 to 86400', integer(1, 86_400), 600),
+  PROXMOX_TIMEOUT_AGENT: withDefault('a number of seconds from 1 to 86400', integer(1, 86_400), 300),
   PROXMOX_CI_CUSTOM_USER_DATA: optional(
     'a snippet volume such as local:snippets/user-data.yaml',
     snippetVolume,
@@ -92,6 +95,7 @@ export function loadProxmoxConfig(env: Env): ProxmoxConfig {
     baseImageVmid: v.PROXMOX_BASE_IMAGE_VMID,
     sshPublicKeys: v.PROXMOX_SSH_PUBLIC_KEY,
     cloneTimeoutSeconds: v.PROXMOX_TIMEOUT_CLONE,
+    agentTimeoutSeconds: v.PROXMOX_TIMEOUT_AGENT,
   };
   if (v.PROXMOX_VLAN_TAG !== undefined) config.vlanTag = v.PROXMOX_VLAN_TAG;
   if (v.PROXMOX_CI_CUSTOM_USER_DATA !== undefined) config.ciCustomUserData = v.PROXMOX_CI_CUSTOM_USER_DATA;

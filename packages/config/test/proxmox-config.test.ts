@@ -56,6 +56,7 @@ describe('loadProxmoxConfig', () => {
       baseImageVmid: 9000,
       sshPublicKeys: [],
       cloneTimeoutSeconds: 600,
+      agentTimeoutSeconds: 300,
     });
   });
 

@@ -1,4 +1,5 @@
 // The simulator's public, in-process API (what tests, the demo and benchmarks use).
+import type { VmBackend } from './backend.js';
 import type { PveVersion } from './schema/types.js';
 
 export type { PveVersion } from './schema/types.js';
@@ -40,6 +41,8 @@ export interface SimulatorOptions {
   schemaDir?: string;
   /** Number of extra (non-template) VMs to create at start, for benchmarks. */
   seedVms?: number;
+  /** What makes the machines; default the simulated backend (nothing real). See `createQemuBackend`. */
+  backend?: VmBackend;
 }
 
 export interface SchemaViolation {

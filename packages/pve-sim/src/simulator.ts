@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_SIM_TOKEN, type SchemaViolation, type SimulatorOptions } from './api.js';
 import { Credentials } from './auth/credentials.js';
+import { createSimulatedBackend } from './backend.js';
 import { Cluster } from './cluster/cluster.js';
 import type { ClusterState } from './cluster/model.js';
 import { seedCluster, seedVms } from './cluster/seed.js';
@@ -75,6 +76,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     if (!target) throw new Error(`no node named '${node}' in the simulated cluster`);
     target.online = online;
   });
+  const backend = options.backend ?? createSimulatedBackend();
+  backend.onExit((vmid) => {
+    // The guest powered itself off, or its process died: PVE then shows the VM stopped.
+    const vm = cluster.findVm(vmid);
+    if (vm?.status !== 'running') return;
+    vm.status = 'stopped';
+    vm.startedAt = undefined;
+    changed();
+  });
   const configEndpoint = schema.match('POST', '/nodes/pve/qemu/100/config');
   const sim: SimContext = {
     version,
@@ -82,6 +92,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     faults,
     durations: durationsFor(options.profile ?? 'fast', options.timeScale ?? 1),
     storageLocks: new StorageLocks(options.storageLockSlots ?? 2),
+    backend,
     tasks: new TaskRunner(state.tasks, changed),
     work: (ms) => new Promise((resolve) => setTimeout(resolve, Math.round(ms * faults.durationFactor))),
     changed,
@@ -175,6 +186,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sim.tasks.settle();
+      await backend.close();
       if (saveTimer) clearTimeout(saveTimer);
       if (options.statePath) saveState(options.statePath, state);
     },

@@ -21,8 +21,8 @@ export interface RunnerOptions {
   cloneTimeoutMs: number | undefined;
   /** Poll while a VM is locked by a clone we are waiting out. */
   lockPollMs: number;
-  /** wait_network: until the guest agent reports an IPv4. */
-  networkTimeoutMs: number;
+  /** wait_network: until the guest agent reports an IPv4. Default: PROXMOX_TIMEOUT_AGENT. */
+  networkTimeoutMs: number | undefined;
   networkPollMs: number;
   /** How long `No QEMU guest agent configured` counts as "not yet" right after configure. */
   agentGraceMs: number;
@@ -42,7 +42,7 @@ export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = {
   taskTimeoutMs: 5 * 60_000,
   cloneTimeoutMs: undefined,
   lockPollMs: 500,
-  networkTimeoutMs: 5 * 60_000,
+  networkTimeoutMs: undefined,
   networkPollMs: 200,
   agentGraceMs: 30_000,
   shutdownTimeoutSeconds: 60,

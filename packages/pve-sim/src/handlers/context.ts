@@ -1,3 +1,4 @@
+import type { VmBackend } from '../backend.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { SimVm } from '../cluster/model.js';
 import type { StorageLocks } from '../cluster/storage-locks.js';
@@ -14,6 +15,8 @@ export interface SimContext {
   faults: FaultController;
   durations: Durations;
   storageLocks: StorageLocks;
+  /** What makes the machines: `simulated` (the state is all there is) or `qemu` (real images and processes). */
+  backend: VmBackend;
   /** Waits for simulated work, honouring the slow-task fault. */
   work(ms: number): Promise<void>;
   /** Marks the state changed (saved to the state file, if any). */

@@ -1,3 +1,4 @@
+import { type AgentCommand, AgentNotRunningError } from '../backend.js';
 import type { SimVm } from '../cluster/model.js';
 import { PveHttpError } from '../errors.js';
 import { type Handler, type SimContext, str, vmOf } from './context.js';
@@ -88,21 +89,43 @@ function interfaces(sim: SimContext, vm: SimVm, phase: AgentPhase): unknown[] {
   return [lo, docker0, veth, eth0];
 }
 
+/** A real machine's agent (the qemu backend), with PVE's refusals before it is asked. */
+async function askRealAgent(sim: SimContext, vm: SimVm, command: AgentCommand): Promise<unknown> {
+  if (!agentEnabled(vm)) throw new PveHttpError(500, 'No QEMU guest agent configured');
+  if (vm.status !== 'running') throw new PveHttpError(500, `VM ${vm.vmid} is not running`);
+  if (sim.faults.isAgentSilent(vm.vmid)) throw new PveHttpError(500, 'QEMU guest agent is not running');
+  try {
+    return { result: await sim.backend.agent(vm, command) };
+  } catch (error) {
+    if (error instanceof AgentNotRunningError) throw new PveHttpError(500, error.message);
+    throw error;
+  }
+}
+
 export const networkGetInterfaces: Handler = (call) => {
   const vm = vmOf(call);
+  if (call.sim.backend.kind !== 'simulated') return askRealAgent(call.sim, vm, 'network-get-interfaces');
   return { result: interfaces(call.sim, vm, agentPhase(call.sim, vm)) };
 };
 
 export const agentPing: Handler = (call) => {
-  agentPhase(call.sim, vmOf(call));
+  const vm = vmOf(call);
+  if (call.sim.backend.kind !== 'simulated') return askRealAgent(call.sim, vm, 'ping');
+  agentPhase(call.sim, vm);
   return { result: {} };
 };
+
+const AGENT_COMMANDS: readonly AgentCommand[] = ['ping', 'network-get-interfaces', 'get-host-name'];
 
 /** POST .../agent with `command`: the commands a provisioning client uses. */
 export const agentCommand: Handler = (call) => {
   const vm = vmOf(call);
+  const command = str(call.params, 'command');
+  if (call.sim.backend.kind !== 'simulated' && AGENT_COMMANDS.includes(command as AgentCommand)) {
+    return askRealAgent(call.sim, vm, command as AgentCommand);
+  }
   const phase = agentPhase(call.sim, vm);
-  switch (str(call.params, 'command')) {
+  switch (command) {
     case 'ping':
       return { result: {} };
     case 'network-get-interfaces':

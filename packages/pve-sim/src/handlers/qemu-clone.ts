@@ -92,11 +92,20 @@ export const cloneVm: Handler = ({ sim, params, user }) => {
         if (injected) throw new Error(injected);
         const vm = cluster.findVm(newid);
         if (!vm) throw new Error(`clone failed: VM ${newid} vanished during clone`);
-        vm.config = { ...renameForClone(source.config, newid, full, fullStorage), name };
+        const config: Record<string, string> = {
+          ...renameForClone(source.config, newid, full, fullStorage),
+          name,
+          lock: 'clone',
+        };
         const description = str(params, 'description');
-        if (description !== undefined) vm.config.description = description;
+        if (description !== undefined) config.description = description;
+        vm.config = config;
+        await sim.backend.cloneDisks(source, vm, full, log);
+        delete vm.config.lock;
         sim.changed();
       } catch (error) {
+        const halfMade = cluster.findVm(newid);
+        if (halfMade) await sim.backend.destroy(halfMade, log).catch(() => {});
         cluster.removeVm(newid);
         sim.changed();
         throw error;

@@ -30,6 +30,7 @@ export const destroyVm: Handler = ({ sim, params, user }) => {
       await sim.work(sim.durations.destroy);
       const injected = sim.faults.takeTaskError('qmdestroy');
       if (injected) throw new Error(injected);
+      await sim.backend.destroy(vm, log);
       for (const disk of disksOf(vm.config))
         log.info(`Removing image: 100% complete...done. (${disk.storage}:${disk.volume})`);
       cluster.removeVm(vm.vmid);
@@ -39,12 +40,12 @@ export const destroyVm: Handler = ({ sim, params, user }) => {
 };
 
 /** PUT .../resize: a task from PVE 8.0 on, synchronous (null) in 7.x; shrinking is refused. */
-export const resizeDisk: Handler = ({ sim, params, user }) => {
+export const resizeDisk: Handler = async ({ sim, params, user }) => {
   const { cluster } = sim;
   const vm = cluster.vmOn(str(params, 'node')!, num(params, 'vmid')!);
   const diskKey = str(params, 'disk')!;
   const sizeText = str(params, 'size')!;
-  const apply = () => {
+  const apply = async () => {
     cluster.assertUnlocked(vm);
     const value = vm.config[diskKey];
     const disk = value ? parseDisk(diskKey, value) : undefined;
@@ -55,12 +56,13 @@ export const resizeDisk: Handler = ({ sim, params, user }) => {
     const next = relative ? disk.sizeBytes + amount : amount;
     if (next < disk.sizeBytes) throw new Error('shrinking disks is not supported');
     if (next === disk.sizeBytes) return;
+    await sim.backend.resizeDisk(vm, diskKey, next);
     vm.config[diskKey] = setDiskSize(value, next);
     sim.changed();
   };
   if (sim.version === '7.4') {
     try {
-      apply();
+      await apply();
     } catch (error) {
       if (error instanceof PveHttpError) throw error;
       throw new PveHttpError(500, (error as Error).message);
@@ -74,7 +76,7 @@ export const resizeDisk: Handler = ({ sim, params, user }) => {
     user,
     run: async () => {
       await sim.work(sim.durations.resize);
-      apply();
+      await apply();
     },
   });
 };

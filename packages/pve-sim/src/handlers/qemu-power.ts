@@ -2,7 +2,7 @@ import type { SimVm } from '../cluster/model.js';
 import { applyPending } from '../cluster/vm-config.js';
 import { PveHttpError } from '../errors.js';
 import type { TaskLog } from '../tasks/runner.js';
-import { type Call, type Handler, num, vmOf } from './context.js';
+import { type Call, type Handler, num, type SimContext, vmOf } from './context.js';
 
 function powerTask(call: Call, vm: SimVm, type: string, body: (log: TaskLog) => Promise<void>): string {
   const { sim, user } = call;
@@ -24,11 +24,22 @@ function powerTask(call: Call, vm: SimVm, type: string, body: (log: TaskLog) => 
   });
 }
 
-function boot(vm: SimVm, log: TaskLog): void {
+/** Pending changes apply at a (re)start, and the cloud-init drive is made anew from the config, as PVE does. */
+function applyPendingForBoot(vm: SimVm, log: TaskLog): void {
   applyPending(vm);
   if (Object.values(vm.config).some((v) => v.includes('-cloudinit'))) log.info('generating cloud-init ISO');
+}
+
+async function boot(sim: SimContext, vm: SimVm, log: TaskLog): Promise<void> {
+  applyPendingForBoot(vm, log);
+  await sim.backend.start(vm, log);
   vm.status = 'running';
   vm.startedAt = Date.now();
+}
+
+function markStopped(vm: SimVm): void {
+  vm.status = 'stopped';
+  vm.startedAt = undefined;
 }
 
 /** Start: every refusal (locked, template, already running) is a task error, as in PVE. */
@@ -41,7 +52,7 @@ export const startVm: Handler = (call) => {
       throw new Error(`VM is locked (${vm.config.lock})`);
     if (vm.status === 'running') throw new Error(`VM ${vm.vmid} already running`);
     await sim.work(sim.durations.start);
-    boot(vm, log);
+    await boot(sim, vm, log);
   });
 };
 
@@ -54,8 +65,8 @@ export const stopVm: Handler = (call) => {
       throw new Error(`VM is locked (${vm.config.lock})`);
     if (vm.status === 'stopped') return;
     await sim.work(sim.durations.stop);
-    vm.status = 'stopped';
-    vm.startedAt = undefined;
+    await sim.backend.stop(vm);
+    markStopped(vm);
   });
 };
 
@@ -66,15 +77,22 @@ export const shutdownVm: Handler = (call) => {
     if (vm.config.lock && params.skiplock === undefined) throw new Error(`VM is locked (${vm.config.lock})`);
     if (vm.status === 'stopped') return;
     const timeoutMs = (num(params, 'timeout') ?? 60) * 1000;
-    const guestHonoursAcpi = !sim.faults.isAgentSilent(vm.vmid);
-    if (!guestHonoursAcpi || sim.durations.shutdown > timeoutMs) {
-      await sim.work(Math.min(timeoutMs, sim.durations.shutdown));
+    const timedOut = () => {
       if (params.forceStop !== 1) throw new Error('VM quit/powerdown failed - got timeout');
+    };
+    if (sim.backend.kind !== 'simulated') {
+      if (!(await sim.backend.shutdown(vm, timeoutMs))) {
+        timedOut();
+        await sim.backend.stop(vm);
+      }
+    } else if (sim.faults.isAgentSilent(vm.vmid) || sim.durations.shutdown > timeoutMs) {
+      // A guest that ignores ACPI (its agent and services dead) never powers off by itself.
+      await sim.work(Math.min(timeoutMs, sim.durations.shutdown));
+      timedOut();
     } else {
       await sim.work(sim.durations.shutdown);
     }
-    vm.status = 'stopped';
-    vm.startedAt = undefined;
+    markStopped(vm);
   });
 };
 
@@ -86,7 +104,9 @@ export const rebootVm: Handler = (call) => {
   return powerTask(call, vm, 'qmreboot', async (log) => {
     if (vm.config.lock) throw new Error(`VM is locked (${vm.config.lock})`);
     await sim.work(sim.durations.reboot);
-    boot(vm, log);
+    applyPendingForBoot(vm, log);
+    await sim.backend.reboot(vm, log);
+    vm.startedAt = Date.now();
   });
 };
 
@@ -94,8 +114,10 @@ export const resetVm: Handler = (call) => {
   const vm = vmOf(call);
   const { sim } = call;
   if (vm.status !== 'running') throw new PveHttpError(500, `VM ${vm.vmid} not running`);
-  return powerTask(call, vm, 'qmreset', async () => {
+  return powerTask(call, vm, 'qmreset', async (log) => {
     await sim.work(sim.durations.start);
+    // A real machine is rebooted: the nearest the backend offers to pressing reset.
+    if (sim.backend.kind !== 'simulated') await sim.backend.reboot(vm, log);
     vm.startedAt = Date.now();
   });
 };

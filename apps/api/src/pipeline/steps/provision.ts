@@ -295,7 +295,8 @@ export async function startVm(ctx: StepContext): Promise<StepOutcome> {
 /** wait_network: the guest agent reports a global IPv4 before the deadline; stored on the server. */
 export async function waitNetwork(ctx: StepContext): Promise<StepOutcome> {
   const vm = vmOf(ctx);
-  const { networkTimeoutMs, networkPollMs, agentGraceMs } = ctx.options;
+  const { networkPollMs, agentGraceMs } = ctx.options;
+  const networkTimeoutMs = ctx.options.networkTimeoutMs ?? ctx.deps.config.proxmox.agentTimeoutSeconds * 1000;
   ctx.progress(
     `Waiting up to ${Math.round(networkTimeoutMs / 1000)} s for the guest agent to report the VM's address.`,
   );

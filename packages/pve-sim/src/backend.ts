@@ -1,0 +1,64 @@
+// What happens to a VM's disks and processes when the API asks: the simulator's handlers keep the Proxmox wire
+// protocol (schemas, tasks, locks, errors) and call a backend for the machine itself. `simulated` pretends (the
+// state in ClusterState is all there is); `qemu` (src/qemu/) makes real disk images and real QEMU processes.
+import type { SimVm } from './cluster/model.js';
+import type { TaskLog } from './tasks/runner.js';
+
+/** A guest agent that does not answer (yet): the handler turns it into PVE's `QEMU guest agent is not running`. */
+export class AgentNotRunningError extends Error {
+  constructor(message = 'QEMU guest agent is not running') {
+    super(message);
+    this.name = 'AgentNotRunningError';
+  }
+}
+
+export type AgentCommand = 'ping' | 'network-get-interfaces' | 'get-host-name';
+
+export interface VmBackend {
+  readonly kind: 'simulated' | 'qemu';
+  /**
+   * Called by the clone task once the clone's config is final (disk volumes renamed as PVE does): makes the
+   * clone's disks from the source's (linked: an overlay on the source's base image; full: a copy).
+   */
+  cloneDisks(source: SimVm, clone: SimVm, full: boolean, log: TaskLog): Promise<void>;
+  /** Grows one disk to `sizeBytes` (never shrinks: the handler refuses that first). */
+  resizeDisk(vm: SimVm, diskKey: string, sizeBytes: number): Promise<void>;
+  /** Removes the VM's disks and anything else kept for it (the VM is stopped). */
+  destroy(vm: SimVm, log: TaskLog): Promise<void>;
+  /**
+   * Boots the VM with its current config (pending changes already applied), including its cloud-init seed
+   * when it has a cloud-init drive. Resolves once the machine runs (not when the guest has booted).
+   */
+  start(vm: SimVm, log: TaskLog): Promise<void>;
+  /** Hard stop (PVE's `stop`): the process ends at once. */
+  stop(vm: SimVm): Promise<void>;
+  /** ACPI power-down; resolves true once the guest is off, false if it was still on after `timeoutMs`. */
+  shutdown(vm: SimVm, timeoutMs: number): Promise<boolean>;
+  /** Reboot of a running VM (PVE: a shutdown and a start, so pending cloud-init changes apply). */
+  reboot(vm: SimVm, log: TaskLog): Promise<void>;
+  /** Sends a command to the VM's guest agent; rejects with AgentNotRunningError when it does not answer. */
+  agent(vm: SimVm, command: AgentCommand): Promise<unknown>;
+  /** Called when a VM's machine went away by itself (the guest powered off, the process died). */
+  onExit(listener: (vmid: number) => void): void;
+  /** Stops every machine this backend started and releases what it holds. */
+  close(): Promise<void>;
+}
+
+/** The simulator's own backend: nothing outside the cluster state exists. */
+export function createSimulatedBackend(): VmBackend {
+  return {
+    kind: 'simulated',
+    cloneDisks: async () => {},
+    resizeDisk: async () => {},
+    destroy: async () => {},
+    start: async () => {},
+    stop: async () => {},
+    shutdown: async () => true,
+    reboot: async () => {},
+    agent: async () => {
+      throw new Error('the simulated backend answers guest-agent calls in the handler');
+    },
+    onExit: () => {},
+    close: async () => {},
+  };
+}
