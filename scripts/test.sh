@@ -17,6 +17,13 @@ require_apt ansible command -v ansible-playbook
 require_apt ansible-lint command -v ansible-lint
 require_apt debootstrap command -v debootstrap
 require_apt systemd-container command -v systemd-nspawn
+# The real-VM lab: the template image (debootstrap + mkfs.ext4), VMs under QEMU (KVM, else TCG) with their
+# cloud-init seed ISO, in a network namespace with a bridge, dnsmasq's DHCP and an nftables fence.
+require_apt qemu-system-x86 command -v qemu-system-x86_64
+require_apt qemu-utils command -v qemu-img
+require_apt dnsmasq-base command -v dnsmasq
+require_apt genisoimage command -v genisoimage
+require_apt nftables command -v nft
 install_workspace
 say "typecheck"; pnpm --silent typecheck
 say "lint"; pnpm --silent lint

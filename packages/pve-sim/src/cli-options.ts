@@ -57,6 +57,22 @@ export interface CliOptions {
   authDelay: number;
   lockSlots: number;
   caOut?: string;
+  backend: 'simulated' | 'qemu';
+  vmDir?: string;
+  snippetsDir?: string;
+  accel: 'auto' | 'kvm' | 'tcg';
+}
+
+export function parseBackend(value: string): CliOptions['backend'] {
+  if (value !== 'simulated' && value !== 'qemu')
+    throw new InvalidArgumentError('it must be simulated or qemu.');
+  return value;
+}
+
+export function parseAccel(value: string): CliOptions['accel'] {
+  if (value !== 'auto' && value !== 'kvm' && value !== 'tcg')
+    throw new InvalidArgumentError('it must be auto, kvm or tcg.');
+  return value;
 }
 
 export function toSimulatorOptions(cli: CliOptions): SimulatorOptions {

@@ -2,10 +2,13 @@
 // `pnpm pve-sim`: the Proxmox VE simulator as a standalone server.
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { pino } from 'pino';
 import { DEFAULT_SIM_TOKEN } from './api.js';
 import {
   type CliOptions,
   collectToken,
+  parseAccel,
+  parseBackend,
   parseNonNegativeInt,
   parsePort,
   parsePositive,
@@ -14,6 +17,8 @@ import {
   toSimulatorOptions,
 } from './cli-options.js';
 import { StateFileError } from './cluster/state-file.js';
+import { type LabBackend, startLabBackend } from './qemu/lab.js';
+import { missingLabTools } from './qemu/lab-tools.js';
 import { startSimulator } from './simulator.js';
 
 const program = new Command('pve-sim')
@@ -41,6 +46,15 @@ const program = new Command('pve-sim')
   )
   .option('--lock-slots <n>', 'clones that may hold one storage lock at once', parseNonNegativeInt, 2)
   .option('--ca-out <file>', 'with --tls, write the cluster CA certificate here (for PROXMOX_CA_FILE)')
+  .option(
+    '--backend <backend>',
+    'simulated (nothing real) or qemu (real VMs from the lab template, in the lab network; needs root)',
+    parseBackend,
+    'simulated' as const,
+  )
+  .option('--vm-dir <dir>', 'with --backend qemu: where VM disks, seeds and logs live')
+  .option('--snippets-dir <dir>', "with --backend qemu: the `local` storage's snippets (for cicustom)")
+  .option('--accel <accel>', 'with --backend qemu: auto, kvm or tcg', parseAccel, 'auto' as const)
   .exitOverride()
   .configureOutput({ writeErr: () => {} });
 
@@ -66,9 +80,10 @@ async function main(): Promise<void> {
   const cli = program.opts<CliOptions>();
   if (cli.caOut && !cli.tls) fail('--ca-out needs --tls: add --tls or drop --ca-out.');
 
+  const lab = cli.backend === 'qemu' ? await startLab(cli) : undefined;
   let sim: Awaited<ReturnType<typeof startSimulator>>;
   try {
-    sim = await startSimulator(toSimulatorOptions(cli));
+    sim = await startSimulator({ ...toSimulatorOptions(cli), backend: lab?.backend });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
@@ -77,6 +92,7 @@ async function main(): Promise<void> {
       fail(`address ${cli.host} is not on this machine: pass --host 127.0.0.1 or one of its addresses.`);
     if (code === 'EACCES')
       fail(`not allowed to listen on port ${cli.port}: use a port above 1023 or run as root.`);
+    await lab?.close();
     if (error instanceof StateFileError) fail(error.message);
     throw error;
   }
@@ -92,6 +108,12 @@ async function main(): Promise<void> {
     `  API tokens accepted: ${tokens.join(', ')}${cli.token.length > 0 ? '' : ' (secret: see .env.example)'}`,
     `  PROXMOX_HOST=${sim.url}`,
   ];
+  if (lab) {
+    lines.push(
+      `  backend: qemu — VMs in network namespace ${lab.network.netns} (10.77.0.0/24, routed from this host), disks in ${lab.stateDir}`,
+      `  snippets (storage local): ${lab.snippetsDir}`,
+    );
+  }
   if (sim.fingerprint) lines.push(`  PROXMOX_TLS_FINGERPRINT=${sim.fingerprint}`);
   if (cli.caOut) lines.push(`  PROXMOX_CA_FILE=${cli.caOut}`);
   lines.push(`  faults: POST ${sim.url}/_sim/faults  (e.g. {"kind":"node_offline","node":"pve2"})`);
@@ -99,10 +121,25 @@ async function main(): Promise<void> {
 
   const stop = async () => {
     await sim.close();
+    await lab?.close();
     process.exit(0);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+async function startLab(cli: CliOptions): Promise<LabBackend> {
+  if (process.getuid?.() !== 0) fail('--backend qemu needs root (network namespaces, taps): run it as root.');
+  const missing = await missingLabTools();
+  if (missing.length > 0)
+    fail(`--backend qemu needs ${missing.join(', ')}: run 'apt-get install -y ${missing.join(' ')}'.`);
+  const logger = pino({ base: undefined }, pino.destination(2));
+  return startLabBackend({
+    stateDir: cli.vmDir,
+    snippetsDir: cli.snippetsDir,
+    accel: cli.accel,
+    logger,
+  });
 }
 
 main().catch((error: unknown) =>

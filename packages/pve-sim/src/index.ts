@@ -8,4 +8,13 @@ export {
 } from './backend.js';
 export type { ClusterState, SimTask, SimVm } from './cluster/model.js';
 export { FaultController, type FaultDescription } from './faults.js';
+export {
+  type AccelChoice,
+  createQemuBackend,
+  type LabBackend,
+  type LabBackendOptions,
+  missingLabTools,
+  type QemuBackendOptions,
+  startLabBackend,
+} from './qemu/index.js';
 export { type RunningSimulator, schemaViolationsInProcess, startSimulator } from './simulator.js';

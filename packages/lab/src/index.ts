@@ -1,0 +1,21 @@
+export { type Accelerator, detectAccelerator } from './accelerator.js';
+export * from './addresses.js';
+export { type AptCacheProxy, startAptCacheProxy } from './apt-cache-proxy.js';
+export { cacheDir } from './cache-dir.js';
+export type { DhcpLease } from './dnsmasq.js';
+export {
+  cleanupStaleLab,
+  DEFAULT_LAB_STATE_DIR,
+  type LabNetwork,
+  type LabNetworkOptions,
+  missingLabNetworkTools,
+  startLabNetwork,
+} from './network.js';
+export { missingCommands } from './run.js';
+export {
+  type BuildTemplateOptions,
+  buildTemplate,
+  missingTemplateTools,
+  type TemplateImage,
+} from './template.js';
+export { KERNEL_APPEND, ROOT_LABEL, recipeHash } from './template-recipe.js';
