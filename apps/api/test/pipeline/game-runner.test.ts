@@ -33,6 +33,24 @@ echo "PLAY RECAP ****"
 const MINECRAFT: ReadonlySet<LicenceId> = new Set(['minecraft-eula']);
 const STEAM: ReadonlySet<LicenceId> = new Set(['steam']);
 
+// Refuses SSH (UNREACHABLE, a YAML block message, as Ansible prints it) for as many runs as ./refusals says.
+const FAKE_BOOTING_VM = `#!/bin/sh
+count=$(cat "$PWD/runs" 2>/dev/null || echo 0); count=$((count + 1)); echo $count > "$PWD/runs"
+echo "PLAY [game] ****"
+echo "TASK [Gathering Facts] ****"
+if [ "$count" -le "$(cat "$PWD/refusals")" ]; then
+  echo 'fatal: [10.1.2.3]: UNREACHABLE! => '
+  echo '    changed: false'
+  echo '    msg: |-'
+  echo '        Data could not be sent to remote host "10.1.2.3". Make sure this host can be reached over ssh: ssh: connect to host 10.1.2.3 port 22: Connection refused'
+  echo '    unreachable: true'
+  echo "PLAY RECAP ****"
+  exit 4
+fi
+echo "ok: [host]"
+echo "PLAY RECAP ****"
+`;
+
 describe('the Ansible game runner', () => {
   let dir: string;
   let command: string;
@@ -192,6 +210,31 @@ describe('the Ansible game runner', () => {
       secrets.settingPassword('srv_abc123def456', 'password'),
     );
   });
+
+  it('runs again while a fresh VM still refuses SSH, then says plainly that it never answered', async () => {
+    const booting = join(dir, 'booting-vm');
+    writeFileSync(booting, FAKE_BOOTING_VM);
+    chmodSync(booting, 0o755);
+    writeFileSync(join(dir, 'playbooks', 'minecraft-java.yml'), '- hosts: game\n');
+    rmSync(join(dir, 'runs'), { force: true });
+    writeFileSync(join(dir, 'refusals'), '1');
+    const progress: string[] = [];
+    const runner = (waitMs: number) =>
+      createAnsibleRunner({
+        ansibleDir: dir,
+        command: booting,
+        licencesAccepted: MINECRAFT,
+        sshReadyTimeoutMs: waitMs,
+      });
+    await runner(60_000).setup(request(progress));
+    expect(readFileSync(join(dir, 'runs'), 'utf8').trim()).toBe('2');
+    expect(progress).toContain('Waiting for SSH on 10.1.2.3 (the VM is still starting)');
+
+    writeFileSync(join(dir, 'refusals'), '99');
+    await expect(runner(0).setup(request())).rejects.toThrow(
+      'Installing Minecraft: Java Edition failed at \'Gathering Facts\': Data could not be sent to remote host "10.1.2.3". Make sure this host can be reached over ssh: ssh: connect to host 10.1.2.3 port 22: Connection refused',
+    );
+  }, 30_000);
 
   it('says which task failed and why, and keeps the whole output', async () => {
     writeFileSync(join(dir, 'playbooks', 'minecraft-java.yml'), '# FAIL\n');

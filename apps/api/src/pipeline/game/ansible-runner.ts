@@ -9,6 +9,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { type LicenceId, unacceptedLicences } from '@guildserver/games';
+import { sleep } from '../sleep.js';
 import { VM_USER } from '../vm-spec.js';
 import { type GameRunner, GameSetupError, type GameSetupRequest } from './game-runner.js';
 import type { GameSecrets } from './game-secrets.js';
@@ -31,6 +32,8 @@ export interface AnsibleRunnerOptions {
   secrets?: GameSecrets;
   /** GAME_LICENSES_ACCEPTED: games needing another licence are refused before anything runs. */
   licencesAccepted?: ReadonlySet<LicenceId>;
+  /** How long a fresh VM may refuse SSH (still booting) before the setup fails. Default 5 min. */
+  sshReadyTimeoutMs?: number;
 }
 
 const REPO_ANSIBLE = join(import.meta.dirname, '..', '..', '..', '..', '..', 'ansible');
@@ -41,7 +44,14 @@ const PASSED_ENV = /^(PATH|HOME|USER|LANG|LC_[A-Z]+|TMPDIR|SSH_AUTH_SOCK|ANSIBLE
 export interface AnsibleFailure {
   task: string | undefined;
   message: string;
+  /** SSH could not reach the host (Ansible's UNREACHABLE), as opposed to a task that failed. */
+  unreachable: boolean;
 }
+
+/** The playbook never reached the VM over SSH. */
+class UnreachableError extends GameSetupError {}
+
+const SSH_RETRY_MS = 5_000;
 
 /** Reads ansible-playbook's default (or yaml-formatted) output line by line. */
 export class AnsibleOutputReader {
@@ -49,6 +59,7 @@ export class AnsibleOutputReader {
   tasks = 0;
   failure: AnsibleFailure | undefined;
   private awaitingMsg = false;
+  private awaitingBlock = false;
 
   /** Returns the task name when the line starts a new task. */
   line(text: string): string | undefined {
@@ -65,6 +76,7 @@ export class AnsibleOutputReader {
       const fromJson = jsonMessage(rest);
       this.failure ??= {
         task: this.task,
+        unreachable: fatal[1] === 'UNREACHABLE',
         message:
           fromJson ??
           (fatal[1] === 'UNREACHABLE' ? 'the VM could not be reached over SSH' : 'the task failed'),
@@ -72,10 +84,18 @@ export class AnsibleOutputReader {
       this.awaitingMsg = fromJson === undefined;
       return undefined;
     }
+    if (this.awaitingBlock) {
+      // The first line of a `msg: |-` block scalar.
+      this.awaitingBlock = false;
+      if (this.failure && /^\s+\S/.test(text)) this.failure.message = text.trim();
+      return undefined;
+    }
     if (this.awaitingMsg) {
       const msg = /^\s+msg:\s*(.*)$/.exec(text);
       if (msg && this.failure) {
-        this.failure.message = unquote(msg[1]!.trim()) || this.failure.message;
+        const value = msg[1]!.trim();
+        if (/^[|>][-+]?$/.test(value)) this.awaitingBlock = true;
+        else this.failure.message = unquote(value) || this.failure.message;
         this.awaitingMsg = false;
       } else if (!/^\s/.test(text)) {
         this.awaitingMsg = false;
@@ -134,14 +154,26 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
         const vars = join(dir, 'vars.json');
         await writeFile(vars, JSON.stringify(playbookVars(request, options)), { mode: 0o600 });
         await chmod(dir, 0o700);
-        return await runPlaybook({
+        const run: PlaybookRun = {
           command,
           args: ['-i', inventory, '--extra-vars', `@${vars}`, playbook],
           cwd: ansibleDir,
           timeoutMs,
           request,
           playbookName: relative(ansibleDir, playbook),
-        });
+        };
+        // The guest agent reports the address before sshd listens (cloud-init makes its host keys first): a
+        // fresh VM refusing SSH is still booting, so run again until it answers or the wait is over.
+        const sshWaitUntil = Date.now() + (options.sshReadyTimeoutMs ?? 5 * 60_000);
+        for (;;) {
+          try {
+            return await runPlaybook(run);
+          } catch (error) {
+            if (!(error instanceof UnreachableError) || Date.now() + SSH_RETRY_MS > sshWaitUntil) throw error;
+            request.onProgress(`Waiting for SSH on ${ipv4} (the VM is still starting)`);
+            await sleep(SSH_RETRY_MS, request.signal);
+          }
+        }
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
@@ -240,8 +272,9 @@ function runPlaybook(run: PlaybookRun): Promise<{ detail: string; log: string }>
           log,
         });
       const failure = reader.failure;
+      const Failure = failure?.unreachable ? UnreachableError : GameSetupError;
       reject(
-        new GameSetupError(
+        new Failure(
           failure
             ? `Installing ${game.name} failed at '${failure.task ?? 'the first task'}': ${failure.message}`
             : `Installing ${game.name} failed: ansible-playbook exited with code ${code}; the job's log has its output.`,

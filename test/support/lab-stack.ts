@@ -1,0 +1,185 @@
+// GuildServer on the real-VM lab: the simulator with the QEMU backend (in this process, answering over HTTP),
+// the API and a worker as separate processes (`apps/api/src/main.ts api|worker`, so the worker can be killed
+// and replaced), GAME_RUNNER=ansible with a key pair made for the run, on a SQLite file and the suite's Redis.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { openDatabase } from '../../apps/api/src/db/database';
+import { createApiToken } from '../../apps/api/src/domain/tokens';
+import { freePort } from '../../apps/discord-bot/test/integration/stack';
+import {
+  DEFAULT_SIM_TOKEN,
+  type LabBackend,
+  type RunningSimulator,
+  startLabBackend,
+  startSimulator,
+} from '../../packages/pve-sim/src/index';
+
+const run = promisify(execFile);
+const REPO = join(import.meta.dirname, '..', '..');
+const API_MAIN = join(REPO, 'apps', 'api', 'src', 'main.ts');
+
+export interface LabStack {
+  lab: LabBackend;
+  sim: RunningSimulator;
+  apiUrl: string;
+  adminToken: string;
+  botToken: string;
+  /** How many game ports the API's database still holds for a server. */
+  portsHeldBy(serverId: string): number;
+  /** The key GuildServer puts on the VMs (PROXMOX_SSH_PUBLIC_KEY); the worker holds its private half. */
+  publicKey: string;
+  /** Starts (or restarts) the worker process. */
+  startWorker(): Promise<void>;
+  /** SIGKILL, as a crash would. */
+  killWorker(): void;
+  /** A second API + worker pair on the same lab with other settings (its own database and VM ids). */
+  startSideStack(name: string, env: Record<string, string>): Promise<SideStack>;
+  close(): Promise<void>;
+}
+
+export interface SideStack {
+  apiUrl: string;
+  adminToken: string;
+  close(): Promise<void>;
+}
+
+interface ApiProcess {
+  child: ChildProcess;
+  log(): string;
+}
+
+function spawnApi(mode: 'api' | 'worker', env: Record<string, string | undefined>): ApiProcess {
+  let log = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', API_MAIN, mode], {
+    cwd: REPO,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { child, log: () => log };
+}
+
+async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM') {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  process.kill(-child.pid, signal);
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+  if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL');
+}
+
+async function waitHealthy(url: string, api: ApiProcess): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    if (api.child.exitCode !== null) throw new Error(`the API exited (${api.child.exitCode}): ${api.log()}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`the API did not come up: ${api.log()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function startLabStack(redisUrl: string): Promise<LabStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'gs-lab-e2e-'));
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'guildserver-lab', '-f', join(dir, 'id')]);
+  const publicKey = readFileSync(join(dir, 'id.pub'), 'utf8').trim();
+  const lab = await startLabBackend({ stateDir: join(dir, 'vms') });
+  const sim = await startSimulator({ profile: 'fast', backend: lab.backend });
+
+  const baseEnv = (name: string, port: number): Record<string, string | undefined> => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PROXMOX_HOST: sim.url,
+    PROXMOX_NODE: 'pve',
+    PROXMOX_TOKEN_ID: DEFAULT_SIM_TOKEN.id,
+    PROXMOX_TOKEN_SECRET: DEFAULT_SIM_TOKEN.secret,
+    PROXMOX_SSH_PUBLIC_KEY: publicKey,
+    ANSIBLE_PRIVATE_KEY_FILE: join(dir, 'id'),
+    DATABASE_PATH: join(dir, `${name}.sqlite`),
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: `gs-lab-${name}-${process.pid}-${Date.now()}`,
+    GAME_RUNNER: 'ansible',
+    API_PORT: String(port),
+    HOST_EXTERNAL: 'play.example.net',
+    API_RATE_LIMIT_PER_MINUTE: '100000',
+    LOG_LEVEL: 'warn',
+  });
+
+  const port = await freePort();
+  const env = baseEnv('main', port);
+  const db = openDatabase(env.DATABASE_PATH!);
+  const adminToken = createApiToken(db, 'operator', ['admin']).token;
+  const botToken = createApiToken(db, 'discord-bot', ['bot']).token;
+  db.$client.close();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const api = spawnApi('api', env);
+  await waitHealthy(apiUrl, api);
+  let worker: ApiProcess | undefined;
+  const sides: SideStack[] = [];
+
+  return {
+    lab,
+    sim,
+    apiUrl,
+    adminToken,
+    botToken,
+    publicKey,
+    portsHeldBy(serverId) {
+      const reader = openDatabase(env.DATABASE_PATH!);
+      try {
+        const row = reader.$client
+          .prepare('SELECT count(*) AS n FROM ports WHERE server_id = ?')
+          .get(serverId) as { n: number };
+        return row.n;
+      } finally {
+        reader.$client.close();
+      }
+    },
+    async startWorker() {
+      await stopProcess(worker?.child);
+      worker = spawnApi('worker', env);
+    },
+    killWorker() {
+      if (worker?.child.pid) process.kill(-worker.child.pid, 'SIGKILL');
+    },
+    async startSideStack(name, extra) {
+      const sidePort = await freePort();
+      const sideEnv = { ...baseEnv(name, sidePort), ...extra };
+      const sideDb = openDatabase(sideEnv.DATABASE_PATH!);
+      const sideToken = createApiToken(sideDb, 'operator', ['admin']).token;
+      sideDb.$client.close();
+      const sideApi = spawnApi('api', sideEnv);
+      const sideUrl = `http://127.0.0.1:${sidePort}`;
+      await waitHealthy(sideUrl, sideApi);
+      const sideWorker = spawnApi('worker', sideEnv);
+      const side: SideStack = {
+        apiUrl: sideUrl,
+        adminToken: sideToken,
+        close: async () => {
+          await stopProcess(sideWorker.child);
+          await stopProcess(sideApi.child);
+        },
+      };
+      sides.push(side);
+      return side;
+    },
+    async close() {
+      for (const side of sides) await side.close();
+      await stopProcess(worker?.child);
+      await stopProcess(api.child);
+      await sim.close();
+      await lab.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
