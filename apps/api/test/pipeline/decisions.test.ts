@@ -212,12 +212,37 @@ describe('Ansible output', () => {
     expect(reader.failure).toEqual({
       task: 'minecraft : Install Java',
       message: "No package matching ''temurin-21-jre'' is available",
+      unreachable: false,
     });
 
     const json = new AnsibleOutputReader();
     json.line('TASK [Download] ***');
     json.line('fatal: [h]: FAILED! => {"changed": false, "msg": "HTTP Error 404: Not Found"}');
-    expect(json.failure).toEqual({ task: 'Download', message: 'HTTP Error 404: Not Found' });
+    expect(json.failure).toEqual({
+      task: 'Download',
+      message: 'HTTP Error 404: Not Found',
+      unreachable: false,
+    });
+  });
+
+  it('reads an UNREACHABLE host, whose message comes as a YAML block', () => {
+    const reader = new AnsibleOutputReader();
+    for (const line of [
+      'TASK [Gathering Facts] ***',
+      'fatal: [10.77.0.179]: UNREACHABLE! => ',
+      '    changed: false',
+      '    msg: |-',
+      '        Data could not be sent to remote host "10.77.0.179". Make sure this host can be reached over ssh: ssh: connect to host 10.77.0.179 port 22: Connection refused',
+      '    unreachable: true',
+      'PLAY RECAP ***',
+    ])
+      reader.line(line);
+    expect(reader.failure).toEqual({
+      task: 'Gathering Facts',
+      message:
+        'Data could not be sent to remote host "10.77.0.179". Make sure this host can be reached over ssh: ssh: connect to host 10.77.0.179 port 22: Connection refused',
+      unreachable: true,
+    });
   });
 
   it('the simulated probe reports the default max players', () => {
