@@ -1,4 +1,12 @@
-export { type Accelerator, detectAccelerator } from './accelerator.js';
+export {
+  type Accel,
+  type AccelChoice,
+  type Accelerator,
+  chooseAccel,
+  detectAccelerator,
+  type KvmProbe,
+  probeKvm,
+} from './accelerator.js';
 export * from './addresses.js';
 export { type AptCacheProxy, startAptCacheProxy } from './apt-cache-proxy.js';
 export { cacheDir } from './cache-dir.js';

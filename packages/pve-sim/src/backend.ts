@@ -36,6 +36,8 @@ export interface VmBackend {
   shutdown(vm: SimVm, timeoutMs: number): Promise<boolean>;
   /** Reboot of a running VM (PVE: a shutdown and a start, so pending cloud-init changes apply). */
   reboot(vm: SimVm, log: TaskLog): Promise<void>;
+  /** Hard reset of a running VM (PVE's `reset`): the same process and config, the guest boots again. */
+  reset(vm: SimVm): Promise<void>;
   /** Sends a command to the VM's guest agent; rejects with AgentNotRunningError when it does not answer. */
   agent(vm: SimVm, command: AgentCommand): Promise<unknown>;
   /** Called when a VM's machine went away by itself (the guest powered off, the process died). */
@@ -55,6 +57,7 @@ export function createSimulatedBackend(): VmBackend {
     stop: async () => {},
     shutdown: async () => true,
     reboot: async () => {},
+    reset: async () => {},
     agent: async () => {
       throw new Error('the simulated backend answers guest-agent calls in the handler');
     },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatorOptions } from '../src/api.js';
-import { type RunningSimulator, startSimulator } from '../src/index.js';
+import { createSimulatedBackend, type RunningSimulator, startSimulator } from '../src/index.js';
 import { type RawCall, rawClient, until, waitTask } from './support/raw-client.js';
 
 let sim: RunningSimulator | undefined;
@@ -117,6 +117,33 @@ describe('power', () => {
     expect(reboot.reason).toBe('VM 300 not running');
     expect((await runTask(call, 'DELETE', '/nodes/pve/qemu/300', { purge: 1 })).exitstatus).toBe('OK');
     expect((await call('GET', '/nodes/pve/qemu/300/config')).status).toBe(500);
+  });
+
+  it('reset is a qmreset task that presses the machine reset (the same machine), refused with 500 when stopped', async () => {
+    const resets: number[] = [];
+    const reboots: number[] = [];
+    const call = await start({
+      backend: {
+        ...createSimulatedBackend(),
+        reset: async (vm) => {
+          resets.push(vm.vmid);
+        },
+        reboot: async (vm) => {
+          reboots.push(vm.vmid);
+        },
+      },
+    });
+    await cloneAndWait(call, 310);
+    expect((await call('POST', '/nodes/pve/qemu/310/status/reset')).reason).toBe('VM 310 not running');
+    expect((await runTask(call, 'POST', '/nodes/pve/qemu/310/status/start')).exitstatus).toBe('OK');
+    const answer = await call('POST', '/nodes/pve/qemu/310/status/reset');
+    expect(answer.body.data as string).toMatch(/^UPID:pve:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:qmreset:310:/);
+    expect((await waitTask(call, answer.body.data as string)).exitstatus).toBe('OK');
+    expect(resets).toEqual([310]);
+    expect(reboots).toEqual([]);
+    expect((await call('GET', '/nodes/pve/qemu/310/status/current')).body.data).toMatchObject({
+      status: 'running',
+    });
   });
 
   it('refuses to destroy a template that linked clones still use', async () => {

@@ -114,10 +114,9 @@ export const resetVm: Handler = (call) => {
   const vm = vmOf(call);
   const { sim } = call;
   if (vm.status !== 'running') throw new PveHttpError(500, `VM ${vm.vmid} not running`);
-  return powerTask(call, vm, 'qmreset', async (log) => {
+  return powerTask(call, vm, 'qmreset', async () => {
     await sim.work(sim.durations.start);
-    // A real machine is rebooted: the nearest the backend offers to pressing reset.
-    if (sim.backend.kind !== 'simulated') await sim.backend.reboot(vm, log);
+    await sim.backend.reset(vm);
     vm.startedAt = Date.now();
   });
 };

@@ -1,4 +1,4 @@
-export type { AccelChoice } from './accel.js';
+export type { AccelChoice } from '@guildserver/lab';
 export { type LabBackend, type LabBackendOptions, startLabBackend } from './lab.js';
 export { missingLabTools } from './lab-tools.js';
 export {

@@ -2,6 +2,7 @@
 // cached), the lab network namespace the VMs live in, and the QEMU backend that makes them.
 import { join } from 'node:path';
 import {
+  type AccelChoice,
   buildTemplate,
   cacheDir,
   type LabNetwork,
@@ -9,7 +10,6 @@ import {
   type TemplateImage,
 } from '@guildserver/lab';
 import type { VmBackend } from '../backend.js';
-import type { AccelChoice } from './accel.js';
 import { type BackendLogger, createQemuBackend } from './qemu-backend.js';
 
 export interface LabBackendOptions {

@@ -1,8 +1,8 @@
 // The qemu-system-x86_64 command line for a VM config, and the process running it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import type { Accel } from '@guildserver/lab';
 import { disksOf } from '../cluster/vm-config.js';
-import type { Accel } from './accel.js';
 import type { VmPaths } from './paths.js';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';

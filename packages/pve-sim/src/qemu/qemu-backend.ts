@@ -1,11 +1,11 @@
 // The VmBackend that makes real disks (qcow2 files) and real machines (QEMU processes) for the simulator.
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
+import { type Accel, type AccelChoice, chooseAccel } from '@guildserver/lab';
 import { type AgentCommand, AgentNotRunningError, type VmBackend } from '../backend.js';
 import type { SimVm } from '../cluster/model.js';
 import { disksOf, parseDisk } from '../cluster/vm-config.js';
 import type { TaskLog } from '../tasks/runner.js';
-import { type Accel, type AccelChoice, chooseAccel } from './accel.js';
 import { nocloudSeedFiles } from './cloud-init-seed.js';
 import { GuestAgentClient } from './guest-agent.js';
 import { type HostDns, readHostDns } from './host-dns.js';
@@ -315,6 +315,14 @@ export function createQemuBackend(options: QemuBackendOptions): VmBackend {
     await start(vm, log);
   }
 
+  /** PVE's reset: the machine's reset line, same process and config (QMP `system_reset`). */
+  async function reset(vm: SimVm): Promise<void> {
+    await ready;
+    const machine = machineOf(vm.vmid);
+    if (!machine?.qmp) throw new Error(`VM ${vm.vmid} not running`);
+    await machine.qmp.execute('system_reset');
+  }
+
   async function agent(vm: SimVm, command: AgentCommand): Promise<unknown> {
     await ready;
     const machine = machineOf(vm.vmid);
@@ -381,6 +389,7 @@ export function createQemuBackend(options: QemuBackendOptions): VmBackend {
     stop,
     shutdown,
     reboot,
+    reset,
     agent,
     onExit: (listener) => {
       exitListeners.add(listener);

@@ -1,10 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseAccel, probeKvm } from '../../src/qemu/accel.js';
 import { type MachineSpec, memoryMiB, qemuArgs, qemuCommand } from '../../src/qemu/machine.js';
 import { vmPaths } from '../../src/qemu/paths.js';
-import { tempDir } from './support/temp-dir.js';
 
 const paths = vmPaths('/var/lib/gs-sim', 101);
 
@@ -43,27 +39,6 @@ describe('qemu argv', () => {
     const tcg = qemuArgs(spec({ accel: 'tcg' }));
     expect(valuesOf(tcg, '-accel')).toEqual(['tcg']);
     expect(valuesOf(tcg, '-cpu')).toEqual(['max']);
-  });
-
-  it('chooses the accelerator from /dev/kvm unless told', () => {
-    const usable = { usable: true, reason: '/dev/kvm is usable' };
-    const pvm = { usable: false, reason: '/dev/kvm is PVM, which cannot run a stock kernel' };
-    expect(chooseAccel('auto', usable)).toEqual({ accel: 'kvm', reason: '/dev/kvm is usable' });
-    expect(chooseAccel('auto', pvm)).toEqual({ accel: 'tcg', reason: pvm.reason });
-    expect(chooseAccel('tcg', usable).accel).toBe('tcg');
-    expect(chooseAccel('kvm', pvm).accel).toBe('kvm');
-  });
-
-  it('sees PVM and an unopenable device as no KVM', () => {
-    const dir = tempDir('kvm');
-    const device = join(dir, 'kvm');
-    writeFileSync(device, '');
-    expect(probeKvm(device, join(dir, 'no-pvm')).usable).toBe(true);
-    expect(probeKvm(device, dir)).toEqual({
-      usable: false,
-      reason: `${device} is PVM, which cannot run a stock kernel`,
-    });
-    expect(probeKvm(join(dir, 'missing'), join(dir, 'no-pvm')).usable).toBe(false);
   });
 
   it('reads memory as an integer or as the PVE 8.1 property string', () => {

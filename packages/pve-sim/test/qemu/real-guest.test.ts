@@ -3,12 +3,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { chooseAccel } from '@guildserver/lab';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AgentNotRunningError, type VmBackend } from '../../src/backend.js';
 import type { SimVm } from '../../src/cluster/model.js';
 import { templateVm } from '../../src/cluster/seed.js';
 import { renameForClone } from '../../src/cluster/vm-config.js';
-import { chooseAccel } from '../../src/qemu/accel.js';
 import { createQemuBackend } from '../../src/qemu/index.js';
 import { tempDir } from './support/temp-dir.js';
 
@@ -84,7 +84,7 @@ async function untilEth0Has(vm: SimVm, address: string, mac: string): Promise<Gu
 
 describe.skipIf(!template)(`a real Debian guest from the lab template (${accel})`, () => {
   it(
-    'boots a linked clone with its seed (DHCP), then reboots it onto a regenerated seed (static address)',
+    'boots a linked clone with its seed (DHCP), reboots it onto a regenerated seed (static address), resets it',
     async () => {
       const dir = tempDir('real');
       const serialTail = () =>
@@ -128,6 +128,20 @@ describe.skipIf(!template)(`a real Debian guest from the lab template (${accel})
         expect(eth0['ip-addresses']).toContainEqual(
           expect.objectContaining({ 'ip-address': '10.0.2.77', prefix: 24 }),
         );
+
+        // reset: the same QEMU process, the guest's kernel boots once more
+        const pidFile = join(dir, 'state', 'vms', '201', 'qemu.pid');
+        const pid = readFileSync(pidFile, 'utf8');
+        const boots = () =>
+          readFileSync(join(dir, 'state', 'vms', '201', 'serial.log'), 'utf8').split('Linux version').length;
+        const bootsBefore = boots();
+        started = Date.now();
+        await backend.reset(vm);
+        await new Promise((done) => setTimeout(done, 2_000));
+        await untilAgentAnswers(vm, started + BOOT_BUDGET_MS);
+        console.log(`reset; guest agent answered ${Math.round((Date.now() - started) / 1000)} s later`);
+        expect(boots()).toBe(bootsBefore + 1);
+        expect(readFileSync(pidFile, 'utf8')).toBe(pid);
       } catch (error) {
         console.error(`serial console (last 60 lines):\n${serialTail()}`);
         throw error;
@@ -136,6 +150,6 @@ describe.skipIf(!template)(`a real Debian guest from the lab template (${accel})
       expect(await backend.shutdown(vm, 120_000)).toBe(true);
       await backend.destroy(vm, log);
     },
-    2 * BOOT_BUDGET_MS + 300_000,
+    3 * BOOT_BUDGET_MS + 300_000,
   );
 });
