@@ -1,9 +1,10 @@
 // Time-to-playable on real VMs (the lab): from the create request to the game's first answered query, split by
 // the pipeline's own steps, plus the memory of each VM and of the lab. Needs root and the lab's Debian packages.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { detectAccelerator } from '@guildserver/lab';
 import { ensureRedis } from '../apps/api/src/runtime/redis.js';
 import type { Job, Server } from '../packages/contracts/src/index';
@@ -16,18 +17,91 @@ import { printJsonLine, printTable, round } from './report';
 const GUILD = '110000000000000001';
 const OWNER = '140000000000000001';
 const RUNS = Number(process.env.LAB_BENCH_RUNS ?? 2);
+/** Debian-packaged games to time, comma-separated (LAB_BENCH_GAMES=openttd,openarena,luanti). */
+const GAMES = (process.env.LAB_BENCH_GAMES ?? 'openttd').split(',').map((g) => g.trim());
 
-/** The step names of a create job, grouped as the issue reports them. */
+/** The steps of create and start jobs (apps/api/src/pipeline/plans.ts), grouped as the issue reports them. */
 const GROUPS: Record<string, string[]> = {
-  clone: ['allocate', 'check_vmid', 'clone', 'configure', 'resize'],
-  'start → agent IPv4': ['start', 'wait_network'],
+  clone: ['verify_vmid', 'clone', 'configure', 'resize_disk'],
+  'start → agent IPv4': ['check_vm', 'start_vm', 'wait_network'],
   ansible: ['setup_game'],
   'game ready': ['wait_game'],
 };
 
+/** Seconds per group; throws if a job has a step no group names (the plans changed: update GROUPS). */
+function secondsByGroup(job: Job): Record<string, number> {
+  const grouped = Object.values(GROUPS).flat();
+  const stray = job.steps.filter((s) => !grouped.includes(s.name)).map((s) => s.name);
+  if (stray.length > 0) throw new Error(`steps missing from GROUPS: ${stray.join(', ')}`);
+  return Object.fromEntries(
+    Object.entries(GROUPS).map(([group, names]) => [
+      `${group} s`,
+      round(
+        job.steps.filter((s) => names.includes(s.name)).reduce((sum, s) => sum + (s.durationMs ?? 0), 0) /
+          1000,
+        1,
+      ),
+    ]),
+  );
+}
+
 function qemuRssMiB(stack: LabStack, vmid: number): number {
   const pid = Number(readFileSync(`${stack.lab.stateDir}/vms/${vmid}/qemu.pid`, 'utf8').trim());
   return rssMiBOf(pid);
+}
+
+const run = promisify(execFile);
+
+/**
+ * Runs a command on a VM as GuildServer's user, the way Ansible reaches it. Asynchronously: this process also
+ * serves the simulator, the QEMU backend and the apt proxy, and a blocked event loop lets the API close its
+ * kept-alive connection under the next request.
+ */
+async function onVm(stack: LabStack, ipv4: string, command: string): Promise<string> {
+  try {
+    const { stdout } = await run(
+      'ssh',
+      [
+        ...['-i', stack.privateKeyFile, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no'],
+        ...['-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `gameserver@${ipv4}`, command],
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    return stdout;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Where the time inside the VM went, from its own records: the guest's boot (systemd-analyze), cloud-init's
+ * first-boot package upgrade (which the playbook waits for) and the dpkg runs of the playbook's installs (apt's
+ * history log; downloads not included).
+ */
+async function insideVm(
+  stack: LabStack,
+  ipv4: string,
+): Promise<{ upgrade: number; installs: number; boot: number }> {
+  const blame = await onVm(stack, ipv4, 'sudo cloud-init analyze blame');
+  const upgrade = Number(
+    /([\d.]+)s \(modules-final\/config-package[-_]update[-_]upgrade[-_]install\)/.exec(blame)?.[1] ?? 0,
+  );
+  const history = await onVm(stack, ipv4, 'cat /var/log/apt/history.log');
+  let installs = 0;
+  for (const entry of history.split(/\n\s*\n/)) {
+    const start = /^Start-Date: (.+)$/m.exec(entry)?.[1];
+    const end = /^End-Date: (.+)$/m.exec(entry)?.[1];
+    const commandline = /^Commandline: (.+)$/m.exec(entry)?.[1] ?? '';
+    if (!start || !end || !/\binstall\b/.test(commandline)) continue;
+    installs += (Date.parse(end.replace(/\s+/, 'T')) - Date.parse(start.replace(/\s+/, 'T'))) / 1000;
+  }
+  return { upgrade, installs, boot: bootSeconds(await onVm(stack, ipv4, 'systemd-analyze')) };
+}
+
+/** "Startup finished in 3.1s (kernel) + 1min 2.5s (userspace) = 1min 5.6s" → 65.6 */
+function bootSeconds(analyze: string): number {
+  const total = /= (?:(\d+)min )?([\d.]+)s/.exec(analyze);
+  return total ? Number(total[1] ?? 0) * 60 + Number(total[2]) : 0;
 }
 
 function pidsOf(name: string): number[] {
@@ -51,6 +125,13 @@ export const labProvision: Benchmark = {
     console.log(`  accelerator: ${accel.kind} (${accel.reason})`);
     const redis = await ensureRedis(process.env.REDIS_URL, mkdtempSync(join(tmpdir(), 'gs-bench-lab-')));
     const stack = await startLabStack(redis.url);
+    const interrupted = async () => {
+      await stack.close();
+      await redis.stop();
+      process.exit(130);
+    };
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
     await stack.startWorker();
     const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
       const response = await fetch(`${stack.apiUrl}${path}`, {
@@ -60,57 +141,82 @@ export const labProvision: Benchmark = {
       });
       return (await response.json()) as T;
     };
+    const finished = async (jobId: string): Promise<Job> => {
+      for (;;) {
+        const job = await api<Job>('GET', `/v1/jobs/${jobId}`);
+        if (job.state === 'succeeded' || job.state === 'failed') return job;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
     const rows: Record<string, string | number>[] = [];
     try {
-      for (let i = 1; i <= RUNS; i++) {
-        const started = performance.now();
-        const { server, jobId } = await api<{ server: Server; jobId: string }>('POST', '/v1/servers', {
-          game: 'openttd',
-          name: `bench-${i}`,
-          guildId: GUILD,
-          ownerId: OWNER,
-          channelId: GUILD,
-        });
-        let job: Job;
-        for (;;) {
-          job = await api<Job>('GET', `/v1/jobs/${jobId}`);
-          if (job.state === 'succeeded' || job.state === 'failed') break;
-          await new Promise((r) => setTimeout(r, 500));
-        }
-        const total = (performance.now() - started) / 1000;
-        if (job.state === 'failed') throw new Error(`run ${i} failed: ${job.error?.message}`);
-        const seconds = (names: string[]) =>
-          round(
-            job.steps.filter((s) => names.includes(s.name)).reduce((sum, s) => sum + (s.durationMs ?? 0), 0) /
-              1000,
-            1,
-          );
-        const done = await api<Server>('GET', `/v1/servers/${server.id}`);
-        rows.push({
-          run: i,
-          ...Object.fromEntries(
-            Object.entries(GROUPS).map(([group, names]) => [`${group} s`, seconds(names)]),
-          ),
-          'total s': round(total, 1),
-          'VM RSS MiB': round(qemuRssMiB(stack, done.vmid!), 0),
-        });
-        const removal = await api<{ jobId: string }>('DELETE', `/v1/servers/${server.id}`);
-        for (;;) {
-          const job = await api<Job>('GET', `/v1/jobs/${removal.jobId}`);
-          if (job.state === 'succeeded' || job.state === 'failed') break;
-          await new Promise((r) => setTimeout(r, 500));
+      for (const game of GAMES) {
+        for (let i = 1; i <= RUNS; i++) {
+          const started = performance.now();
+          const { server, jobId } = await api<{ server: Server; jobId: string }>('POST', '/v1/servers', {
+            game,
+            name: `bench-${game}-${i}`,
+            guildId: GUILD,
+            ownerId: OWNER,
+            channelId: GUILD,
+          });
+          if (!jobId) throw new Error(`the create was refused: ${JSON.stringify(server)}`);
+          const job = await finished(jobId);
+          const total = (performance.now() - started) / 1000;
+          if (job.state === 'failed') throw new Error(`${game} run ${i} failed: ${job.error?.message}`);
+          const done = await api<Server>('GET', `/v1/servers/${server.id}`);
+          const inside = await insideVm(stack, done.ipv4!);
+          const vmRss = round(qemuRssMiB(stack, done.vmid!), 0);
+          rows.push({
+            game,
+            run: i,
+            job: 'create',
+            ...secondsByGroup(job),
+            'total s': round(total, 1),
+            'guest boot s': round(inside.boot, 1),
+            'first-boot upgrade s': round(inside.upgrade, 1),
+            'playbook dpkg s': round(inside.installs, 1),
+            'VM RSS MiB': vmRss,
+          });
+          // A start of the stopped server: what a template with the game already installed would cost
+          // (boot, agent, game), without the first boot's package upgrade or the playbook.
+          const stop = await api<{ jobId: string }>('POST', `/v1/servers/${server.id}/stop`);
+          if ((await finished(stop.jobId)).state !== 'succeeded') throw new Error(`${game}: the stop failed`);
+          const restarted = performance.now();
+          const start = await api<{ jobId: string }>('POST', `/v1/servers/${server.id}/start`);
+          const startJob = await finished(start.jobId);
+          if (startJob.state !== 'succeeded')
+            throw new Error(`${game}: the start failed: ${startJob.error?.message}`);
+          rows.push({
+            game,
+            run: i,
+            job: 'start',
+            ...secondsByGroup(startJob),
+            'total s': round((performance.now() - restarted) / 1000, 1),
+            'guest boot s': round((await insideVm(stack, done.ipv4!)).boot, 1),
+            'first-boot upgrade s': 0,
+            'playbook dpkg s': 0,
+            'VM RSS MiB': round(qemuRssMiB(stack, done.vmid!), 0),
+          });
+          const removal = await api<{ jobId: string }>('DELETE', `/v1/servers/${server.id}`);
+          await finished(removal.jobId);
         }
       }
       const labRss = rssMiBOf(process.pid) + pidsOf('dnsmasq').reduce((sum, pid) => sum + rssMiBOf(pid), 0);
       printTable(
-        `OpenTTD on a real VM (${accel.kind}); run 1 fills the apt cache, later runs reuse it`,
+        `Create → game answers, then start of the stopped server → game answers, on real VMs (${accel.kind})`,
         rows,
       );
       console.log(
         `  lab (simulator + backend + apt proxy in this process, dnsmasq): ${round(labRss, 0)} MiB RSS`,
       );
       printJsonLine('lab', { accel: accel.kind, runs: rows, labRssMiB: round(labRss, 0) });
+    } catch (error) {
+      console.error(stack.logs());
+      throw error;
     } finally {
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
       await stack.close();
       await redis.stop();
     }

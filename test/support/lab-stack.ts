@@ -31,6 +31,10 @@ export interface LabStack {
   portsHeldBy(serverId: string): number;
   /** The key GuildServer puts on the VMs (PROXMOX_SSH_PUBLIC_KEY); the worker holds its private half. */
   publicKey: string;
+  /** That private half (ANSIBLE_PRIVATE_KEY_FILE), for looking into a VM over SSH. */
+  privateKeyFile: string;
+  /** The last lines the API and worker processes printed, for a failure's report. */
+  logs(): string;
   /** Starts (or restarts) the worker process. */
   startWorker(): Promise<void>;
   /** SIGKILL, as a crash would. */
@@ -134,6 +138,10 @@ export async function startLabStack(redisUrl: string): Promise<LabStack> {
     adminToken,
     botToken,
     publicKey,
+    privateKeyFile: join(dir, 'id'),
+    logs: () =>
+      `--- API (exit ${api.child.exitCode ?? api.child.signalCode ?? 'running'}) ---\n${api.log()}\n` +
+      `--- worker (exit ${worker?.child.exitCode ?? worker?.child.signalCode ?? 'running'}) ---\n${worker?.log() ?? ''}`,
     portsHeldBy(serverId) {
       const reader = openDatabase(env.DATABASE_PATH!);
       try {
