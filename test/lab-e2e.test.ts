@@ -7,10 +7,11 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningBot } from '../apps/discord-bot/src/bot';
 import {
   ALICE,
+  BOB,
   GENERAL,
   GUILD,
   newStatePath,
@@ -20,9 +21,9 @@ import {
   textOf,
 } from '../apps/discord-bot/test/integration/harness';
 import type { Job, Server } from '../packages/contracts/src/index';
-import type { FakeDiscord } from '../packages/discord-fake/src/index';
+import { buttons, type FakeDiscord } from '../packages/discord-fake/src/index';
 import { queryGame } from '../packages/game-query/src/index';
-import { getGame } from '../packages/games/src/index';
+import { type GameId, getGame } from '../packages/games/src/index';
 import { missingLabTools } from '../packages/pve-sim/src/index';
 import { type LabStack, startLabStack } from './support/lab-stack';
 
@@ -74,11 +75,11 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
     (await api<{ servers: Server[] }>('GET', `/v1/servers?guildId=${GUILD}&limit=100`)).servers.find(
       (s) => s.name === name,
     );
-  const command = (sub: string, values: Record<string, string>) =>
+  const command = (sub: string, values: Record<string, string>, userId = ALICE) =>
     discord.invokeCommand({
       guildId: GUILD,
       channelId: GENERAL,
-      userId: ALICE,
+      userId,
       name: 'server',
       options: serverOptions(sub, values),
     });
@@ -99,8 +100,23 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
       ? original
       : textOf(discord.channelMessages(GENERAL).find((m) => predicate(textOf(m))));
   };
-  const answersQuery = (ipv4: string) =>
-    queryGame(getGame('openttd'), ipv4, { port: 3979, timeoutMs: 5_000 });
+  const answersQuery = (ipv4: string, game: GameId = 'openttd') =>
+    queryGame(getGame(game), ipv4, { timeoutMs: 5_000 });
+  /** Everything the lab keeps of a VM: its QEMU processes and its disk overlay. */
+  const vmLeftovers = async (vmid: number) => {
+    const overlay = join(stack.lab.stateDir, 'images', `vm-${vmid}-disk-0.qcow2`);
+    return [...(await qemuProcessesOf(stack, vmid)), ...(existsSync(overlay) ? [overlay] : [])];
+  };
+  /** What a user sees once a server is deleted: no VM, no QEMU, no disk, no ports, and the API says 404. */
+  const expectGone = async (server: Server) => {
+    expect(stack.sim.state.vms.find((vm) => vm.vmid === server.vmid)).toBeUndefined();
+    expect(await vmLeftovers(server.vmid!)).toEqual([]);
+    expect(stack.portsHeldBy(server.id)).toBe(0);
+    const gone = await fetch(`${stack.apiUrl}/v1/servers/${server.id}`, {
+      headers: { authorization: `Bearer ${stack.adminToken}` },
+    });
+    expect(gone.status).toBe(404);
+  };
   async function waitForJob(jobId: string, url = stack.apiUrl, token = stack.adminToken): Promise<Job> {
     for (;;) {
       const job = await api<Job>('GET', `/v1/jobs/${jobId}`, undefined, url, token);
@@ -126,6 +142,10 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
       `lab up (template ${stack.lab.template.built ? 'built' : 'reused'}) ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
   }, 20 * MINUTES);
+
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail') console.error(stack?.logs());
+  });
 
   afterAll(async () => {
     await bot?.stop();
@@ -178,23 +198,77 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
   );
 
   it(
-    'delete removes the QEMU process and the disk overlay and frees the ports',
+    'delete from Discord (the Delete button) removes the QEMU process and the disk overlay and frees the ports',
     async () => {
       const server = (await serverNamed('lab'))!;
-      const overlay = join(stack.lab.stateDir, 'images', `vm-${server.vmid}-disk-0.qcow2`);
-      expect(existsSync(overlay)).toBe(true);
-      const { jobId } = await api<{ jobId: string }>('DELETE', `/v1/servers/${server.id}`);
-      expect((await waitForJob(jobId)).state).toBe('succeeded');
-      expect(stack.sim.state.vms.find((vm) => vm.vmid === server.vmid)).toBeUndefined();
-      expect(await qemuProcessesOf(stack, server.vmid!)).toEqual([]);
-      expect(existsSync(overlay)).toBe(false);
-      expect(stack.portsHeldBy(server.id)).toBe(0);
-      const gone = await fetch(`${stack.apiUrl}/v1/servers/${server.id}`, {
-        headers: { authorization: `Bearer ${stack.adminToken}` },
-      });
-      expect(gone.status).toBe(404);
+      expect(await vmLeftovers(server.vmid!)).toHaveLength(2);
+      const ask = command('delete', { name: 'lab' });
+      expect(await outcome(ask, (t) => t.includes('Delete lab?'), 60_000)).toContain('cannot be undone');
+      const del = buttons(ask.original()!).find((b) => b.label === 'Delete')!;
+      discord.clickButton({ message: ask.original()!, customId: del.customId!, userId: ALICE });
+      await discord.waitFor(() => textOf(ask.original()).includes('lab was deleted'), 10 * MINUTES);
+      await expectGone(server);
     },
     15 * MINUTES,
+  );
+
+  it(
+    'OpenArena and Luanti, created at once by two gamers, both answer from the host; deleted by typing the name',
+    async () => {
+      const started = Date.now();
+      const creates = (
+        [
+          { game: 'openarena', name: 'arena', user: ALICE },
+          { game: 'luanti', name: 'blocks', user: BOB },
+        ] satisfies { game: GameId; name: string; user: string }[]
+      ).map(({ game, name, user }) => ({
+        game,
+        name,
+        user,
+        handle: command('create', { game, name }, user),
+      }));
+      const outcomes = await Promise.all(
+        creates.map(async ({ game, name, handle }) => {
+          const text = await outcome(
+            handle,
+            (t) => t.includes(`${name} is running`) || (t.includes(name) && t.includes('failed')),
+            40 * MINUTES,
+          );
+          timings.push(
+            `${game} (created alongside) → running ${((Date.now() - started) / 1000).toFixed(1)} s`,
+          );
+          return { name, text };
+        }),
+      );
+      for (const { name, text } of outcomes) {
+        expect(text).toContain(`${name} is running`);
+        expect(text).toMatch(/Join at: `play\.example\.net:\d+`/);
+      }
+      const arena = (await serverNamed('arena'))!;
+      const blocks = (await serverNamed('blocks'))!;
+      expect(arena.vmid).not.toBe(blocks.vmid);
+      const arenaAnswer = await answersQuery(arena.ipv4!, 'openarena');
+      expect(arenaAnswer.name).toBe('arena');
+      expect(arenaAnswer.players?.online).toBe(0);
+      await expect(answersQuery(blocks.ipv4!, 'luanti')).resolves.toBeDefined();
+
+      for (const { name, user } of creates) {
+        const server = name === 'arena' ? arena : blocks;
+        const ask = command('delete', { name }, user);
+        await outcome(ask, (t) => t.includes(`Delete ${name}?`), 60_000);
+        const typeIt = buttons(ask.original()!).find((b) => b.label === 'Type the name to delete…')!;
+        const opened = discord.clickButton({
+          message: ask.original()!,
+          customId: typeIt.customId!,
+          userId: user,
+        });
+        const modalId = (await opened.response()).data?.custom_id as string;
+        discord.submitModal({ customId: modalId, fields: { name }, userId: user });
+        await discord.waitFor(() => textOf(ask.original()).includes(`${name} was deleted`), 10 * MINUTES);
+        await expectGone(server);
+      }
+    },
+    50 * MINUTES,
   );
 
   it(
