@@ -24,6 +24,7 @@ export function unlimitedStackEnv(simUrl: string, perStorage: number): Record<st
     PROXMOX_TOKEN_SECRET: DEFAULT_SIM_TOKEN.secret,
     PROXMOX_LIMIT_PER_STORAGE: String(perStorage),
     GAME_RUNNER: 'simulated',
+    GAME_LICENSES_ACCEPTED: 'minecraft-eula,steam',
     WORKER_CONCURRENCY: '50',
     QUOTA_GUILD_SERVERS: '10000',
     QUOTA_GUILD_CORES: '100000',

@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'proxmox_auth_failed',
   'proxmox_permission_denied',
   'internal',
+  'unsupported_media_type',
 ] as const;
 
 export const errorCodeSchema = z.enum(ERROR_CODES);

@@ -9,7 +9,8 @@ export {
   unacceptedLicences,
 } from './licences';
 export { generatedPasswordSettings, type PasswordSetting, settingValueSchema } from './settings';
-export { RESOURCE_LIMITS, resolveGameSizes, resourcesVariableName } from './sizes';
+export { RESOURCE_LIMITS, resolveGameSizes, resourcesVariableName, sizeProblem } from './sizes';
+export { closestGameIds, unknownGameMessage } from './suggest';
 export { type GameSummary, gameSettingSchema, gameSummarySchema, toGameSummary } from './summary';
 export type {
   ChecksumSource,

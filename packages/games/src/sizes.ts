@@ -57,6 +57,22 @@ function overrideOf(name: string, raw: string, base: Resources, minimum: Resourc
 
 const FORM = 'cores=<n>,memory=<MiB>,disk=<GiB> (any of the three)';
 
+const UNITS: Record<ResourceKey, string> = { cores: '', memory: ' MiB', disk: ' GiB' };
+
+/**
+ * Why a size asked for a game will not do, as one sentence naming the dimension, its unit and the range
+ * (the game's minimum to the cluster-wide limit); undefined when it will do.
+ */
+export function sizeProblem(gameName: string, minimum: Resources, size: Resources): string | undefined {
+  for (const key of KEYS) {
+    const value = size[key];
+    if (Number.isInteger(value) && value >= minimum[key] && value <= RESOURCE_LIMITS[key]) continue;
+    const unit = UNITS[key];
+    return `${key} must be a whole number from ${minimum[key]}${unit} (${gameName}'s minimum) to ${RESOURCE_LIMITS[key]}${unit}; got ${value}.`;
+  }
+  return undefined;
+}
+
 /** `cores=4, memory=8192` → `{ cores: 4, memory: 8192 }`; undefined for anything else. */
 function parse(raw: string): Partial<Resources> | undefined {
   const out: Partial<Record<ResourceKey, number>> = {};

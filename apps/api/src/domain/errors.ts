@@ -5,6 +5,7 @@ const STATUS: Record<ErrorCode, number> = {
   game_unavailable: 409,
   name_invalid: 400,
   invalid_request: 400,
+  unsupported_media_type: 415,
   name_taken: 409,
   invalid_state: 409,
   quota_exceeded: 403,

@@ -1,7 +1,8 @@
 import type { EventType, GuildEvent } from '@guildserver/contracts';
-import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { events } from '../db/schema.js';
+import type { Reach } from './actor.js';
 import { now } from './ids.js';
 
 export interface NewEvent {
@@ -40,12 +41,22 @@ export function appendEvent(db: Writer, event: NewEvent): number {
 export interface EventFilter {
   guildId?: string;
   serverId?: string;
+  /** Only the events of servers the reader reaches (`reachOf`). */
+  reach?: Reach;
+}
+
+function reachCondition(reach: Extract<Reach, { all: false }>): SQL {
+  const mine: SQL[] = [];
+  if (reach.ownerId !== undefined) mine.push(eq(events.ownerId, reach.ownerId));
+  if (reach.guildId !== undefined) mine.push(eq(events.guildId, reach.guildId));
+  return or(...mine) ?? sql`0 = 1`; // reaching nobody's: nothing
 }
 
 export function listEvents(db: Db, after: number, limit: number, filter: EventFilter = {}): GuildEvent[] {
   const conditions: SQL[] = [gt(events.id, after)];
   if (filter.guildId) conditions.push(eq(events.guildId, filter.guildId));
   if (filter.serverId) conditions.push(eq(events.serverId, filter.serverId));
+  if (filter.reach && !filter.reach.all) conditions.push(reachCondition(filter.reach));
   return db
     .select()
     .from(events)

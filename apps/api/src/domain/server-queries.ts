@@ -2,6 +2,7 @@
 // API's busiest route, and building the query through the ORM on each call cost more than running it.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/database.js';
+import type { Reach } from './actor.js';
 import type { ServerRow } from './server-view.js';
 
 const COLUMNS = `id, name, game, guild_id AS guildId, owner_id AS ownerId, channel_id AS channelId, state,
@@ -37,12 +38,14 @@ function prepared(db: Db, sql: string): Statement {
 export interface ListFilter {
   guildId?: string;
   ownerId?: string;
-  /** Ids greater than this (the cursor is the last id of the previous page). */
+  /** Servers created after this one (the cursor is the last id of the previous page). */
   after?: string;
+  /** Only the servers the reader reaches (`reachOf`). */
+  reach?: Reach;
   limit: number;
 }
 
-/** Live servers, oldest id first; one statement per combination of filters. */
+/** Live servers, oldest first; one statement per combination of filters. */
 export function selectServerPage(db: Db, filter: ListFilter): ServerRow[] {
   const where = ['deleted_at IS NULL'];
   const params: (string | number)[] = [];
@@ -54,11 +57,24 @@ export function selectServerPage(db: Db, filter: ListFilter): ServerRow[] {
     where.push('owner_id = ?');
     params.push(filter.ownerId);
   }
+  if (filter.reach && !filter.reach.all) {
+    const mine: string[] = [];
+    if (filter.reach.ownerId !== undefined) {
+      mine.push('owner_id = ?');
+      params.push(filter.reach.ownerId);
+    }
+    if (filter.reach.guildId !== undefined) {
+      mine.push('guild_id = ?');
+      params.push(filter.reach.guildId);
+    }
+    where.push(mine.length > 0 ? `(${mine.join(' OR ')})` : '0 = 1');
+  }
   if (filter.after) {
-    where.push('id > ?');
+    where.push('rowid > (SELECT rowid FROM servers WHERE id = ?)');
     params.push(filter.after);
   }
-  const sql = `SELECT ${COLUMNS} FROM servers WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
+  // rowid is the order rows were inserted in: oldest server first (ids are random).
+  const sql = `SELECT ${COLUMNS} FROM servers WHERE ${where.join(' AND ')} ORDER BY rowid LIMIT ?`;
   return prepared(db, sql).all(...params, filter.limit) as ServerRow[];
 }
 

@@ -2,6 +2,7 @@ import {
   type CreateServerRequest,
   type JobKind,
   type ListServersQuery,
+  SERVER_NAME_RULE,
   type Server,
   type ServerAction,
   type ServerCredentials,
@@ -13,14 +14,16 @@ import {
   generatedPasswordSettings,
   getGame,
   isGameId,
+  sizeProblem,
   unacceptedLicences,
+  unknownGameMessage,
 } from '@guildserver/games';
 import { AlreadyExistsError, ProxmoxError } from '@guildserver/proxmox';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import { auditLog, jobs, ports as portsTable, servers } from '../db/schema.js';
-import { type Actor, isAdmin, requireMayActOn, requireWrite } from './actor.js';
+import { type Actor, isAdmin, reachOf, requireMayActOn, requireMayRead, requireWrite } from './actor.js';
 import { allocatePorts, freeVmidCandidates, reserveVmid } from './allocation.js';
 import { DomainError } from './errors.js';
 import { appendEvent } from './events.js';
@@ -63,17 +66,14 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
 
   function gameOf(id: string): GameDefinition {
     if (!isGameId(id)) {
-      throw new DomainError(
-        'game_unknown',
-        `There is no game '${id}'; GET /v1/games lists the ones GuildServer can host.`,
-      );
+      throw new DomainError('game_unknown', unknownGameMessage(id));
     }
     return getGame(id);
   }
 
   /** Only a real install needs the licence: simulated servers install nothing. */
+  /** Whatever installs the game (Ansible or the simulated runner), the admin has to have accepted its licences. */
   function requireAcceptedLicences(game: GameDefinition): void {
-    if (config.gameRunner !== 'ansible') return;
     const missing = unacceptedLicences(game, config.licencesAccepted);
     if (missing.length === 0) return;
     throw new DomainError(
@@ -161,20 +161,13 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
     const game = gameOf(input.game);
     requireAcceptedLicences(game);
     if (!serverNameSchema.safeParse(input.name).success) {
-      throw new DomainError(
-        'name_invalid',
-        `'${input.name}' is not a valid name: use 3 to 32 lowercase letters, digits or inner hyphens.`,
-      );
+      const shown = input.name.length > 40 ? `${input.name.slice(0, 39)}…` : input.name;
+      throw new DomainError('name_invalid', `'${shown}' is not a valid name: use ${SERVER_NAME_RULE}.`);
     }
     const defaults = config.gameSizes.get(game.id) ?? game.resources.default;
     const size = { ...defaults, ...input.size };
-    const min = game.resources.minimum;
-    if (size.cores < min.cores || size.memory < min.memory || size.disk < min.disk) {
-      throw new DomainError(
-        'invalid_request',
-        `${game.name} needs at least ${min.cores} cores, ${min.memory} MiB of memory and ${min.disk} GiB of disk.`,
-      );
-    }
+    const badSize = sizeProblem(game.name, game.resources.minimum, size);
+    if (badSize) throw new DomainError('invalid_request', `The size will not do: ${badSize}`);
     const { slots, consecutive } = portSlotsOf(game);
     const skip = new Set<number>();
 
@@ -337,11 +330,15 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
   return {
     create,
 
+    /** Refuses unless the actor may read the server (deleted ones too: their jobs and events stay readable). */
+    requireMayRead(id: string, actor: Actor): void {
+      const row = db.select().from(servers).where(eq(servers.id, id)).get();
+      if (!row) throw new DomainError('not_found', `There is no server with id ${id}.`);
+      requireMayRead(actor, row);
+    },
+
     get(id: string, actor: Actor): Server {
-      const row = liveServer(id);
-      if (!actor.scopes.includes('admin') && actor.scopes.includes('bot') && actor.userId !== undefined) {
-        requireMayActOn(actor, row);
-      }
+      requireMayRead(actor, liveServer(id));
       return view(id);
     },
 
@@ -361,10 +358,19 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
       };
     },
 
-    list(query: ListServersQuery): ServerList {
+    /** A page of the servers the actor reaches; asking for another user's is refused rather than empty. */
+    list(query: ListServersQuery, actor: Actor): ServerList {
+      const reach = reachOf(actor);
+      if (!reach.all && query.ownerId !== undefined && query.ownerId !== reach.ownerId && !reach.guildId) {
+        throw new DomainError(
+          'not_owner',
+          "Those servers belong to someone else; you can list your own, and a guild admin their guild's.",
+        );
+      }
       const rows = selectServerPage(db, {
         guildId: query.guildId,
         ownerId: query.ownerId,
+        reach,
         after: query.cursor,
         limit: query.limit + 1,
       });

@@ -7,9 +7,11 @@ import { authenticate } from './auth.js';
 import type { ApiDeps, ApiEnv } from './context.js';
 import { errorResponse, onError, validationHook } from './errors.js';
 import { idempotency } from './idempotency.js';
+import { jsonBodies } from './json-body.js';
 import { rateLimit } from './rate-limit.js';
 import { type EventStreamOptions, eventRoutes } from './routes/events.js';
 import { gameRoutes } from './routes/games.js';
+import { inventoryRoutes } from './routes/inventory.js';
 import { jobRoutes } from './routes/jobs.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { ANNOUNCE_PATH, serverListRoutes } from './routes/serverlist.js';
@@ -96,6 +98,7 @@ export function createApiApp(
   const replay = idempotency(deps.db);
   v1.use('*', (c, next) => (isOpen(c.req.path) ? next() : auth(c, next)));
   v1.use('*', (c, next) => (isOpen(c.req.path) ? next() : limit(c, next)));
+  v1.use('*', jsonBodies());
   v1.use('*', (c, next) =>
     isOpen(c.req.path) || (c.req.method === 'POST' && SHOWS_SECRET.has(c.req.path))
       ? next()
@@ -109,6 +112,7 @@ export function createApiApp(
   v1.route('/', tokenRoutes(deps));
   v1.route('/', quotaRoutes(deps));
   v1.route('/', serverListRoutes(deps));
+  v1.route('/', inventoryRoutes(deps));
   for (const add of extraRoutes) add(v1);
   app.route('/v1', v1);
   return app;

@@ -60,15 +60,71 @@ describe('auth', () => {
 
 describe('create: each bad input gets its code and status, and nothing stored changes', () => {
   it.each([
-    ['an unknown game', { game: 'tetris' }, 400, 'game_unknown', /no game 'tetris'/],
+    [
+      'an unknown game, listing the games',
+      { game: 'tetris' },
+      400,
+      'game_unknown',
+      /^There is no game `tetris`; the games GuildServer can host are minecraft-java, .*openarena\.$/,
+    ],
+    [
+      'an unknown game, suggesting the closest ids',
+      { game: 'minecraft' },
+      400,
+      'game_unknown',
+      /^There is no game `minecraft`; did you mean `minecraft-java` or `minecraft-bedrock`\?$/,
+    ],
+    [
+      'a misspelt game, suggesting the id',
+      { game: 'valhiem' },
+      400,
+      'game_unknown',
+      /^There is no game `valhiem`; did you mean `valheim`\?$/,
+    ],
     ['a bad name', { name: 'Bad Name!' }, 400, 'name_invalid', /3 to 32 lowercase/],
     [
-      'a size below the game minimum',
-      { size: { cores: 1, memory: 512 } },
+      'a 200-character name, with the real rule (not a schema limit)',
+      { name: 'a'.repeat(200) },
+      400,
+      'name_invalid',
+      /^'a{39}…' is not a valid name: use 3 to 32 lowercase letters, digits or inner hyphens\.$/,
+    ],
+    [
+      'a size below the game minimum, with the unit and the game minimum',
+      { size: { cores: 2, memory: 512 } },
       400,
       'invalid_request',
-      /at least/,
+      /^The size will not do: memory must be a whole number from 2048 MiB \(Minecraft: Java Edition's minimum\) to 4194304 MiB; got 512\.$/,
     ],
+    [
+      'too few cores, naming the game minimum',
+      { size: { cores: 0 } },
+      400,
+      'invalid_request',
+      /cores must be a whole number from 1 \(Minecraft: Java Edition's minimum\) to 128; got 0\.$/,
+    ],
+    [
+      'a fractional disk size',
+      { size: { disk: 20.5 } },
+      400,
+      'invalid_request',
+      /disk must be a whole number from \d+ GiB .* got 20\.5\.$/,
+    ],
+    [
+      'a size field that does not exist',
+      { size: { ram: 4096 } },
+      400,
+      'invalid_request',
+      /^size has no field ram\.$/,
+    ],
+    [
+      'a size given as text',
+      { size: { memory: '4096' } },
+      400,
+      'invalid_request',
+      /^size\.memory must be a number\.$/,
+    ],
+    ['a missing channel', { channelId: undefined }, 400, 'invalid_request', /^channelId is required\.$/],
     ['a malformed guild id', { guildId: 'guild-1' }, 400, 'invalid_request', /guildId/],
     ['another user as owner', { ownerId: '555555555555555555' }, 403, 'not_owner', /acts for/],
   ])('refuses %s', async (_what, change, status, code, message) => {
@@ -147,18 +203,26 @@ describe('idempotency', () => {
 });
 
 describe('listing', () => {
-  it('pages with a cursor and filters by owner', async () => {
-    const page1 = await admin<{ servers: { id: string; ownerId: string }[]; nextCursor: string | null }>(
-      'GET',
-      '/v1/servers?limit=2',
-    );
+  it('pages with a cursor, oldest first, and filters by owner', async () => {
+    // Ids are random: created in this order, most of them sort differently by id.
+    for (const [n, name] of ['zz-last-id', 'aa-first-id', 'mm-middle-id'].entries()) {
+      const owner = `60000000000000000${n}`;
+      expect((await admin('POST', '/v1/servers', createBody(name, { ownerId: owner }))).status).toBe(202);
+    }
+    type Page = { servers: { id: string; name: string; createdAt: string }[]; nextCursor: string | null };
+    const page1 = await admin<Page>('GET', '/v1/servers?limit=2');
     expect(page1.body.servers).toHaveLength(2);
     expect(page1.body.nextCursor).toBe(page1.body.servers[1]!.id);
-    const page2 = await admin<{ servers: { id: string }[] }>(
-      'GET',
-      `/v1/servers?limit=2&cursor=${page1.body.nextCursor}`,
-    );
-    expect(page2.body.servers[0]!.id > page1.body.servers[1]!.id).toBe(true);
+    const all = [...page1.body.servers];
+    for (let cursor = page1.body.nextCursor; cursor; ) {
+      const page = await admin<Page>('GET', `/v1/servers?limit=2&cursor=${cursor}`);
+      all.push(...page.body.servers);
+      cursor = page.body.nextCursor;
+    }
+    expect(new Set(all.map((s) => s.id)).size).toBe(all.length);
+    const created = all.map((s) => s.createdAt);
+    expect(created).toEqual([...created].sort());
+    expect(all.slice(-3).map((s) => s.name)).toEqual(['zz-last-id', 'aa-first-id', 'mm-middle-id']);
     const bobs = await admin<{ servers: { ownerId: string }[] }>('GET', `/v1/servers?ownerId=${BOB}`);
     expect(bobs.body.servers.length).toBeGreaterThan(0);
     expect(bobs.body.servers.every((s) => s.ownerId === BOB)).toBe(true);

@@ -39,6 +39,23 @@ describe('GAME_LICENSES_ACCEPTED with real installs (GAME_RUNNER=ansible)', () =
   });
 });
 
+describe('GAME_LICENSES_ACCEPTED with the simulated runner (the local stack)', () => {
+  it('refuses an unaccepted licence just the same: what installs the game does not change what the admin accepted', async () => {
+    const api = await startApi({ env: { GAME_LICENSES_ACCEPTED: '' } });
+    try {
+      const refused = await client(api.url, api.token(['admin']))(
+        'POST',
+        '/v1/servers',
+        createBody('survival'),
+      );
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({ error: { code: 'game_unavailable' } });
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('a bad GAME_LICENSES_ACCEPTED', () => {
   it('stops start-up naming the variable and the allowed values', async () => {
     await expect(startApi({ env: { GAME_LICENSES_ACCEPTED: 'minecraft-eula,everything' } })).rejects.toThrow(

@@ -74,6 +74,7 @@ export function testEnv(
     PROXMOX_TOKEN_SECRET: DEFAULT_SIM_TOKEN.secret,
     PROXMOX_SSH_PUBLIC_KEY: TEST_SSH_KEY,
     GAME_RUNNER: 'simulated',
+    GAME_LICENSES_ACCEPTED: 'minecraft-eula,steam',
     DATABASE_PATH: join(dir, 'guildserver.sqlite'),
     REDIS_URL: inject('redisUrl'),
     QUEUE_PREFIX: prefix,

@@ -43,6 +43,7 @@ export function stackEnv(sim: RunningSimulator, extra: Record<string, string> = 
     REDIS_URL: inject('redisUrl'),
     QUEUE_PREFIX: `t${process.pid}x${prefixCounter++}x${Date.now()}`,
     GAME_RUNNER: 'simulated',
+    GAME_LICENSES_ACCEPTED: 'minecraft-eula,steam',
     HOST_EXTERNAL: 'play.example.net',
     LOG_LEVEL: 'warn',
     ...extra,

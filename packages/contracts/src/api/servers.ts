@@ -18,13 +18,15 @@ export type ServerState = z.infer<typeof serverStateSchema>;
 /** A Discord snowflake: the ids of guilds, users and channels. */
 export const snowflakeSchema = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17 to 20 digits)');
 
+/** The rule for a server's name, as gamers read it; the one place it is worded. */
+export const SERVER_NAME_RULE = '3 to 32 lowercase letters, digits or inner hyphens';
+export const SERVER_NAME_MIN_LENGTH = 3;
+export const SERVER_NAME_MAX_LENGTH = 32;
+
 /** What gamers type as the server's name: 3–32 of a-z, 0-9 and inner hyphens, unique in the guild. */
 export const serverNameSchema = z
   .string()
-  .regex(
-    /^[a-z0-9](?:[a-z0-9-]{1,30})[a-z0-9]$/,
-    'must be 3 to 32 lowercase letters, digits or inner hyphens',
-  );
+  .regex(/^[a-z0-9](?:[a-z0-9-]{1,30})[a-z0-9]$/, `must be ${SERVER_NAME_RULE}`);
 
 export const serverIdSchema = z.string().regex(/^srv_[a-z0-9]{12}$/);
 
@@ -63,13 +65,17 @@ export const serverSchema = z.object({
 });
 export type Server = z.infer<typeof serverSchema>;
 
+/**
+ * A create request. The game, name and size are only shaped here: the API checks them against the catalog
+ * and the name rule itself, so that each refusal is one sentence naming the rule (and the game's minimum).
+ */
 export const createServerRequestSchema = z.object({
-  game: z.string().min(1).max(64),
-  name: z.string().min(1).max(64),
+  game: z.string(),
+  name: z.string(),
   guildId: snowflakeSchema,
   ownerId: snowflakeSchema,
   channelId: snowflakeSchema,
-  size: vmSizeSchema.partial().optional(),
+  size: z.strictObject({ cores: z.number(), memory: z.number(), disk: z.number() }).partial().optional(),
 });
 export type CreateServerRequest = z.infer<typeof createServerRequestSchema>;
 

@@ -8,6 +8,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
+import { type Actor, reachOf } from '../../domain/actor.js';
 import { DomainError } from '../../domain/errors.js';
 import { type EventFilter, lastEventId, listEvents } from '../../domain/events.js';
 import { type EventFeed, eventFeedFor } from '../../observability/event-feed.js';
@@ -29,6 +30,11 @@ const streamQuerySchema = eventsQuerySchema.pick({ after: true, guildId: true, s
 const errors = {
   400: { description: 'Bad input', content: { 'application/json': { schema: errorBodySchema } } },
   401: { description: 'No or unknown token', content: { 'application/json': { schema: errorBodySchema } } },
+  403: {
+    description: "Another user's server",
+    content: { 'application/json': { schema: errorBodySchema } },
+  },
+  404: { description: 'No such server', content: { 'application/json': { schema: errorBodySchema } } },
 };
 
 /** `Last-Event-ID` (what EventSource sends when it reconnects) wins over `?after=`. */
@@ -41,17 +47,25 @@ function resumeCursor(c: Context, after: number): number {
   return Number(header.trim());
 }
 
-const filterOf = (query: { guildId?: string | undefined; serverId?: string | undefined }): EventFilter => {
-  const filter: EventFilter = {};
+/** The query's filter narrowed to what the caller may read; a server of someone else's is refused. */
+function filterFor(
+  deps: ApiDeps,
+  actor: Actor,
+  query: { guildId?: string | undefined; serverId?: string | undefined },
+): EventFilter {
+  const filter: EventFilter = { reach: reachOf(actor) };
   if (query.guildId) filter.guildId = query.guildId;
-  if (query.serverId) filter.serverId = query.serverId;
+  if (query.serverId) {
+    deps.servers.requireMayRead(query.serverId, actor);
+    filter.serverId = query.serverId;
+  }
   return filter;
-};
+}
 
 /**
  * The outbox, read by cursor: a page at a time (`GET /v1/events`) or as Server-Sent Events
  * (`GET /v1/events/stream`). Both read SQLite after the cursor in id order, so nothing is lost or reordered;
- * any scope may read.
+ * each caller sees the events of the servers it may read (`reachOf`).
  */
 export function eventRoutes(deps: ApiDeps, options: EventStreamOptions = {}) {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
@@ -75,7 +89,7 @@ export function eventRoutes(deps: ApiDeps, options: EventStreamOptions = {}) {
     }),
     (c) => {
       const query = c.req.valid('query');
-      const events = listEvents(deps.db, query.after, query.limit, filterOf(query));
+      const events = listEvents(deps.db, query.after, query.limit, filterFor(deps, c.get('actor'), query));
       return c.json({ events, cursor: events.at(-1)?.id ?? query.after }, 200);
     },
   );
@@ -102,7 +116,7 @@ export function eventRoutes(deps: ApiDeps, options: EventStreamOptions = {}) {
     (async (c: Context<ApiEnv>) => {
       const query = streamQuerySchema.parse(c.req.query());
       let cursor = resumeCursor(c, query.after);
-      const filter = filterOf(query);
+      const filter = filterFor(deps, c.get('actor'), query);
       c.header('X-Accel-Buffering', 'no');
       return streamSSE(c, async (stream) => {
         const stop = new AbortController();

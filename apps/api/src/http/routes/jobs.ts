@@ -16,12 +16,17 @@ export function jobRoutes(deps: ApiDeps) {
       request: { params: z.object({ id: z.string() }) },
       responses: {
         200: { description: 'The job', content: { 'application/json': { schema: jobSchema } } },
+        403: {
+          description: "Another user's job",
+          content: { 'application/json': { schema: errorBodySchema } },
+        },
         404: { description: 'No such job', content: { 'application/json': { schema: errorBodySchema } } },
       },
     }),
     (c) => {
       const job = jobView(deps.db, c.req.valid('param').id);
       if (!job) throw new DomainError('not_found', `There is no job with id ${c.req.valid('param').id}.`);
+      deps.servers.requireMayRead(job.serverId, c.get('actor'));
       return c.json(job, 200);
     },
   );

@@ -9,6 +9,7 @@ import {
 } from '@guildserver/contracts';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { reachOf } from '../../domain/actor.js';
 import { createReadCache } from '../../domain/read-cache.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import { validationHook } from '../errors.js';
@@ -60,14 +61,17 @@ export function serverRoutes(deps: ApiDeps) {
     createRoute({
       method: 'get',
       path: '/servers',
-      summary: 'List servers (by guild and owner), oldest first, a page at a time',
+      summary:
+        'List the servers the caller may see (by guild and owner), in the order they were created, a page at a time',
       request: { query: listServersQuerySchema },
       responses: { 200: json(serverListSchema, 'A page of servers'), ...errors },
     }),
     (c) => {
       const query = c.req.valid('query');
+      const actor = c.get('actor');
       // Listing is the busiest read (the bot's autocomplete): answered from cache while no row has changed.
-      const body = listings.get(JSON.stringify(query), () => deps.servers.list(query));
+      const key = JSON.stringify([query, reachOf(actor)]);
+      const body = listings.get(key, () => deps.servers.list(query, actor));
       return c.body(body, 200, { 'content-type': 'application/json' }) as never;
     },
   );
