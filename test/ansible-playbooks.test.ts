@@ -6,6 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { playbookHosts } from '../apps/api/src/pipeline/game/playbook-vars';
 import { GAMES } from '../packages/games/src/index';
 import { ANSIBLE_DIR } from './support/ansible-run';
 import { catalogPortEntries, type PortEntry } from './support/api-vars';
@@ -69,6 +70,11 @@ describe('ansible/ playbooks', () => {
   });
 
   describe.each(GAMES.map((game) => [game.id, game] as const))('%s', (_id, game) => {
+    it("runs only on its own game's hosts (the inventories' game_ group), never on all", async () => {
+      const plays = (await loadYaml(join(ANSIBLE_DIR, game.playbook))) as { hosts: string }[];
+      expect(plays.map((play) => play.hosts)).toEqual([playbookHosts(game)]);
+    });
+
     it("opens by default exactly the catalog's ports, one entry per protocol", async () => {
       const [play] = (await loadYaml(join(ANSIBLE_DIR, game.playbook))) as {
         vars: Record<string, unknown>;

@@ -16,6 +16,8 @@ import { createConnection } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { playbookHosts } from '../../apps/api/src/pipeline/game/playbook-vars';
+import { GAMES } from '../../packages/games/src/index';
 import { type AptCacheProxy, startAptCacheProxy } from './apt-cache-proxy';
 import { loadYaml } from './yaml';
 
@@ -197,7 +199,7 @@ export interface Target {
   /** The host's end of the veth pair: what the target reaches the host at. */
   hostIp: string;
   netns: string;
-  /** An inventory file with this one host, `target`. */
+  /** An inventory file with this one host, `target`, in every game's group. */
   inventory: string;
   proxy: AptCacheProxy;
   /** Run a command on the target as root (over SSH, with sudo). */
@@ -297,10 +299,13 @@ export async function startTarget(name: string): Promise<Target> {
     await waitForSsh(ip, 60_000, () => (container.exitCode !== null ? output : undefined));
 
     const inventory = join(work, 'inventory.ini');
+    // In every game's group: a playbook runs only on its own game's hosts, and the target stands in for any.
+    const gameGroups = GAMES.map((game) => `[${playbookHosts(game)}:children]\ntargets\n`).join('\n');
     await writeFile(
       inventory,
       `[targets]\ntarget ansible_host=${ip} ansible_user=gameserver ansible_ssh_private_key_file=${key} ` +
-        `ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'\n`,
+        `ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'\n\n` +
+        gameGroups,
     );
     const ssh = (command: string) =>
       exec(

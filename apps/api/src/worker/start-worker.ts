@@ -12,6 +12,7 @@ import {
 } from '../pipeline/game/game-probe.js';
 import { createSimulatedGameRunner, type GameRunner } from '../pipeline/game/game-runner.js';
 import { type GameSecrets, loadGameSecrets } from '../pipeline/game/game-secrets.js';
+import { playbookVarsOptions } from '../pipeline/game/playbook-vars.js';
 import { readServer } from '../pipeline/job-store.js';
 import { createJobRunner, type RunResult } from '../pipeline/runner.js';
 import { QUEUE_NAME, type QueuedJob } from '../queue/job-queue.js';
@@ -61,11 +62,8 @@ export async function startWorker(services: Services, options: WorkerOptions = {
         options.gameRunner ??
         (real
           ? createAnsibleRunner({
-              hostExternal: config.hostExternal,
+              ...playbookVarsOptions(config, gameSecrets()),
               timeoutMs: options.runner?.gameSetupTimeoutMs,
-              gameReportsUrl: config.gameReportsUrl,
-              secrets: gameSecrets(),
-              licencesAccepted: config.licencesAccepted,
             })
           : createSimulatedGameRunner()),
       gameProbe:

@@ -13,7 +13,7 @@ import { sleep } from '../sleep.js';
 import { VM_USER } from '../vm-spec.js';
 import { type GameRunner, GameSetupError, type GameSetupRequest } from './game-runner.js';
 import type { GameSecrets } from './game-secrets.js';
-import { playbookVars } from './playbook-vars.js';
+import { playbookHosts, playbookVars } from './playbook-vars.js';
 
 export interface AnsibleRunnerOptions {
   /** The folder holding ansible.cfg and playbooks/. Default: `ansible/` at the repository root. */
@@ -148,7 +148,8 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
         const ssh = `-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${join(dir, 'known_hosts')}`;
         await writeFile(
           inventory,
-          `[game]\n${ipv4} ansible_user=${user} ansible_ssh_common_args='${ssh}'\n`,
+          // The group the game's playbook targets (its `hosts:`).
+          `[${playbookHosts(game)}]\n${ipv4} ansible_user=${user} ansible_ssh_common_args='${ssh}'\n`,
           { mode: 0o600 },
         );
         const vars = join(dir, 'vars.json');

@@ -1,6 +1,8 @@
-// The extra variables the API gives a game's playbook (the contract is written in ansible/README.md). One function,
-// so the runner and the Ansible tests (test/support/api-vars.ts) pass exactly the same thing.
+// The extra variables the API gives a game's playbook, and the inventory group each playbook targets (the
+// contract is written in ansible/README.md). One builder, so the worker's runs, the dynamic inventory operators
+// run by hand with (GET /v1/inventory) and the Ansible tests (test/support/api-vars.ts) pass exactly the same.
 import { type GameDefinition, generatedPasswordSettings, type LicenceId } from '@guildserver/games';
+import type { ApiConfig } from '../../config.js';
 import type { GamePort, GameSetupRequest } from './game-runner.js';
 import type { GameSecrets } from './game-secrets.js';
 
@@ -20,7 +22,31 @@ export interface PlaybookVarsOptions {
   licencesAccepted?: ReadonlySet<LicenceId>;
 }
 
-type PlaybookRequest = Pick<GameSetupRequest, 'server' | 'game' | 'ports' | 'size'>;
+export type PlaybookRequest = Pick<GameSetupRequest, 'server' | 'game' | 'ports' | 'size'>;
+
+/** What the API's configuration makes of every run: the same for the worker and the inventory. */
+export function playbookVarsOptions(
+  config: Pick<ApiConfig, 'hostExternal' | 'gameReportsUrl' | 'licencesAccepted'>,
+  secrets: GameSecrets,
+): PlaybookVarsOptions {
+  return {
+    hostExternal: config.hostExternal,
+    gameReportsUrl: config.gameReportsUrl,
+    secrets,
+    licencesAccepted: config.licencesAccepted,
+  };
+}
+
+/**
+ * An inventory group name: `<prefix>_<value>`, lower case, every character Ansible does not allow in a group
+ * name as `_` (`minecraft-java` → `game_minecraft_java`).
+ */
+export function inventoryGroup(prefix: 'game' | 'guild' | 'state' | 'name', value: string): string {
+  return `${prefix}_${value.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+}
+
+/** The only hosts a game's playbook runs on (its `hosts:`), so no --limit can put one game on another's VM. */
+export const playbookHosts = (game: Pick<GameDefinition, 'id'>) => inventoryGroup('game', game.id);
 
 export function playbookVars(request: PlaybookRequest, options: PlaybookVarsOptions = {}) {
   const { game, server, size } = request;

@@ -1,11 +1,10 @@
 // setup_game and wait_game: through the GameRunner and GameProbe interfaces.
 import { formatDuration } from '@guildserver/game-query';
-import { asc, eq } from 'drizzle-orm';
-import { ports } from '../../db/schema.js';
 import type { StepContext, StepOutcome } from '../context.js';
 import { StepFailure, StepInterrupted } from '../failures.js';
 import { guestQueryPort } from '../game/game-probe.js';
-import { type GamePort, GameSetupError } from '../game/game-runner.js';
+import { GameSetupError } from '../game/game-runner.js';
+import { serverGamePorts, setupSubject } from '../game/setup-subject.js';
 import { readServer, recordServerFacts } from '../job-store.js';
 import { sleep } from '../sleep.js';
 
@@ -19,30 +18,12 @@ function ipv4Of(ctx: StepContext): string {
   return ipv4;
 }
 
-function portsOf(ctx: StepContext): GamePort[] {
-  return ctx.deps.db
-    .select()
-    .from(ports)
-    .where(eq(ports.serverId, ctx.server.id))
-    .orderBy(asc(ports.port))
-    .all()
-    .map((p) => ({
-      purpose: p.purpose,
-      protocol: p.protocol as 'tcp' | 'udp',
-      port: p.port,
-      guestPort: p.guestPort,
-    }));
-}
-
 export async function setupGame(ctx: StepContext): Promise<StepOutcome> {
   const { server, game } = ctx;
   try {
     const result = await ctx.deps.gameRunner.setup({
-      server: { id: server.id, name: server.name, guildId: server.guildId },
-      game,
+      ...setupSubject(ctx.deps.db, server, game),
       ipv4: ipv4Of(ctx),
-      ports: portsOf(ctx),
-      size: { cores: server.cores, memory: server.memoryMiB, disk: server.diskGiB },
       signal: ctx.signal,
       onProgress: (message) => ctx.progress(message),
     });
@@ -64,7 +45,7 @@ export function gameReadyTimeoutMs(ctx: StepContext): number {
 export async function waitGame(ctx: StepContext): Promise<StepOutcome> {
   const { game, server } = ctx;
   const ipv4 = ipv4Of(ctx);
-  const port = guestQueryPort(game, portsOf(ctx));
+  const port = guestQueryPort(game, serverGamePorts(ctx.deps.db, server.id));
   const where = `port ${port}/${game.query.transport}`;
   const limitMs = gameReadyTimeoutMs(ctx);
   const deadline = Date.now() + limitMs;
