@@ -52,12 +52,14 @@ export async function startBot(config: BotConfig, options: BotOptions): Promise<
   const api = createApiClient(config.apiUrl, config.apiToken, options.fetch);
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.discordApiUrl } });
   const metrics = new Metrics();
+  const catalog = new GameCatalog(api, now);
   const notices = new Notifier({
     api,
     rest: client.rest,
     state,
     logger,
     hostExternal: config.hostExternal,
+    games: () => catalog.forDisplay(),
     now,
   });
   let applicationId = config.applicationId ?? '';
@@ -65,7 +67,7 @@ export async function startBot(config: BotConfig, options: BotOptions): Promise<
     config,
     logger,
     api,
-    catalog: new GameCatalog(api, now),
+    catalog,
     servers: new ServerLookup(api),
     notices,
     applicationId: () => applicationId,

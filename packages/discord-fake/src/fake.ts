@@ -7,6 +7,7 @@ import type { APIApplicationCommand, APIMessage, APIUser } from 'discord-api-typ
 import { createClock, type FakeClock } from './clock.js';
 import { CONTROL_PREFIX, createControlHandler, type FakeControlOptions } from './control/server.js';
 import { GatewayServer, type GatewayStats } from './gateway/server.js';
+import { type HoldRule, type ResponseHold, ResponseHolds } from './holds.js';
 import {
   type AutocompleteHandle,
   type ClickButtonInput,
@@ -77,6 +78,11 @@ export interface FakeDiscord {
   /** Resolves with `predicate`'s first truthy result, re-checked on every change. */
   waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   rateLimit(rule: RateLimitRule): void;
+  /**
+   * Holds back the answers to matching requests: each takes effect at once (the message exists), but its client
+   * hears nothing until `release()` — the window in which a crashing bot does not know what Discord did.
+   */
+  holdResponses(rule: HoldRule): ResponseHold;
   /** Denies the bot Send Messages in the channel (a CHANNEL_UPDATE tells the bot); sends get 403 50013. */
   makeChannelUnwritable(channelId: string): void;
   makeChannelWritable(channelId: string): void;
@@ -131,6 +137,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     validator: specValidator(locateSpec(options.specPath)),
     gateway,
     rateLimits: new RateLimiter(),
+    holds: new ResponseHolds(() => world.changed()),
     botToken: options.botToken,
     applicationId,
     restBase: () => `${base()}/api`,
@@ -200,6 +207,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     },
     waitFor: (predicate, timeoutMs = 10_000) => waitUntil(world, predicate, timeoutMs, 'a condition'),
     rateLimit: (rule) => ctx.rateLimits.add(rule),
+    holdResponses: (rule) => ctx.holds.add(rule),
     makeChannelUnwritable: (channelId) => setSendDenied(channelId, true),
     makeChannelWritable: (channelId) => setSendDenied(channelId, false),
     closeDms: (userId) => {
@@ -218,6 +226,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       ctx.violations.length = 0;
     },
     close: async () => {
+      ctx.holds.releaseAll();
       await gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -12,6 +12,8 @@ export {
 export { DiscordApiError, type DiscordErrorBody, type FormErrorTree } from './errors.js';
 export { type FakeDiscord, type FakeDiscordOptions, fakeBotToken, startFakeDiscord } from './fake.js';
 export type { GatewayStats } from './gateway/server.js';
+export type { HoldRule, ResponseHold } from './holds.js';
+export { ClientRefusal } from './interactions/client-checks.js';
 export type {
   AutocompleteHandle,
   ClickButtonInput,
@@ -22,6 +24,7 @@ export type {
   SubmitModalInput,
 } from './interactions/invoke.js';
 export { ANSWER_DEADLINE_MS, type InteractionCallback, TOKEN_LIFETIME_MS } from './interactions/store.js';
+export { NONCE_WINDOW_MS } from './nonces.js';
 export { type PermissionInput, parsePermissions } from './permissions.js';
 export type { RateLimitRule } from './rate-limits.js';
 export { discordViolationsInProcess } from './rest/server.js';

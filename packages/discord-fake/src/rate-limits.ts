@@ -31,7 +31,8 @@ interface ActiveRule {
   bucket: string;
 }
 
-function compile(path: string | RegExp): (path: string, template: string) => boolean {
+/** A matcher for a rule's `path` (see RateLimitRule.path); also used by response holds. */
+export function compilePathMatcher(path: string | RegExp): (path: string, template: string) => boolean {
   if (path instanceof RegExp) return (p) => path.test(p);
   const pattern = new RegExp(
     `^${path
@@ -49,7 +50,7 @@ export class RateLimiter {
   add(rule: RateLimitRule): void {
     this.rules.push({
       ...(rule.method ? { method: rule.method.toUpperCase() } : {}),
-      test: compile(rule.path),
+      test: compilePathMatcher(rule.path),
       left: rule.times ?? 1,
       retryAfter: rule.retryAfter ?? 0.25,
       global: rule.global ?? false,

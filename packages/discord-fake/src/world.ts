@@ -17,6 +17,7 @@ import {
   type RoleFlags,
 } from 'discord-api-types/v10';
 import type { FakeClock } from './clock.js';
+import { NonceRegistry } from './nonces.js';
 import {
   basePermissions,
   channelPermissions,
@@ -116,6 +117,8 @@ export class World extends EventEmitter {
   readonly dmChannelByUser = new Map<string, string>();
   /** 'global' or a guild id → the commands registered there. */
   readonly commands = new Map<string, APIApplicationCommand[]>();
+  /** The nonces of messages created recently (Create Message's `enforce_nonce`). */
+  readonly nonces: NonceRegistry;
 
   constructor(
     readonly clock: FakeClock,
@@ -124,6 +127,7 @@ export class World extends EventEmitter {
     readonly applicationId: string,
   ) {
     super();
+    this.nonces = new NonceRegistry(clock);
     this.setMaxListeners(0);
     this.users.set(bot.id, bot);
   }

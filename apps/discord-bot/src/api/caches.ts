@@ -43,6 +43,11 @@ export class GameCatalog {
   cached(): Game[] | undefined {
     return this.games;
   }
+
+  /** For display names: the catalog, or whatever was last read (or nothing) when the API cannot say. */
+  forDisplay(): Promise<Game[] | undefined> {
+    return this.list().catch(() => this.games);
+  }
 }
 
 export class ServerLookup {
@@ -96,9 +101,11 @@ export class ServerLookup {
     const servers = await this.all(guildId, undefined, { acting });
     const found = servers.find((s) => s.name === name);
     if (!found) {
+      // The API lists only what the user may act on: their own servers, or the guild's for its admins.
+      const whose = acting.adminOfGuild === guildId ? 'There is no server' : 'You have no server';
       throw new BotError(
         'server_not_found',
-        `There is no server named “${text.slice(0, 40)}” here; pick one from the list that appears as you type.`,
+        `${whose} named “${text.slice(0, 40)}” here; pick one from the list that appears as you type.`,
       );
     }
     // Through the API, so ownership is checked (not_owner) just as for an id.

@@ -1,4 +1,5 @@
 // /server: what Discord shows and validates. Data only; what each subcommand does lives in handlers/.
+import { SERVER_NAME_MAX_LENGTH, SERVER_NAME_MIN_LENGTH, SERVER_NAME_RULE } from '@guildserver/contracts';
 import { InteractionContextType, SlashCommandBuilder, type SlashCommandStringOption } from 'discord.js';
 
 /** How a command's first answer is deferred by the router, before any API call. */
@@ -26,7 +27,8 @@ const nameOption = (verb: string) => (option: SlashCommandStringOption) =>
     .setDescription(`The server to ${verb}`)
     .setRequired(true)
     .setAutocomplete(true)
-    .setMaxLength(100);
+    .setMinLength(SERVER_NAME_MIN_LENGTH)
+    .setMaxLength(SERVER_NAME_MAX_LENGTH);
 
 export const serverCommand = new SlashCommandBuilder()
   .setName('server')
@@ -47,10 +49,10 @@ export const serverCommand = new SlashCommandBuilder()
       .addStringOption((o) =>
         o
           .setName('name')
-          .setDescription('Its name: 3 to 32 lowercase letters, digits or inner hyphens')
+          .setDescription(`Its name: ${SERVER_NAME_RULE}`)
           .setRequired(true)
-          .setMinLength(3)
-          .setMaxLength(32),
+          .setMinLength(SERVER_NAME_MIN_LENGTH)
+          .setMaxLength(SERVER_NAME_MAX_LENGTH),
       )
       .addStringOption((o) =>
         o

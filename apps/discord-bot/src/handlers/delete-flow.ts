@@ -1,5 +1,5 @@
 // Deleting asks first; the decision is taken again on a fresh read when the user confirms.
-import type { Server } from '@guildserver/contracts';
+import { SERVER_NAME_MAX_LENGTH, SERVER_NAME_MIN_LENGTH, type Server } from '@guildserver/contracts';
 import {
   ActionRowBuilder,
   type ButtonInteraction,
@@ -52,8 +52,8 @@ export function deleteModal(server: Pick<Server, 'id' | 'name'>) {
           .setLabel('Type the server’s name to delete it')
           .setStyle(TextInputStyle.Short)
           .setPlaceholder(server.name)
-          .setMinLength(3)
-          .setMaxLength(32)
+          .setMinLength(SERVER_NAME_MIN_LENGTH)
+          .setMaxLength(SERVER_NAME_MAX_LENGTH)
           .setRequired(true),
       ),
     );

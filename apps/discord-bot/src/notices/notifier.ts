@@ -5,7 +5,7 @@
 import { eventSchema, type GuildEvent, type JobKind, type Server } from '@guildserver/contracts';
 import { DiscordAPIError, type REST, Routes } from 'discord.js';
 import type { Logger } from 'pino';
-import type { Accepted, ApiClient } from '../api/client.js';
+import type { Accepted, ApiClient, Game } from '../api/client.js';
 import { createSseReader } from '../api/sse.js';
 import { finalSentence, jobView, joinAddress, type MessageView, statusView } from '../rendering/views.js';
 import type { BotState, TrackedInteraction } from '../state/bot-state.js';
@@ -14,6 +14,7 @@ import {
   changesJobView,
   DMS_CLOSED_CODE,
   decideNotice,
+  ownerToTell,
   TOKEN_DEAD_CODES,
   tokenAlive,
 } from './routing.js';
@@ -24,6 +25,8 @@ export interface NotifierDeps {
   state: BotState;
   logger: Logger;
   hostExternal: string;
+  /** The game catalog (as last read when the API fails), for display names on status cards. */
+  games?: () => Promise<readonly Game[] | undefined>;
   now?: () => number;
 }
 
@@ -197,6 +200,7 @@ export class Notifier {
       event.jobId !== null && this.queue.some((e) => e.jobId === event.jobId && changesJobView(e.type));
     const decision = decideNotice(event, tracked, this.now(), newer);
     if (decision.kind === 'none') return;
+    const owner = ownerToTell(event, tracked);
     if (decision.kind === 'edit' && tracked) {
       const result = await this.render(tracked.jobId).catch((error: unknown) => {
         if (!decision.final) throw error;
@@ -210,14 +214,13 @@ export class Notifier {
         if (result !== 'edited') await this.announceJob(event, tracked.userId, tracked.channelId, tracked);
         state.untrack(tracked.jobId);
       }
-      return;
-    }
-    if (decision.kind === 'channel') {
+    } else if (decision.kind === 'channel') {
       if (event.type === 'server.drift')
         await this.announceDrift(event, decision.mention, decision.channelId);
       else await this.announceJob(event, decision.mention, decision.channelId, tracked);
       if (tracked) state.untrack(tracked.jobId);
     }
+    if (owner) await this.announceJob(event, owner.ownerId, owner.channelId, tracked, owner.by);
   }
 
   // --- rendering through the interaction token ------------------------------------------------------
@@ -251,7 +254,7 @@ export class Notifier {
           : undefined;
       let view: MessageView = jobView(job, server, tracked.serverName, hostExternal);
       if (tracked.origin === 'status' && server) {
-        const status = statusView(server, hostExternal);
+        const status = statusView(server, hostExternal, await this.deps.games?.());
         view = {
           content: '',
           embeds: [...status.embeds, ...(job.state === 'succeeded' ? [] : view.embeds)],
@@ -281,11 +284,13 @@ export class Notifier {
 
   // --- notices with the bot token ---------------------------------------------------------------------
 
+  /** @param by who changed the server, when the notice goes to its owner rather than to them. */
   private async announceJob(
     event: GuildEvent,
     mention: string,
     channelId: string,
     tracked: TrackedInteraction | undefined,
+    by?: string,
   ): Promise<void> {
     const succeeded = event.type === 'job.succeeded';
     const kind = (
@@ -302,7 +307,8 @@ export class Notifier {
       if (why && why !== event.message) sentence += ` ${why}`;
     }
     if (!tracked) sentence += ' (changed outside Discord)';
-    await this.deliver(event, mention, channelId, sentence.slice(0, 1800));
+    if (by) sentence += ` (by <@${by}>)`;
+    await this.deliver(event, mention, channelId, sentence.slice(0, 1800), by ? 'owner' : 'main');
   }
 
   private async announceDrift(event: GuildEvent, mention: string, channelId: string): Promise<void> {
@@ -314,21 +320,27 @@ export class Notifier {
       event.data.reason === 'vm_missing'
         ? `**${name}** lost its VM: it was removed outside GuildServer. \`/server delete\` cleans it up.`
         : `**${name}** was ${event.data.actual === 'running' ? 'started' : 'stopped'} outside GuildServer; it is ${String(event.data.actual ?? 'changed')} now.`;
-    await this.deliver(event, mention, channelId, sentence);
+    await this.deliver(event, mention, channelId, sentence, 'main');
   }
 
-  /** The channel, mentioning the user; a DM when the channel will not take it; DMs closed is logged. */
+  /**
+   * The channel, mentioning the user (only them); a DM when the channel will not take it; DMs closed is logged.
+   * @param copy which of an event's notices this is (the owner's copy when someone else changed their server).
+   */
   private async deliver(
     event: GuildEvent,
     userId: string,
     channelId: string,
     sentence: string,
+    copy: NoticeCopy,
   ): Promise<DeliveryResult> {
     const { rest, logger } = this.deps;
     const log = { eventId: event.id, jobId: event.jobId, serverId: event.serverId, channelId, userId };
+    // Sent again after a crash before the cursor was saved, Discord returns the first message instead.
+    const once = { nonce: noticeNonce(event.id, copy), enforce_nonce: true };
     const channel = await this.attempt(() =>
       rest.post(Routes.channelMessages(channelId), {
-        body: { content: `<@${userId}> ${sentence}`, allowed_mentions: { users: [userId] } },
+        body: { content: `<@${userId}> ${sentence}`, allowed_mentions: { users: [userId] }, ...once },
       }),
     );
     if (channel === 'ok') {
@@ -347,7 +359,7 @@ export class Notifier {
         id: string;
       };
       await rest.post(Routes.channelMessages(opened.id), {
-        body: { content: sentence, allowed_mentions: { parse: [] } },
+        body: { content: sentence, allowed_mentions: { parse: [] }, ...once },
       });
     });
     if (dm === 'ok') {
@@ -380,6 +392,16 @@ export class Notifier {
     }
     return last;
   }
+}
+
+export type NoticeCopy = 'main' | 'owner';
+
+/**
+ * The Create Message nonce of an event's notice: the event id (and which copy) makes it unique and stable across
+ * restarts. Discord takes a string of at most 25 characters: `gs-ev-`, up to 16 digits and `-o`.
+ */
+export function noticeNonce(eventId: number, copy: NoticeCopy = 'main'): string {
+  return `gs-ev-${eventId}${copy === 'owner' ? '-o' : ''}`;
 }
 
 function codeOf(error: unknown): number | string | undefined {

@@ -84,6 +84,19 @@ export function decideNotice(
   };
 }
 
+/**
+ * Someone else (a guild admin, in Discord) finished a job on a user's server: the final notice reaches the one
+ * who asked, and the owner is told in the server's channel as well.
+ */
+export function ownerToTell(
+  event: GuildEvent,
+  tracked: TrackedInteraction | undefined,
+): { ownerId: string; channelId: string; by: string } | undefined {
+  if (!tracked || !FINAL.has(event.type) || !event.ownerId || !event.channelId) return undefined;
+  if (event.ownerId === tracked.userId) return undefined;
+  return { ownerId: event.ownerId, channelId: event.channelId, by: tracked.userId };
+}
+
 /** Discord error codes that mean "this channel will not take the message": try a DM instead. */
 export const CHANNEL_UNWRITABLE_CODES: ReadonlySet<number> = new Set([50013, 50001, 10003]);
 /** The interaction token is no longer usable. */

@@ -1,4 +1,5 @@
 // Every failure the user can meet becomes one plain sentence: no stack, no ids, no HTTP status.
+import { SERVER_NAME_RULE } from '@guildserver/contracts';
 import type { ApiErrorCode } from '../api/client.js';
 
 /** Failures the bot finds itself, before or instead of asking the API. */
@@ -21,12 +22,16 @@ export class BotError extends Error {
   }
 }
 
-const API_SENTENCES: Record<ApiErrorCode, string> = {
+export const NAME_RULE_SENTENCE = `That name will not do: use ${SERVER_NAME_RULE}, like \`my-world\`.`;
+export const SIZE_FORM_SENTENCE =
+  'Write the size as `cores=4,memory=8192,disk=32` (any of the three; memory in MiB, disk in GiB).';
+
+/** The bot's own words per code: where the API's would not fit Discord (below), and as the fallback. */
+const BOT_SENTENCES: { [code in ApiErrorCode]?: string } = {
   game_unknown: 'There is no such game; pick one from the list that appears as you type.',
   game_unavailable:
     'That game cannot be hosted here until an admin of GuildServer accepts its licence; ask them about it.',
-  name_invalid:
-    'That name will not do: use 3 to 32 lowercase letters, digits or inner hyphens, like `my-world`.',
+  name_invalid: NAME_RULE_SENTENCE,
   name_taken: 'A server with that name already exists in this guild; pick another name.',
   quota_exceeded:
     'The server quota is reached (yours or this guild’s); delete a server before creating another.',
@@ -49,21 +54,60 @@ const API_SENTENCES: Record<ApiErrorCode, string> = {
   bad_response: 'GuildServer answered something the bot did not understand; tell an admin.',
 };
 
-/** Codes whose API message is already a sentence for a person, worth showing when it leaks nothing. */
-const SPECIFIC: ReadonlySet<ApiErrorCode> = new Set(['invalid_state', 'invalid_request']);
-const INTERNAL_ID = /\b(?:srv|job|tok|gs)_[A-Za-z0-9_-]+|\bVM \d+|https?:\/\/|x-guildserver/;
+/**
+ * The API's own sentence is shown for every coded error (it names the quota, the name, the game's minimum…),
+ * except where it does not fit Discord: the bot's API token and its scope or rate limit (shared by every gamer,
+ * who cannot act on them: unauthorized, forbidden, rate_limited), the internals of GuildServer and of the
+ * Proxmox cluster (internal, proxmox_*), failures before any answer (api_*), and any message that names
+ * operator details — ids, URLs, API routes, headers, settings like `GAME_PORT_RANGE` — or is not one short line.
+ */
+const BOT_WORDING_ONLY: ReadonlySet<ApiErrorCode> = new Set([
+  'unauthorized',
+  'forbidden',
+  'rate_limited',
+  'internal',
+  'proxmox_unreachable',
+  'proxmox_auth_failed',
+  'proxmox_permission_denied',
+  'api_unreachable',
+  'api_timeout',
+  'bad_response',
+]);
+const OPERATOR_DETAIL = [
+  /\b(?:srv|job|tok|gs)_[A-Za-z0-9_-]+/,
+  /\bVM \d+/,
+  /https?:\/\//,
+  /\/v1\//,
+  /\bx-guildserver|\bIdempotency-Key\b|\bAPI token\b/i,
+  /\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/,
+];
+const MAX_SHOWN = 300;
+
+/** `name: Too big: expected string to have <=64 characters.` — a request schema's words, not a gamer's. */
+const SCHEMA_JARGON = /\b(?:expected|received|Too (?:big|small)|Invalid (?:input|option|type|string))\b/i;
+const FIELD_PREFIX = /^([A-Za-z]+)(?:\.[\w.]+)?: /;
+const FIELD_SENTENCES: Record<string, string | undefined> = {
+  name: NAME_RULE_SENTENCE,
+  game: BOT_SENTENCES.game_unknown,
+  size: SIZE_FORM_SENTENCE,
+};
+
+function fitsDiscord(message: string): boolean {
+  return (
+    message.length <= MAX_SHOWN &&
+    !message.includes('\n') &&
+    !OPERATOR_DETAIL.some((pattern) => pattern.test(message))
+  );
+}
 
 export function sentenceForApiError(code: ApiErrorCode, apiMessage?: string): string {
-  if (
-    apiMessage &&
-    SPECIFIC.has(code) &&
-    apiMessage.length <= 300 &&
-    !INTERNAL_ID.test(apiMessage) &&
-    !apiMessage.includes('\n')
-  ) {
-    return apiMessage;
+  const own = BOT_SENTENCES[code] ?? BOT_SENTENCES.internal!;
+  if (!apiMessage || BOT_WORDING_ONLY.has(code)) return own;
+  if (code === 'invalid_request' && SCHEMA_JARGON.test(apiMessage)) {
+    const field = FIELD_PREFIX.exec(apiMessage)?.[1];
+    return (field && FIELD_SENTENCES[field]) || own;
   }
-  return API_SENTENCES[code] ?? API_SENTENCES.internal;
+  return fitsDiscord(apiMessage) ? apiMessage : own;
 }
 
 /** The sentence for anything a handler threw. */
@@ -73,5 +117,5 @@ export function sentenceFor(error: unknown): string {
     const apiError = error as Error & { code: ApiErrorCode };
     return sentenceForApiError(apiError.code, apiError.message);
   }
-  return API_SENTENCES.internal;
+  return BOT_SENTENCES.internal!;
 }

@@ -40,11 +40,15 @@ const STEP_MARK = { pending: '▫️', running: '⏳', succeeded: '✅', failed:
 
 const seconds = (ms: number | null) => (ms === null ? '' : ` · ${(ms / 1000).toFixed(1)} s`);
 
-/** `play.example.net:20001`, from the API's address or HOST_EXTERNAL and the game port. */
+/**
+ * `play.example.net:20001`, from the API's address or HOST_EXTERNAL and the game port — only while the server
+ * runs: a stopped server's ports stay reserved, but nobody can join it.
+ */
 export function joinAddress(
-  server: Pick<Server, 'address' | 'ports'>,
+  server: Pick<Server, 'state' | 'address' | 'ports'>,
   hostExternal: string,
 ): string | undefined {
+  if (server.state !== 'running') return undefined;
   if (server.address) return server.address;
   const game = server.ports.find((p) => p.purpose === 'game') ?? server.ports[0];
   return game ? `${hostExternal}:${game.port}` : undefined;
@@ -74,8 +78,7 @@ export function jobView(
   if (job.state === 'succeeded') {
     embed.title = `${serverName} ${DONE[job.kind]}`;
     embed.color = COLORS.ok;
-    const address =
-      server && job.kind !== 'stop' && job.kind !== 'delete' ? joinAddress(server, hostExternal) : undefined;
+    const address = server ? joinAddress(server, hostExternal) : undefined;
     if (address) {
       embed.fields = [{ name: 'Join at', value: `\`${address}\`` }];
       const ports = server ? portsLine(server) : undefined;
@@ -132,6 +135,15 @@ export function gameName(games: readonly Game[] | undefined, id: string): string
   return games?.find((g) => g.id === id)?.name ?? id;
 }
 
+/** `3 of 10`; a game that reports no player limit (max 0) shows just who is online. */
+export function playersText(players: NonNullable<Server['players']>): string {
+  return players.max > 0 ? `${players.online} of ${players.max}` : String(players.online);
+}
+
+export function sizeText(size: Server['size']): string {
+  return `${size.cores} ${size.cores === 1 ? 'core' : 'cores'}, ${size.memory} MiB, ${size.disk} GiB`;
+}
+
 /** A server's status, with Start/Stop/Restart buttons (enabled by state; checked again on click). */
 export function statusView(
   server: Server,
@@ -145,20 +157,9 @@ export function statusView(
     { name: 'Owner', value: `<@${server.ownerId}>`, inline: true },
   ];
   const address = joinAddress(server, hostExternal);
-  if (address && server.state !== 'deleted')
-    fields.push({ name: 'Join at', value: `\`${address}\``, inline: true });
-  if (server.players) {
-    fields.push({
-      name: 'Players',
-      value: `${server.players.online} of ${server.players.max}`,
-      inline: true,
-    });
-  }
-  fields.push({
-    name: 'Size',
-    value: `${server.size.cores} cores, ${server.size.memory} MiB, ${server.size.disk} GiB`,
-    inline: true,
-  });
+  if (address) fields.push({ name: 'Join at', value: `\`${address}\``, inline: true });
+  if (server.players) fields.push({ name: 'Players', value: playersText(server.players), inline: true });
+  fields.push({ name: 'Size', value: sizeText(server.size), inline: true });
   // Spoilered: the reply is only for the asker, but it may be on a shared screen.
   for (const credential of credentials)
     fields.push({ name: credential.label, value: `||\`${credential.value}\`||`, inline: true });
@@ -211,14 +212,16 @@ export function listView(
   page: number,
   hostExternal: string,
   note?: string,
+  games?: readonly Game[],
 ): MessageView {
   const pages = Math.max(1, Math.ceil(servers.length / LIST_PAGE_SIZE));
   const current = Math.min(Math.max(page, 0), pages - 1);
   const shown = servers.slice(current * LIST_PAGE_SIZE, (current + 1) * LIST_PAGE_SIZE);
   const lines = shown.map((s) => {
-    const address = s.state === 'running' ? ` · \`${joinAddress(s, hostExternal) ?? ''}\`` : '';
+    const join = joinAddress(s, hostExternal);
+    const address = join ? ` · \`${join}\`` : '';
     const owner = scope === 'all' ? ` · <@${s.ownerId}>` : '';
-    return `**${s.name}** · ${s.game} · ${STATE_WORDS[s.state]}${address}${owner}`;
+    return `**${s.name}** · ${gameName(games, s.game)} · ${STATE_WORDS[s.state]}${address}${owner}`;
   });
   const embed: APIEmbed = {
     title: scope === 'all' ? 'Servers in this guild' : 'Your servers',

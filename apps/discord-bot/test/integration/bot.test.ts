@@ -173,23 +173,59 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
     expect(await answer(restart, (t) => t.includes('survival is running again'))).toMatch(/Join at/);
   });
 
-  it('each error is one plain ephemeral sentence', async () => {
+  it("status card: the game's name after a button edit, no address while stopped, 1 core, players without a limit", async () => {
+    const create = command(ROLE_ADMIN, 'create', { game: 'minecraft-java', name: 'tiny', size: 'cores=1' });
+    await answer(create, (t) => t.includes('tiny is running'));
+    // A game that reports no player limit.
+    stack.sql("UPDATE servers SET players_online = 0, players_max = 0 WHERE name = 'tiny'");
+    const status = command(ROLE_ADMIN, 'status', { name: 'tiny' });
+    const running = await answer(status, (t) => t.includes('tiny'));
+    expect(running).toContain('Game: Minecraft: Java Edition');
+    expect(running).toMatch(/^Size: 1 core, 4096 MiB, 20 GiB$/m);
+    expect(running).toMatch(/^Players: 0$/m);
+    expect(running).toMatch(/Join at: `play\.example\.net:\d+`/);
+    const message = status.original()!;
+    const stop = buttons(message).find((b) => b.label === 'Stop')!;
+    discord.clickButton({ message, customId: stop.customId!, userId: ROLE_ADMIN });
+    await discord.waitFor(() => textOf(discord.message(message.id)).includes('⚪ stopped'), 30_000);
+    const stopped = textOf(discord.message(message.id));
+    expect(stopped).toContain('Game: Minecraft: Java Edition');
+    expect(stopped).not.toContain('minecraft-java');
+    expect(stopped).not.toContain('Join at');
+  });
+
+  it("each error is one plain ephemeral sentence: the API's own, where it has one", async () => {
     const taken = command(ALICE, 'create', { game: 'minecraft-java', name: 'survival' });
-    expect(await answer(taken)).toBe(
-      'A server with that name already exists in this guild; pick another name.',
-    );
+    expect(await answer(taken)).toBe("This guild already has a server named 'survival'; pick another name.");
     expect(taken.original()!.flags! & 64).toBe(64);
     const unknown = command(ALICE, 'create', { game: 'tetris', name: 'blocks' });
-    expect(await answer(unknown)).toBe(
-      'There is no such game; pick one from the list that appears as you type.',
+    const noGame = await answer(unknown);
+    expect(noGame).toMatch(/^There is no (such )?game\b/);
+    expect(noGame).not.toMatch(/\/v1\//);
+    const notYours = command(BOB, 'stop', { name: 'survival' });
+    expect(await answer(notYours)).toBe(
+      'You have no server named “survival” here; pick one from the list that appears as you type.',
     );
-    const notOwner = command(BOB, 'stop', { name: 'survival' });
+    const notOwner = command(BOB, 'stop', { name: (await serverNamed('survival')).id });
     expect(await answer(notOwner)).toBe(
-      'That server belongs to someone else; only its owner or a server admin can do that.',
+      "The server 'survival' belongs to someone else; only its owner or a guild admin may see or change it.",
     );
+    // Below the game's own minimum: the API says so with the unit.
+    const small = command(ALICE, 'create', { game: 'minecraft-java', name: 'small', size: 'memory=1024' });
+    expect(await answer(small)).toMatch(/2048 MiB/);
+    // What the API's request schema refuses is said as the rule, not in the schema's words.
+    const blank = command(ALICE, 'create', { game: 'minecraft-java', name: '   ' });
+    const rule = await answer(blank);
+    expect(rule).toMatch(/3 to 32 lowercase letters, digits or inner hyphens/);
+    expect(rule).not.toMatch(/expected|Too (small|big)/);
+    // What the options' limits exclude, Discord's own client refuses: the bot never sees it.
+    expect(() => command(ALICE, 'create', { game: 'minecraft-java', name: 'x'.repeat(200) })).toThrow(
+      /name must be 3 to 32 characters long/,
+    );
+    expect(() => command(ALICE, 'stop', { name: 'y'.repeat(40) })).toThrow(/name must be 3 to 32/);
     const badSize = command(ALICE, 'create', { game: 'minecraft-java', name: 'big', size: 'huge' });
     expect(await answer(badSize)).toMatch(/^Write the size as/);
-    const missing = command(ALICE, 'status', { name: 'nowhere' });
+    const missing = command(ADMIN, 'status', { name: 'nowhere' });
     expect(await answer(missing)).toMatch(/^There is no server named “nowhere” here/);
   });
 
@@ -229,9 +265,7 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
     expect(buttons(list.original()!).find((b) => b.label === 'Next')?.disabled).toBe(true);
 
     const quota = command(ALICE, 'create', { game: 'minecraft-java', name: 'one-too-many' });
-    expect(await answer(quota)).toBe(
-      'The server quota is reached (yours or this guild’s); delete a server before creating another.',
-    );
+    expect(await answer(quota)).toBe('The user already has 12 of its 12 servers; delete one first.');
   });
 
   it('autocomplete: what was typed, only the servers one may act on, admins all, at most 25', async () => {
@@ -317,6 +351,13 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
     const anyway = buttons(forced.original()!).find((b) => b.label === 'Delete anyway')!;
     discord.clickButton({ message: forced.original()!, customId: anyway.customId!, userId: ADMIN });
     await discord.waitFor(() => textOf(forced.original()).includes('outside-02 was deleted'), 30_000);
+    // The owner is told in the server's channel who deleted it (the admin is named, not pinged).
+    const told = await discord.waitFor(
+      () => discord.channelMessages(GENERAL).find((m) => m.content.includes('**outside-02** was deleted')),
+      30_000,
+    );
+    expect(told.content).toBe('<@140000000000000001> **outside-02** was deleted. (by <@140000000000000003>)');
+    expect(mentionsOf(told)).toEqual([ALICE]);
   });
 
   it('a provision outliving the 15-minute token: the final notice lands in the channel with a mention', async () => {
@@ -418,7 +459,7 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
     const admin = await answer(command(ADMIN, 'status', { name: 'vikings' }), (t) => t.includes('vikings'));
     expect(password.exec(admin)?.[1]).toBe(password.exec(owner)?.[1]);
     const other = await answer(command(ALICE, 'status', { name: 'vikings' }));
-    expect(other).toContain('belongs to someone else');
+    expect(other).toContain('You have no server named “vikings”');
     expect(other).not.toMatch(password);
     // Never in the channel: the finished notice and any announcement leave it out.
     for (const message of discord.channelMessages(GENERAL)) expect(textOf(message)).not.toMatch(password);

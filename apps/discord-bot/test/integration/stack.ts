@@ -62,6 +62,7 @@ export async function startStack(
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: `gs-bot-${name}-${process.pid}-${Date.now()}`,
     GAME_RUNNER: 'simulated',
+    GAME_LICENSES_ACCEPTED: 'minecraft-eula,steam',
     API_PORT: String(port),
     HOST_EXTERNAL: 'play.example.net',
     API_RATE_LIMIT_PER_MINUTE: '100000',

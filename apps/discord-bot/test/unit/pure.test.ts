@@ -1,6 +1,7 @@
 // The bot's pure parts: custom_ids, option parsing, error sentences, rendering, autocomplete choices, notice
 // routing, the delete rule, config.
 import { ConfigError } from '@guildserver/config';
+import { serverNameSchema } from '@guildserver/contracts';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/api/client.js';
 import { parseSize } from '../../src/commands/options.js';
@@ -10,7 +11,8 @@ import { gameChoices } from '../../src/handlers/autocomplete/game.js';
 import { serverChoices } from '../../src/handlers/autocomplete/server-name.js';
 import { deleteVerdict } from '../../src/handlers/delete-flow.js';
 import { type CustomId, decodeCustomId, encodeCustomId } from '../../src/interactions/custom-ids.js';
-import { decideNotice } from '../../src/notices/routing.js';
+import { noticeNonce } from '../../src/notices/notifier.js';
+import { decideNotice, ownerToTell } from '../../src/notices/routing.js';
 import { BotError, sentenceFor, sentenceForApiError } from '../../src/rendering/sentences.js';
 import {
   deleteConfirmView,
@@ -62,34 +64,93 @@ describe('size option', () => {
   it('says how to write it otherwise', () => {
     expect(() => parseSize('big')).toThrow(/cores=4,memory=8192,disk=32/);
     expect(() => parseSize('cores=0')).toThrow('cores must be from 1 to 128.');
+    expect(() => parseSize('memory=100')).toThrow('memory must be from 512 to 4194304 MiB.');
+    expect(() => parseSize('disk=99999')).toThrow('disk must be from 4 to 65536 GiB.');
     expect(() => parseSize('cores=2,cores=3')).toThrow(/only once/);
     expect(() => parseSize('')).toThrow(BotError);
   });
 });
 
 describe('error sentences', () => {
-  it('one plain sentence per API code, without ids', () => {
+  it("shows the API's own sentence for every coded error that carries one", () => {
+    const own = [
+      ['quota_exceeded', "That would use 64 of the user's 12 cores; pick a smaller size or delete a server."],
+      ['name_taken', "This guild already has a server named 'survival'; pick another name."],
+      ['name_invalid', "'ab' is not a valid name: use 3 to 32 lowercase letters, digits or inner hyphens."],
+      ['game_unknown', 'There is no game `minecraft`; did you mean `minecraft-java` or `minecraft-bedrock`?'],
+      [
+        'invalid_request',
+        "The size will not do: memory must be a whole number from 2048 MiB (Minecraft: Java Edition's minimum) to 4194304 MiB; got 1024.",
+      ],
+      [
+        'not_owner',
+        "The server 'survival' belongs to someone else; only its owner or a guild admin may see or change it.",
+      ],
+      ['invalid_state', "The server 'a' is running; it cannot start now."],
+    ] as const;
+    for (const [code, message] of own) expect(sentenceFor(new ApiError(code, message)), code).toBe(message);
+  });
+  it('keeps its own words for the bot token, the internals, and operator details', () => {
+    expect(sentenceFor(new ApiError('unauthorized', 'That API token is unknown or revoked.'))).toMatch(
+      /an admin should check its API token/,
+    );
     expect(
       sentenceFor(
-        new ApiError('quota_exceeded', 'The user already has 3 of its 3 servers; delete one first.'),
+        new ApiError('forbidden', 'This token may only read: use a token with the bot or admin scope.'),
       ),
-    ).toMatch(/quota is reached/);
-    expect(sentenceFor(new ApiError('name_taken', 'x'))).toBe(
-      'A server with that name already exists in this guild; pick another name.',
-    );
-    expect(sentenceFor(new ApiError('game_unknown', 'x'))).toMatch(/no such game/);
-    expect(sentenceFor(new ApiError('not_owner', 'x'))).toMatch(/belongs to someone else/);
-    expect(sentenceFor(new ApiError('proxmox_unreachable', 'x'))).toMatch(/cannot be reached/);
+    ).toMatch(/token’s scope/);
     expect(
-      sentenceFor(new ApiError('not_found', 'There is no server with id srv_abcdefghij12.')),
-    ).not.toMatch(/srv_/);
-  });
-  it('passes on a specific API sentence only when it leaks nothing', () => {
-    expect(sentenceForApiError('invalid_state', "The server 'a' is running; it cannot start now.")).toBe(
-      "The server 'a' is running; it cannot start now.",
+      sentenceFor(new ApiError('rate_limited', 'Too many requests with this token; try again in 3 s.')),
+    ).toBe('Too many requests at once; try again in a minute.');
+    expect(
+      sentenceFor(new ApiError('proxmox_permission_denied', 'Proxmox refused: VM.Allocate on /vms')),
+    ).toMatch(/an admin needs to look at it/);
+    expect(
+      sentenceFor(new ApiError('internal', 'Something went wrong on our side; it has been logged.')),
+    ).toMatch(/went wrong inside GuildServer/);
+    expect(sentenceFor(new ApiError('not_found', 'There is no server with id srv_abcdefghij12.'))).toMatch(
+      /does not exist/,
     );
+    expect(
+      sentenceFor(
+        new ApiError(
+          'game_unavailable',
+          'Minecraft needs the EULA (https://aka.ms/MinecraftEULA) accepted: add minecraft-eula to GAME_LICENSES_ACCEPTED.',
+        ),
+      ),
+    ).toMatch(/accepts its licence/);
+    expect(
+      sentenceFor(
+        new ApiError('ports_exhausted', 'No free ports left in GAME_PORT_RANGE 20000-20100; widen it.'),
+      ),
+    ).toMatch(/no free game ports/);
+    expect(
+      sentenceFor(
+        new ApiError(
+          'game_unknown',
+          "There is no game 'x'; GET /v1/games lists the ones GuildServer can host.",
+        ),
+      ),
+    ).toMatch(/no such game/);
+    expect(
+      sentenceFor(new ApiError('invalid_request', 'Idempotency-Key must be 1 to 255 printable characters.')),
+    ).toMatch(/did not accept that request/);
     expect(sentenceForApiError('invalid_state', 'VM 10001 is locked')).toMatch(/current state/);
     expect(sentenceFor(new Error('boom at line 3'))).toMatch(/went wrong inside GuildServer/);
+  });
+  it("turns the request schema's words into the rule a gamer can follow", () => {
+    expect(
+      sentenceForApiError('invalid_request', 'name: Too big: expected string to have <=64 characters.'),
+    ).toBe('That name will not do: use 3 to 32 lowercase letters, digits or inner hyphens, like `my-world`.');
+    expect(
+      sentenceForApiError('invalid_request', 'size.memory: Too small: expected number to be >=512.'),
+    ).toMatch(/^Write the size as `cores=4,memory=8192,disk=32`/);
+    expect(
+      sentenceForApiError('invalid_request', 'game: Invalid input: expected string, received number.'),
+    ).toMatch(/no such game/);
+    expect(sentenceForApiError('invalid_request', 'guildId: Invalid string: must be a Discord id.')).toMatch(
+      /did not accept that request/,
+    );
   });
 });
 
@@ -131,6 +192,36 @@ describe('rendering', () => {
       ['Refresh', false],
     ]);
     expect(buttons[0]?.custom_id).toBe('gs:srv:start:srv_abcdefghij12');
+  });
+  it("status card: the game's name, the address only while running, 1 core, players without a limit", () => {
+    const games = [
+      {
+        id: 'minecraft-java',
+        name: 'Minecraft: Java Edition',
+        defaultSize: { cores: 2, memory: 4096, disk: 20 },
+        minimumSize: { cores: 1, memory: 2048, disk: 10 },
+      },
+    ];
+    const fields = (s: Parameters<typeof statusView>[0]) =>
+      Object.fromEntries((statusView(s, 'h', games).embeds[0]?.fields ?? []).map((f) => [f.name, f.value]));
+    const running = fields(
+      server({ size: { cores: 1, memory: 2048, disk: 10 }, players: { online: 0, max: 0 }, address: null }),
+    );
+    expect(running).toMatchObject({
+      Game: 'Minecraft: Java Edition',
+      'Join at': '`h:20001`',
+      Players: '0',
+      Size: '1 core, 2048 MiB, 10 GiB',
+    });
+    expect(fields(server({ players: { online: 3, max: 10 } }))).toMatchObject({
+      Players: '3 of 10',
+      Size: '2 cores, 4096 MiB, 20 GiB',
+    });
+    for (const state of ['stopped', 'stopping', 'starting', 'failed'] as const)
+      expect(fields(server({ state, address: null })), state).not.toHaveProperty('Join at');
+    expect(
+      listView([server({ state: 'stopped' })], 'mine', 0, 'h', undefined, games).embeds[0]?.description,
+    ).toMatch(/^\*\*world-\d+\*\* · Minecraft: Java Edition · ⚪ stopped$/);
   });
   it('list pages of 10 with Previous/Next only when needed', () => {
     const many = Array.from({ length: 23 }, () => server());
@@ -185,6 +276,14 @@ describe('autocomplete choices', () => {
     ).toEqual(['alpha', 'the-alpha']);
     expect(serverChoices(list, { admin: true, userId: BOB }, '')).toHaveLength(25);
     expect(serverChoices(list, { admin: true, userId: BOB }, 'beta')).toHaveLength(1);
+  });
+});
+
+describe('notice nonces', () => {
+  it('fit Discord (a string of at most 25 characters), one per event and copy', () => {
+    expect(noticeNonce(Number.MAX_SAFE_INTEGER, 'owner').length).toBeLessThanOrEqual(25);
+    expect(noticeNonce(Number.MAX_SAFE_INTEGER).length).toBeLessThanOrEqual(25);
+    expect(new Set([noticeNonce(1), noticeNonce(11), noticeNonce(1, 'owner'), noticeNonce(2)]).size).toBe(4);
   });
 });
 
@@ -247,6 +346,20 @@ describe('notice routing', () => {
     ).toEqual({ kind: 'none' });
     expect(decideNotice(event({ type: 'server.state_changed' }), undefined, now)).toEqual({ kind: 'none' });
   });
+  it("an admin's change to someone else's server is also told to its owner", () => {
+    const byAdmin = tracked({ userId: BOB });
+    expect(ownerToTell(event({ type: 'job.succeeded', ownerId: ALICE }), byAdmin)).toEqual({
+      ownerId: ALICE,
+      channelId: event().channelId,
+      by: BOB,
+    });
+    expect(ownerToTell(event({ type: 'job.failed', ownerId: ALICE }), byAdmin)).toMatchObject({
+      ownerId: ALICE,
+    });
+    expect(ownerToTell(event({ type: 'step.started', ownerId: ALICE }), byAdmin)).toBeUndefined();
+    expect(ownerToTell(event({ type: 'job.succeeded', ownerId: BOB }), byAdmin)).toBeUndefined();
+    expect(ownerToTell(event({ type: 'job.succeeded', ownerId: ALICE }), undefined)).toBeUndefined();
+  });
 });
 
 describe('commands and config', () => {
@@ -255,6 +368,18 @@ describe('commands and config', () => {
     const subs = COMMANDS[0]?.options?.map((o) => o.name);
     expect(subs).toEqual(['create', 'start', 'stop', 'restart', 'delete', 'status', 'list']);
     expect(COMMANDS[0]?.contexts).toEqual([0]);
+  });
+  it("every name option declares the API's name rule as lengths Discord's client enforces", () => {
+    const nameOptions = (COMMANDS[0]?.options ?? []).flatMap((sub) =>
+      'options' in sub ? (sub.options ?? []).filter((o) => o.name === 'name') : [],
+    );
+    expect(nameOptions).toHaveLength(6);
+    for (const option of nameOptions) expect(option).toMatchObject({ min_length: 3, max_length: 32 });
+    // …which are the lengths the API's rule accepts.
+    expect(serverNameSchema.safeParse('a'.repeat(3)).success).toBe(true);
+    expect(serverNameSchema.safeParse('a'.repeat(2)).success).toBe(false);
+    expect(serverNameSchema.safeParse('a'.repeat(32)).success).toBe(true);
+    expect(serverNameSchema.safeParse('a'.repeat(33)).success).toBe(false);
   });
   const env = { DISCORD_TOKEN: 'abc.def', API_URL: 'http://127.0.0.1:8080', API_TOKEN: 'gs_x' };
   it('reads the environment once, with defaults', () => {

@@ -22,6 +22,7 @@ import { DEFAULT_BOT_PERMISSIONS } from '../permissions.js';
 import { isRecord } from '../rules/limits.js';
 import { waitUntil } from '../waiting.js';
 import { type ChannelRecord, type GuildRecord, isEphemeral, type World } from '../world.js';
+import { ClientRefusal, checkOptionValue } from './client-checks.js';
 import type { InteractionCallback, InteractionRecord, InteractionStore } from './store.js';
 
 export interface CommandOptionInput {
@@ -550,7 +551,7 @@ function normalizeOptions(
   const out: APIApplicationCommandInteractionDataOption[] = [];
   for (const input of inputs) {
     const def = defs?.find((d) => d.name === input.name);
-    if (strict && !def) throw new Error(`${where} has no option '${input.name}'`);
+    if (strict && !def) throw new ClientRefusal(`${where} has no option '${input.name}'`);
     const type = input.type ?? def?.type ?? inferType(input);
     if (type === SUB || type === GROUP) {
       const nested =
@@ -568,17 +569,8 @@ function normalizeOptions(
       } as APIApplicationCommandInteractionDataOption);
       continue;
     }
-    if (input.value === undefined) throw new Error(`${where}: option '${input.name}' needs a value`);
-    if (
-      strict &&
-      def &&
-      !autocomplete &&
-      'choices' in def &&
-      Array.isArray(def.choices) &&
-      def.choices.length > 0
-    )
-      if (!def.choices.some((c: APIApplicationCommandOptionChoice) => c.value === input.value))
-        throw new Error(`${where}: '${String(input.value)}' is not one of the choices of '${input.name}'`);
+    if (input.value === undefined) throw new ClientRefusal(`${where}: option '${input.name}' needs a value`);
+    if (strict && def) checkOptionValue(def, input.value, where, autocomplete);
     out.push({
       name: input.name,
       type,
@@ -588,10 +580,10 @@ function normalizeOptions(
   }
   if (strict && defs && !autocomplete) {
     const hasSub = defs.some((d) => d.type === SUB || d.type === GROUP);
-    if (hasSub && out.length === 0) throw new Error(`${where} needs a subcommand`);
+    if (hasSub && out.length === 0) throw new ClientRefusal(`${where} needs a subcommand`);
     for (const d of defs)
       if ('required' in d && d.required && !out.some((o) => o.name === d.name))
-        throw new Error(`${where}: required option '${d.name}' is missing`);
+        throw new ClientRefusal(`${where}: required option '${d.name}' is missing`);
   }
   return out;
 }

@@ -36,15 +36,27 @@ export function createRestHandler(ctx: FakeContext) {
       status: 0,
       authorized: false,
     };
-    const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
-      entry.status = status;
-      ctx.requests.push(entry);
+    const write = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
+      if (res.destroyed) return; // the client went away while its answer was held
       if (body === undefined) {
         res.writeHead(status, headers).end();
       } else {
         const text = JSON.stringify(body);
         res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(text);
       }
+    };
+    /** Logs the request and answers it, at once or once a test's hold is released. */
+    const send = (
+      status: number,
+      body?: unknown,
+      headers: Record<string, string> = {},
+      heldUntil?: Promise<void>,
+    ) => {
+      entry.status = status;
+      if (heldUntil) entry.held = true;
+      ctx.requests.push(entry);
+      if (heldUntil) void heldUntil.then(() => write(status, body, headers));
+      else write(status, body, headers);
       ctx.world.changed();
     };
     const fail = (error: DiscordApiError) => {
@@ -147,7 +159,7 @@ export function createRestHandler(ctx: FakeContext) {
       }
 
       const result = await route.handle(request, ctx);
-      send(result.status, result.body);
+      send(result.status, result.body, {}, ctx.holds.take(method, decodedPath, route.template));
     } catch (error) {
       if (error instanceof DiscordApiError) return fail(error);
       console.error('[discord-fake] internal error', error);

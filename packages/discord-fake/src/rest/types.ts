@@ -2,6 +2,7 @@
 import type { FakeClock } from '../clock.js';
 import type { FormErrors, FormErrorTree } from '../errors.js';
 import type { GatewayServer } from '../gateway/server.js';
+import type { ResponseHolds } from '../holds.js';
 import type { InteractionStore } from '../interactions/store.js';
 import type { RateLimiter } from '../rate-limits.js';
 import type { SpecValidator } from '../spec/validator.js';
@@ -66,6 +67,8 @@ export interface RequestLogEntry {
   code?: number;
   /** Spec drifts coerced before validating this body. */
   drifts?: string[];
+  /** Its answer was held back by `holdResponses` (the request itself took effect at once). */
+  held?: boolean;
 }
 
 export interface FakeContext {
@@ -75,6 +78,7 @@ export interface FakeContext {
   validator: SpecValidator;
   gateway: GatewayServer;
   rateLimits: RateLimiter;
+  holds: ResponseHolds;
   botToken: string;
   applicationId: string;
   restBase(): string;

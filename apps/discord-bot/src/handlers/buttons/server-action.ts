@@ -6,6 +6,6 @@ import type { ButtonHandler } from '../types.js';
 export const serverButton: ButtonHandler<'server'> = async (services, asker, interaction, id) => {
   const server = await services.api.getServer(id.serverId, { acting: asker.acting });
   if (id.action === 'refresh')
-    return statusView(server, services.config.hostExternal, services.catalog.cached());
+    return statusView(server, services.config.hostExternal, await services.catalog.forDisplay());
   return runAction(services, asker, interaction, server, id.action, 'status');
 };

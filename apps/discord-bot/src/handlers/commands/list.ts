@@ -17,7 +17,14 @@ export async function listPage(
   const sorted = [...servers].sort((a, b) => a.name.localeCompare(b.name));
   const note =
     scope === 'all' && !all ? 'Only server admins can list every server; these are yours.' : undefined;
-  return listView(sorted, all ? 'all' : 'mine', page, services.config.hostExternal, note);
+  return listView(
+    sorted,
+    all ? 'all' : 'mine',
+    page,
+    services.config.hostExternal,
+    note,
+    await services.catalog.forDisplay(),
+  );
 }
 
 /** /server list [scope]. */

@@ -20,5 +20,5 @@ export const serverStatus: CommandHandler = async (services, asker, interaction)
       services.logger.warn({ err: error, serverId: server.id }, 'could not read the server credentials');
     }
   }
-  return statusView(server, services.config.hostExternal, services.catalog.cached(), credentials);
+  return statusView(server, services.config.hostExternal, await services.catalog.forDisplay(), credentials);
 };

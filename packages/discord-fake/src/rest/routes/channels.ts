@@ -46,13 +46,22 @@ export const channelRoutes: Route[] = [
       const body = isRecord(req.body) ? req.body : {};
       if (!hasMessageContent(body)) throw DiscordErrors.emptyMessage();
       const ch = channel(req, ctx);
-      const message = buildMessage(ctx.world, {
+      const { world } = ctx;
+      const nonce = typeof body.nonce === 'string' || typeof body.nonce === 'number' ? body.nonce : undefined;
+      if (nonce !== undefined && body.enforce_nonce === true) {
+        const earlier = world.messages.get(world.nonces.earlier(world.bot.id, nonce) ?? '');
+        if (earlier) return { status: 200, body: { ...structuredClone(earlier), nonce } };
+      }
+      const message = buildMessage(world, {
         channelId: ch.id,
         body,
         type: isRecord(body.message_reference) ? MessageType.Reply : MessageType.Default,
       });
-      ctx.world.addMessage(ch, message);
-      return { status: 200, body: structuredClone(message) };
+      world.addMessage(ch, message);
+      if (nonce === undefined) return { status: 200, body: structuredClone(message) };
+      world.nonces.remember(world.bot.id, nonce, message.id);
+      // The nonce comes back in the create answer (and MESSAGE_CREATE), not in later reads of the message.
+      return { status: 200, body: { ...structuredClone(message), nonce } };
     },
   },
   {
