@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Starts GuildServer's whole local stack on embedded defaults: a simulated Proxmox VE cluster (realistic
-# timings, sped up), Redis, the API and a worker; then prints how to drive it with `pnpm gs …`.
+# timings, sped up), Redis, the API and a worker, the Discord bot (against a fake Discord unless DISCORD_TOKEN
+# is set); then prints how to drive it with `pnpm gs …`. A child that crashes is restarted, with back-off.
 # Ctrl-C stops everything it started. Flags go to `gs up` (see `pnpm gs up --help`), e.g.:
 #   bash scripts/start.sh --smoke       create one server, wait until it runs, delete it, stop (for CI)
 #   bash scripts/start.sh --data-dir /var/lib/guildserver --time-scale 1
+#   bash scripts/start.sh --no-accept-licences    do not accept the games' licences on your behalf
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_node
 require_pnpm

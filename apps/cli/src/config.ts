@@ -3,6 +3,7 @@ import {
   ConfigError,
   httpUrl,
   loadProxmoxConfig,
+  matching,
   nonEmpty,
   optional,
   type ProxmoxConfig,
@@ -26,11 +27,15 @@ export interface CliEnvironment {
   stateFile?: string;
   /** REDIS_URL, when set: `up` hands it to the API instead of letting it start its own redis-server. */
   redisUrl?: string;
+  /** GS_GUILD_ID, GS_OWNER_ID, GS_CHANNEL_ID: where `gs create` puts a server when its flags do not say. */
+  createDefaults: { guildId?: string; ownerId?: string; channelId?: string };
   /** Colours on a terminal, unless NO_COLOR is set or TERM is dumb. */
   color: boolean;
   /** The environment `up` passes on to the processes it starts (they read their own variables). */
   inherited: Readonly<Record<string, string | undefined>>;
 }
+
+const SNOWFLAKE = /^\d{17,20}$/;
 
 const SPEC = {
   API_URL: optional('an http:// or https:// URL such as http://127.0.0.1:8080', httpUrl),
@@ -39,6 +44,9 @@ const SPEC = {
   }),
   GS_STATE_FILE: optional('the path of the state file `bash scripts/start.sh` writes', nonEmpty),
   REDIS_URL: optional('a redis:// or rediss:// URL', redisUrl),
+  GS_GUILD_ID: optional('a Discord guild id (17 to 20 digits)', matching(SNOWFLAKE)),
+  GS_OWNER_ID: optional('a Discord user id (17 to 20 digits)', matching(SNOWFLAKE)),
+  GS_CHANNEL_ID: optional('a Discord channel id (17 to 20 digits)', matching(SNOWFLAKE)),
 };
 
 export const DEFAULT_STATE_FILE = './data/stack.json';
@@ -52,6 +60,7 @@ export function readCliEnvironment(env: NodeJS.ProcessEnv, needProxmox = false):
     apiToken: v.API_TOKEN,
     stateFile: v.GS_STATE_FILE,
     redisUrl: v.REDIS_URL,
+    createDefaults: { guildId: v.GS_GUILD_ID, ownerId: v.GS_OWNER_ID, channelId: v.GS_CHANNEL_ID },
     color: !env.NO_COLOR && env.TERM !== 'dumb',
     inherited: { ...env },
   };

@@ -9,8 +9,9 @@ import pino from 'pino';
 import { games } from './commands/catalog.js';
 import { createCommandContext } from './commands/context.js';
 import { discordClick, discordMessages, discordSay, discordSubmit } from './commands/discord.js';
-import { createServer, DEMO_IDS, list, serverAction, status, watch } from './commands/servers.js';
-import { createToken } from './commands/tokens.js';
+import { getQuota, parseLimit, setQuota } from './commands/quotas.js';
+import { createServer, list, serverAction, status, watch } from './commands/servers.js';
+import { createToken, listTokens, revokeToken } from './commands/tokens.js';
 import { type CliEnvironment, readCliEnvironment } from './config.js';
 import { consoleReporter } from './console-reporter.js';
 import { type DemoSettings, runDemo } from './demo-flow.js';
@@ -86,29 +87,26 @@ program
   .description('create a game server (gs games lists the games; names are 3-32 of a-z, 0-9 and -)')
   .option('--size <size>', 'cores=4,memory=8192,disk=32 (any of them; memory in MiB, disk in GiB)')
   .addOption(
-    new Option(
-      '--guild <id>',
-      `Discord guild it belongs to (default: the demo guild ${DEMO_IDS.guildId})`,
-    ).argParser(snowflake('guild')),
+    new Option('--guild <id>', 'Discord guild it belongs to (default: GS_GUILD_ID)').argParser(
+      snowflake('guild'),
+    ),
   )
   .addOption(
-    new Option(
-      '--owner <id>',
-      `Discord user who owns it (default: the demo user ${DEMO_IDS.ownerId})`,
-    ).argParser(snowflake('user')),
+    new Option('--owner <id>', 'Discord user who owns it (default: GS_OWNER_ID)').argParser(
+      snowflake('user'),
+    ),
   )
   .addOption(
-    new Option(
-      '--channel <id>',
-      `Discord channel for notices (default: the demo channel ${DEMO_IDS.channelId})`,
-    ).argParser(snowflake('channel')),
+    new Option('--channel <id>', 'Discord channel for its notices (default: GS_CHANNEL_ID)').argParser(
+      snowflake('channel'),
+    ),
   )
   .addOption(watchOption())
   .addOption(jsonOption())
   .addHelpText(
     'after',
-    '\nWithout --guild, --owner and --channel the server goes to a fixed demo guild, user and channel\n' +
-      `(${DEMO_IDS.guildId}, ${DEMO_IDS.ownerId}, ${DEMO_IDS.channelId}), as in the local stack's demo.\n\n` +
+    '\nWithout the flags it reads GS_GUILD_ID, GS_OWNER_ID and GS_CHANNEL_ID; on the local stack\n' +
+      "(bash scripts/start.sh) it then uses the fake Discord's guild, its admin user demo and #general.\n\n" +
       'Example: gs create minecraft-java survival --size cores=4,memory=8192 --watch\n',
   )
   .action(run((game: string, name: string, options) => createServer(context(), game, name, options)));
@@ -164,20 +162,53 @@ program
   .addOption(jsonOption())
   .action(run((options) => games(context(), options)));
 
-program
-  .command('token')
-  .description('API tokens')
+const token = program.command('token').description('API tokens (needs an admin token)');
+token
   .command('create')
-  .description('create an API token (needs an admin token); it is printed once, on stdout')
+  .description('create an API token; it is printed once, on stdout')
   .requiredOption('--name <name>', 'what the token is for, e.g. discord-bot')
   .requiredOption('--scope <scopes>', 'comma-separated: bot, admin, read')
   .addOption(jsonOption())
   .action(run((options) => createToken(context(), options)));
+token
+  .command('list')
+  .description('every token: id, name, scopes, created, revoked (never the tokens themselves)')
+  .addOption(jsonOption())
+  .action(run((options) => listTokens(context(), options)));
+token
+  .command('revoke <id>')
+  .description('revoke a token by its id (tok_…, from gs token list); it stops working at once')
+  .addOption(jsonOption())
+  .action(run((id: string, options) => revokeToken(context(), id, options)));
+
+const quota = program
+  .command('quota')
+  .description("a guild's or a user's limits: servers, cores, memory (needs an admin token)");
+quota
+  .command('get <scope> <id>')
+  .description('the limits in force and what is used now; scope is guild or user, id a Discord id')
+  .addOption(jsonOption())
+  .action(run((scope: string, id: string, options) => getQuota(context(), scope, id, options)));
+quota
+  .command('set <scope> <id>')
+  .description('change limits (the others stay); scope is guild or user, id a Discord id')
+  .addOption(new Option('--servers <n>', 'servers at once, or default').argParser(parseLimit))
+  .addOption(new Option('--cores <n>', 'cores of all its servers, or default').argParser(parseLimit))
+  .addOption(
+    new Option('--memory <MiB>', 'memory of all its servers in MiB, or default').argParser(parseLimit),
+  )
+  .addOption(jsonOption())
+  .addHelpText(
+    'after',
+    '\n`default` falls back to QUOTA_GUILD_* / QUOTA_USER_* of the API. Example:\n' +
+      '  gs quota set user 140000000000000042 --servers 5 --memory 65536\n',
+  )
+  .action(run((scope: string, id: string, options) => setQuota(context(), scope, id, options)));
 
 program
   .command('up')
   .description(
-    'start the local stack on embedded defaults: simulated Proxmox VE, Redis, the API and a worker (Ctrl-C stops it)',
+    'start the local stack on embedded defaults: simulated Proxmox VE, Redis, the API and a worker, the Discord bot (each restarted when it crashes; Ctrl-C stops it all)',
   )
   .option('--data-dir <dir>', 'where the database, Redis, the simulated cluster and the logs live', './data')
   .option('--api-port <port>', 'API port (falls back to a free one when taken; 0 picks one)', port, 8080)
@@ -190,6 +221,10 @@ program
   )
   .option('--smoke', 'create one server, wait until it runs, delete it, then stop everything (for CI)', false)
   .option('--no-discord', 'do not start the Discord bot (nor the fake Discord)')
+  .option(
+    '--no-accept-licences',
+    "do not accept the games' licences on your behalf (without GAME_LICENSES_ACCEPTED it accepts them all for the demo)",
+  )
   .action(
     run(
       async (options: {
@@ -199,6 +234,7 @@ program
         timeScale: number;
         smoke: boolean;
         discord: boolean;
+        acceptLicences: boolean;
       }) => {
         const out = createCommandContext(environment(), environment().color).out;
         return runLocalStack(environment(), options, out);

@@ -68,8 +68,14 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
   let token: string;
   let apiLog = '';
   let apiEnv: Record<string, string | undefined>;
+  // Where `gs create` puts servers when no flag says: GS_GUILD_ID/GS_OWNER_ID/GS_CHANNEL_ID.
+  const place = {
+    GS_GUILD_ID: '100000000000000001',
+    GS_OWNER_ID: '200000000000000002',
+    GS_CHANNEL_ID: '300000000000000003',
+  };
   const gs = (args: string[], env: Record<string, string | undefined> = {}) =>
-    node(CLI, args, { API_URL: apiUrl, API_TOKEN: token, ...env });
+    node(CLI, args, { API_URL: apiUrl, API_TOKEN: token, ...place, ...env });
 
   beforeAll(async () => {
     sim = await startSimulator({ profile: 'fast' });
@@ -85,6 +91,7 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
       REDIS_URL: inject('redisUrl'),
       QUEUE_PREFIX: `gs-cli-${process.pid}-${Date.now()}`,
       GAME_RUNNER: 'simulated',
+      GAME_LICENSES_ACCEPTED: 'minecraft-eula,steam',
       API_PORT: String(port),
       HOST_EXTERNAL: 'play.example.net',
       LOG_LEVEL: 'warn',
@@ -184,6 +191,8 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
     expect(text.stdout).toMatch(/^survival \(srv_[a-z0-9]{12}\), minecraft-java/);
     expect(text.stdout).toMatch(/state\s+running/);
     expect(text.stdout).toMatch(/address\s+play\.example\.net:\d+/);
+    // The create is over (no job runs now), and its job is still shown.
+    expect(text.stdout).toMatch(/last job\s+create job_[a-z0-9]{12}: succeeded in [\d.]+ s/);
     const json = JSON.parse((await gs(['status', 'survival', '--json'])).stdout) as { server: Server };
     expect(json.server.state).toBe('running');
     const byId = await gs(['status', json.server.id, '--json']);
@@ -219,9 +228,8 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
   it('bad input: the API’s own sentence and exit code 1 (text and --json)', async () => {
     const unknown = await gs(['create', 'tetris', 'blocks']);
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
-    expect(unknown.stderr.trim()).toBe(
-      "gs: There is no game 'tetris'; GET /v1/games lists the ones GuildServer can host.",
-    );
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknown.stderr).toMatch(/^gs: There is no game .tetris.; /);
     const taken = await gs(['create', 'minecraft-java', 'survival']);
     expect(taken.code).toBe(1);
     expect(taken.stderr.trim()).toBe(
@@ -319,6 +327,146 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
     ).json()) as { events: GuildEvent[] };
     expect(page.events.map((e) => e.type)).toContain('server.deleted');
   }, 60_000);
+
+  it('create without a guild, owner or channel (and no local stack): one sentence naming flags and variables', async () => {
+    const none = { GS_GUILD_ID: undefined, GS_OWNER_ID: undefined, GS_CHANNEL_ID: undefined };
+    const all = await gs(['create', 'minecraft-java', 'nowhere'], none);
+    expect(all).toMatchObject({ code: 1, stdout: '' });
+    expect(all.stderr.trim()).toBe(
+      'gs: gs create needs the Discord guild, owner and channel the server belongs to: pass --guild <id>, --owner <id> and --channel <id>, or set GS_GUILD_ID, GS_OWNER_ID and GS_CHANNEL_ID.',
+    );
+    const one = await gs(['create', 'minecraft-java', 'nowhere', '--guild', '100000000000000001', '--json'], {
+      ...none,
+      GS_OWNER_ID: '200000000000000002',
+    });
+    expect(one.code).toBe(1);
+    expect(JSON.parse(one.stdout)).toEqual({
+      error: {
+        code: 'usage',
+        message:
+          'gs create needs the Discord channel the server belongs to: pass --channel <id>, or set GS_CHANNEL_ID.',
+      },
+    });
+    const listed = JSON.parse((await gs(['list', '--json', '--all'])).stdout) as { servers: Server[] };
+    expect(listed.servers.map((s) => s.name)).not.toContain('nowhere');
+    const wrong = await gs(['list'], { GS_OWNER_ID: '12' });
+    expect(wrong.stderr.trim()).toBe(
+      'gs: GS_OWNER_ID must be a Discord user id (17 to 20 digits) (got "12").',
+    );
+  }, 120_000);
+
+  it('list: oldest first, as its help says, across pages', async () => {
+    const help = await gs(['list', '--help']);
+    expect(help.stdout).toContain('oldest first');
+    const guild = '100000000000000011';
+    const names = ['order-a', 'order-b', 'order-c', 'order-d', 'order-e', 'order-f'];
+    for (const [i, name] of names.entries()) {
+      const created = await gs([
+        'create',
+        'terraria',
+        name,
+        '--guild',
+        guild,
+        '--owner',
+        `20000000000000002${i}`,
+      ]);
+      expect(created.code, created.stderr).toBe(0);
+    }
+    const all = JSON.parse((await gs(['list', '--guild', guild, '--all', '--json'])).stdout) as {
+      servers: Server[];
+    };
+    expect(all.servers.map((s) => s.name)).toEqual(names);
+    const first = JSON.parse((await gs(['list', '--guild', guild, '--limit', '4', '--json'])).stdout) as {
+      servers: Server[];
+    };
+    expect(first.servers.map((s) => s.name)).toEqual(names.slice(0, 4));
+    const text = await gs(['list', '--guild', guild]);
+    expect(
+      text.stdout
+        .split('\n')
+        .slice(1, 7)
+        .map((line) => line.split(/\s+/)[0]),
+    ).toEqual(names);
+  }, 180_000);
+
+  it('quota get and set: limits in force, usage, only the limits given change', async () => {
+    const guild = '100000000000000011';
+    const got = await gs(['quota', 'get', 'guild', guild, '--json']);
+    expect(got.code, got.stderr).toBe(0);
+    expect(JSON.parse(got.stdout)).toMatchObject({
+      scope: 'guild',
+      id: guild,
+      override: { maxServers: null, maxCores: null, maxMemoryMiB: null },
+      effective: { maxServers: 20, maxCores: 64, maxMemoryMiB: 131072 },
+      usage: { servers: 6 },
+    });
+    const user = '200000000000000020';
+    const set = await gs(['quota', 'set', 'user', user, '--servers', '1', '--memory', '8192']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/^user 200000000000000020\n/);
+    expect(set.stdout).toMatch(/servers\s+1 of 1 used\s+\(set for this user\)/);
+    expect(set.stdout).toMatch(/cores\s+\d+ of 12 used\s+\(default\)/);
+    expect(set.stdout).toMatch(/memory\s+\d+ of 8192 MiB used\s+\(set for this user\)/);
+    const refused = await gs(['create', 'terraria', 'one-more', '--guild', guild, '--owner', user]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^gs: .*quota|^gs: .*servers/i);
+    const more = await gs(['quota', 'set', 'user', user, '--cores', '4', '--servers', 'default', '--json']);
+    expect(JSON.parse(more.stdout)).toMatchObject({
+      override: { maxServers: null, maxCores: 4, maxMemoryMiB: 8192 },
+      effective: { maxServers: 3, maxCores: 4, maxMemoryMiB: 8192 },
+    });
+  }, 120_000);
+
+  it('quota: mistakes are one sentence, before any request; a bot token is refused', async () => {
+    const scope = await gs(['quota', 'get', 'team', '100000000000000011']);
+    expect(scope).toMatchObject({ code: 1, stdout: '' });
+    expect(scope.stderr.trim()).toBe(
+      "gs: A quota is for a guild or a user: write guild or user, not 'team'.",
+    );
+    const id = await gs(['quota', 'get', 'user', '42', '--json']);
+    expect(JSON.parse(id.stdout)).toEqual({
+      error: { code: 'usage', message: "'42' is not a Discord user id (17 to 20 digits)." },
+    });
+    const nothing = await gs(['quota', 'set', 'guild', '100000000000000011']);
+    expect(nothing.stderr.trim()).toBe(
+      'gs: gs quota set needs at least one of --servers, --cores and --memory.',
+    );
+    const lots = await gs(['quota', 'set', 'guild', '100000000000000011', '--cores', 'lots']);
+    expect(lots.stderr.trim()).toMatch(/^gs: option '--cores <n>' argument 'lots' is invalid\. .*or default/);
+    const bot = (await gs(['token', 'create', '--name', 'quota-bot', '--scope', 'bot'])).stdout.trim();
+    const forbidden = await gs(['quota', 'get', 'guild', '100000000000000011'], { API_TOKEN: bot });
+    expect(forbidden.stderr.trim()).toBe('gs: Only a token with the admin scope may do that.');
+    for (const result of [scope, nothing, lots, forbidden])
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  }, 120_000);
+
+  it('token list and revoke: a revoked token stops working', async () => {
+    const created = JSON.parse(
+      (await gs(['token', 'create', '--name', 'short-lived', '--scope', 'read', '--json'])).stdout,
+    ) as { id: string; token: string };
+    const listed = await gs(['token', 'list', '--json']);
+    const { tokens } = JSON.parse(listed.stdout) as { tokens: Record<string, unknown>[] };
+    expect(tokens.find((t) => t.id === created.id)).toMatchObject({
+      name: 'short-lived',
+      scopes: ['read'],
+      revokedAt: null,
+    });
+    expect(listed.stdout).not.toContain(created.token);
+    expect(tokens.every((t) => !('token' in t))).toBe(true);
+    const table = await gs(['token', 'list']);
+    expect(table.stdout).toMatch(/^ID\s+NAME\s+SCOPES\s+CREATED\s+STATE/);
+    expect(table.stdout).toMatch(new RegExp(`${created.id}\\s+short-lived\\s+read\\s+\\S+\\s+active`));
+    expect((await gs(['list', '--json'], { API_TOKEN: created.token })).code).toBe(0);
+    const revoked = await gs(['token', 'revoke', created.id]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout.trim()).toBe(`Token ${created.id} 'short-lived' (read) is revoked.`);
+    const after = await gs(['list'], { API_TOKEN: created.token });
+    expect(after.code).toBe(1);
+    expect(after.stderr.trim().split('\n')).toHaveLength(1);
+    expect((await gs(['token', 'list'])).stdout).toMatch(new RegExp(`${created.id}.*revoked \\d{4}-`));
+    const unknown = await gs(['token', 'revoke', 'tok_nosuchtoken0']);
+    expect(unknown.stderr.trim()).toBe('gs: There is no token with id tok_nosuchtoken0.');
+  }, 120_000);
 
   it('an API that is not there: one sentence naming API_URL', async () => {
     const port = await freePort();

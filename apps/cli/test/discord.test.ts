@@ -1,6 +1,6 @@
 // `gs up` with the fake Discord and the bot, and `gs discord say|click` typing into it from another process.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,12 +9,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..', '..');
 const CLI = join(REPO, 'apps', 'cli', 'src', 'main.ts');
+const API = join(REPO, 'apps', 'api', 'src', 'main.ts');
 const BASE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
 const UP_ARGS = ['--api-port', '0', '--sim-port', '0', '--time-scale', '0.02'];
 
-async function gs(args: string[], env: Record<string, string | undefined>, timeout = 120_000) {
+const gs = (args: string[], env: Record<string, string | undefined>, timeout = 120_000) =>
+  node(CLI, args, env, timeout);
+
+async function node(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeout = 120_000,
+) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: REPO,
       timeout,
       env: { ...BASE_ENV, ...env },
@@ -23,6 +32,14 @@ async function gs(args: string[], env: Record<string, string | undefined>, timeo
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -47,16 +64,65 @@ describe('gs up --smoke with the fake Discord and the bot', () => {
   }, 180_000);
 });
 
-describe('gs discord against a started stack', () => {
+describe('a PROXMOX_RESOURCES_ variable that names no game', () => {
+  const WRONG = { PROXMOX_RESOURCES_MINECRAFTJAVA: 'cores=3' };
+  const says = (stderr: string) => {
+    expect(stderr).toContain('PROXMOX_RESOURCES_MINECRAFTJAVA');
+    for (const id of ['minecraft-java', 'minecraft-bedrock', 'valheim', 'openarena'])
+      expect(stderr).toContain(id);
+  };
+
+  it('stops gs up before it starts anything, naming the variable and the game ids', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-up-wrong-size-'));
+    try {
+      const { code, stdout, stderr } = await gs(['up', '--data-dir', dir, ...UP_ARGS], WRONG, 60_000);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(/^gs: PROXMOX_RESOURCES_MINECRAFTJAVA /);
+      says(stderr);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('stops the API too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gs-api-wrong-size-'));
+    try {
+      const { code, stderr } = await node(API, ['api'], {
+        ...WRONG,
+        PROXMOX_HOST: 'http://127.0.0.1:1',
+        PROXMOX_NODE: 'pve',
+        PROXMOX_TOKEN_ID: 'root@pam!guildserver',
+        PROXMOX_TOKEN_SECRET: '5f0c1e2a-9d7b-4c3e-8a61-2b4f6d8e0c11',
+        DATABASE_PATH: join(dir, 'guildserver.sqlite'),
+      });
+      expect(code).not.toBe(0);
+      says(stderr);
+      expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
+
+describe('gs discord and gs against a started stack', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gs-discord-say-'));
   const env = { GS_STATE_FILE: join(dir, 'stack.json') };
+  const stackState = () =>
+    JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as {
+      children: { api: number; discordBot: number };
+      discord: { guildId: string; channelId: string; userId: string };
+    };
   let up: ChildProcess;
   let output = '';
 
   beforeAll(async () => {
     up = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', '--data-dir', dir, ...UP_ARGS], {
       cwd: REPO,
-      env: { ...BASE_ENV },
+      // An admin's game size, which the stack must hand to its API.
+      env: { ...BASE_ENV, PROXMOX_RESOURCES_MINECRAFT_JAVA: 'cores=3,memory=6144' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     up.stdout?.on('data', (chunk) => {
@@ -83,6 +149,21 @@ describe('gs discord against a started stack', () => {
 
   it('prints how to type commands', () => {
     expect(output).toContain('pnpm discord say "/server create game:minecraft-java name:survival"');
+  });
+
+  it("says which licences it accepted on the operator's behalf, and how not to", () => {
+    expect(output).toMatch(
+      /\n {2}Licences {4}minecraft-eula .*and steam .*accepted on your behalf for this demo.*--no-accept-licences.*GAME_LICENSES_ACCEPTED/,
+    );
+  });
+
+  it('hands PROXMOX_RESOURCES_<GAME> to its API', async () => {
+    const { stdout } = await gs(['games', '--json'], env);
+    const { games } = JSON.parse(stdout) as { games: { id: string; defaultSize: object }[] };
+    expect(games.find((g) => g.id === 'minecraft-java')?.defaultSize).toMatchObject({
+      cores: 3,
+      memory: 6144,
+    });
   });
 
   it('say /server create follows the progress to the join address', async () => {
@@ -114,13 +195,84 @@ describe('gs discord against a started stack', () => {
     expect(clicked.stderr).toBe('');
     expect(clicked.code).toBe(0);
     expect(clicked.stdout).toContain(`demo clicked ${stop!.customId}`);
+    // The bot's answer (the card going to stopping, then stopped), not the card as it was before the click.
+    expect(clicked.stdout).not.toContain('State: 🟢 running');
+    expect(clicked.stdout).toMatch(/State: ⚪ stopped/);
   });
+
+  it("gs create without flags: the fake Discord's guild, its admin demo and #general", async () => {
+    const { discord } = stackState();
+    // `survival` was created from Discord: the same name from gs is refused in the same guild.
+    const again = await gs(['create', 'minecraft-java', 'survival'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe(
+      "gs: This guild already has a server named 'survival'; pick another name.",
+    );
+    const created = await gs(['create', 'terraria', 'builders', '--watch', '--json'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const { server } = JSON.parse(created.stdout) as {
+      server: { id: string; guildId: string; ownerId: string; channelId: string };
+    };
+    expect(server).toMatchObject({
+      guildId: discord.guildId,
+      ownerId: discord.userId,
+      channelId: discord.channelId,
+    });
+    // The owner is told in #general, by mention.
+    const until = Date.now() + 60_000;
+    let notice: string | undefined;
+    while (!notice && Date.now() < until) {
+      const seen = await gs(['discord', 'messages', '--json'], env);
+      const messages = JSON.parse(seen.stdout) as { content: string }[];
+      notice = messages.find((m) => m.content.includes('builders') && / running/.test(m.content))?.content;
+      if (!notice) await new Promise((r) => setTimeout(r, 1_000));
+    }
+    expect(notice).toContain(`<@${discord.userId}>`);
+  }, 180_000);
+
+  it('submit prints the answer to the form, not the message it was sent from', async () => {
+    const asked = await gs(['discord', 'say', '/server delete name:builders', '--json'], env);
+    const confirm = JSON.parse(asked.stdout) as {
+      message: { id: string; buttons: { customId: string; label: string }[] };
+    };
+    const type = confirm.message.buttons.find((b) => b.label.startsWith('Type the name'));
+    const form = await gs(['discord', 'click', confirm.message.id, type!.customId, '--json'], env);
+    const modal = (JSON.parse(form.stdout) as { modal: { customId: string } }).modal;
+    const sent = await gs(['discord', 'submit', modal.customId, 'name=builders'], env);
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).not.toContain('Delete builders?');
+    expect(sent.stdout).toMatch(/Deleting builders|builders was deleted/);
+  }, 180_000);
 
   it('a mistake is one sentence and exit code 1', async () => {
     const { code, stderr } = await gs(['discord', 'say', '/server explode'], env);
     expect(code).toBe(1);
     expect(stderr.trim()).toMatch(/^gs: Discord would not send that: \/server has no subcommand 'explode'/);
   });
+
+  it('a crashed bot is restarted, with back-off, and says so', async () => {
+    const before = output.length;
+    process.kill(stackState().children.discordBot, 'SIGKILL');
+    await until(() => output.slice(before).includes('The Discord bot is running again'), 90_000);
+    expect(output.slice(before)).toMatch(
+      /gs: The Discord bot stopped \(SIGKILL\); restarting it in 1 s \(crash 1 in a row; see .*discord-bot\.log\)\./,
+    );
+    const list = await gs(['discord', 'say', '/server list'], env);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('survival');
+    expect(up.exitCode).toBeNull();
+  }, 150_000);
+
+  it('a crashed API is restarted too, and gs finds it again', async () => {
+    const before = output.length;
+    process.kill(stackState().children.api, 'SIGKILL');
+    await until(() => output.slice(before).includes('The API is running again'), 120_000);
+    expect(output.slice(before)).toMatch(/gs: The API stopped \(SIGKILL\); restarting it in 1 s/);
+    const listed = await gs(['list'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/survival\s+minecraft-java\s+stopped/);
+  }, 180_000);
 
   it('without a stack: says how to start one', async () => {
     const { code, stderr } = await gs(['discord', 'say', '/server list'], {

@@ -66,6 +66,70 @@ const createdToken: Parser<CreatedToken> = {
   },
 };
 
+/** A token as GET /v1/tokens lists it (never the token itself). */
+export interface TokenSummary {
+  id: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+  revokedAt: string | null;
+}
+const isTokenSummary = (value: unknown): value is TokenSummary => {
+  const t = value as TokenSummary | null;
+  return (
+    typeof t?.id === 'string' &&
+    typeof t.name === 'string' &&
+    Array.isArray(t.scopes) &&
+    typeof t.createdAt === 'string' &&
+    (t.revokedAt === null || typeof t.revokedAt === 'string')
+  );
+};
+const tokenSummary: Parser<TokenSummary> = {
+  safeParse: (value) => (isTokenSummary(value) ? { success: true, data: value } : { success: false }),
+};
+const tokenList: Parser<TokenSummary[]> = {
+  safeParse(value) {
+    const list = (value as { tokens?: unknown } | null)?.tokens;
+    return Array.isArray(list) && list.every(isTokenSummary)
+      ? { success: true, data: list }
+      : { success: false };
+  },
+};
+
+export type QuotaScope = 'guild' | 'user';
+export interface QuotaLimits {
+  maxServers: number;
+  maxCores: number;
+  maxMemoryMiB: number;
+}
+/** GET/PUT /v1/quotas/{scope}/{id}: what is stored (null: the default applies), what is in force, what is used. */
+export interface Quota {
+  scope: QuotaScope;
+  id: string;
+  override: { [K in keyof QuotaLimits]: number | null };
+  effective: QuotaLimits;
+  usage: { servers: number; cores: number; memoryMiB: number };
+  updatedAt: string | null;
+}
+const LIMIT_KEYS = ['maxServers', 'maxCores', 'maxMemoryMiB'] as const;
+const quota: Parser<Quota> = {
+  safeParse(value) {
+    const q = value as Quota | null;
+    const ok =
+      (q?.scope === 'guild' || q?.scope === 'user') &&
+      typeof q.id === 'string' &&
+      LIMIT_KEYS.every(
+        (key) =>
+          typeof q.effective?.[key] === 'number' &&
+          (q.override?.[key] === null || typeof q.override?.[key] === 'number'),
+      ) &&
+      ['servers', 'cores', 'memoryMiB'].every(
+        (key) => typeof q.usage?.[key as keyof Quota['usage']] === 'number',
+      );
+    return ok ? { success: true, data: q } : { success: false };
+  },
+};
+
 interface RequestOptions<T> {
   query?: Record<string, string | number | undefined>;
   body?: unknown;
@@ -92,6 +156,11 @@ export interface ApiClient {
   job(id: string): Promise<Job>;
   events(query: { after: number; serverId?: string; limit?: number }): Promise<EventsPage>;
   createToken(name: string, scopes: TokenScope[]): Promise<CreatedToken>;
+  listTokens(): Promise<TokenSummary[]>;
+  revokeToken(id: string): Promise<TokenSummary>;
+  quota(scope: QuotaScope, id: string): Promise<Quota>;
+  /** Replaces the stored limits: a null (or left-out) limit falls back to the default. */
+  setQuota(scope: QuotaScope, id: string, limits: Quota['override']): Promise<Quota>;
   /** The raw response of a streaming GET (the event stream); the caller owns its body. */
   openStream(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<Response>;
 }
@@ -179,6 +248,11 @@ export function createApiClient(target: ApiTarget, fetchImpl: typeof fetch = fet
     events: (query) => request('GET', '/v1/events', { query, parse: eventsPageSchema }),
     createToken: (name, scopes) =>
       request('POST', '/v1/tokens', { body: { name, scopes }, parse: createdToken }),
+    listTokens: () => request('GET', '/v1/tokens', { parse: tokenList }),
+    revokeToken: (id) => request('DELETE', `/v1/tokens/${enc(id)}`, { parse: tokenSummary }),
+    quota: (scope, id) => request('GET', `/v1/quotas/${scope}/${enc(id)}`, { parse: quota }),
+    setQuota: (scope, id, limits) =>
+      request('PUT', `/v1/quotas/${scope}/${enc(id)}`, { body: limits, parse: quota }),
     openStream: (path, headers, signal) =>
       send('GET', urlOf(path), {
         headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...headers },

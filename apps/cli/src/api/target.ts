@@ -1,6 +1,6 @@
 import { type CliEnvironment, DEFAULT_STATE_FILE } from '../config.js';
 import { CliError } from '../errors.js';
-import { readStackState } from '../stack/state-file.js';
+import { readStackState, type StackState } from '../stack/state-file.js';
 
 /** Where `gs` sends its requests, and with which token. */
 export interface ApiTarget {
@@ -8,11 +8,16 @@ export interface ApiTarget {
   token: string;
 }
 
+/** The target, and the local stack's state when that is where the target came from. */
+export interface ResolvedTarget extends ApiTarget {
+  stack?: StackState;
+}
+
 /**
  * API_URL and API_TOKEN win; whatever they leave open comes from the local stack's state file
  * (its token only when it is for the same URL).
  */
-export function resolveApiTarget(env: CliEnvironment): ApiTarget {
+export function resolveApiTarget(env: CliEnvironment): ResolvedTarget {
   const stateFile = env.stateFile ?? DEFAULT_STATE_FILE;
   const state = env.apiUrl && env.apiToken ? undefined : readStackState(stateFile);
   const baseUrl = env.apiUrl ?? state?.apiUrl;
@@ -29,5 +34,6 @@ export function resolveApiTarget(env: CliEnvironment): ApiTarget {
       'not_configured',
     );
   }
-  return { baseUrl: baseUrl.replace(/\/+$/, ''), token };
+  const local = state && state.apiUrl === baseUrl && state.token === token ? state : undefined;
+  return { baseUrl: baseUrl.replace(/\/+$/, ''), token, ...(local ? { stack: local } : {}) };
 }

@@ -1,5 +1,5 @@
 import { type ApiClient, createApiClient } from '../api/client.js';
-import { resolveApiTarget } from '../api/target.js';
+import { type ResolvedTarget, resolveApiTarget } from '../api/target.js';
 import type { CliEnvironment } from '../config.js';
 import type { Output } from '../progress/renderers.js';
 
@@ -9,11 +9,18 @@ export interface CommandContext {
   out: Output;
   /** Notes and errors for people; never part of --json output. */
   err: (line: string) => void;
+  /** Where the requests go; with the local stack's state when `gs` talks to the local stack. */
+  target(): ResolvedTarget;
   api(): ApiClient;
 }
 
 export function createCommandContext(env: CliEnvironment, color: boolean): CommandContext {
   let client: ApiClient | undefined;
+  let target: ResolvedTarget | undefined;
+  const resolved = () => {
+    target ??= resolveApiTarget(env);
+    return target;
+  };
   return {
     env,
     out: {
@@ -23,8 +30,9 @@ export function createCommandContext(env: CliEnvironment, color: boolean): Comma
       color: color && process.stdout.isTTY === true,
     },
     err: (line) => process.stderr.write(`${line}\n`),
+    target: resolved,
     api: () => {
-      client ??= createApiClient(resolveApiTarget(env));
+      client ??= createApiClient(resolved());
       return client;
     },
   };

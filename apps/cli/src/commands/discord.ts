@@ -7,6 +7,7 @@ import { CliError } from '../errors.js';
 import { painter } from '../progress/renderers.js';
 import { readStackState } from '../stack/state-file.js';
 import { type CommandContext, printJson, say } from './context.js';
+import { answerOf, snapshotOf, type VisibleMessages } from './discord-answer.js';
 
 // The control surface's own shapes: what a user sees, as the fake Discord reports it.
 type MessageView = ControlMessage;
@@ -20,7 +21,13 @@ export interface DiscordOptions {
   timeout?: number;
 }
 
-function controlUrl(ctx: CommandContext): string {
+/** The fake Discord's control surface, and who types when --as does not say (its admin user, demo). */
+interface Control {
+  base: string;
+  defaultUser?: string;
+}
+
+function control(ctx: CommandContext): Control {
   const file = ctx.env.stateFile ?? DEFAULT_STATE_FILE;
   const state = readStackState(file);
   if (!state)
@@ -40,7 +47,48 @@ function controlUrl(ctx: CommandContext): string {
       `The local stack in ${file} is stopped: start it with \`bash scripts/start.sh\`.`,
       'no_stack',
     );
-  return state.discord.controlUrl;
+  return { base: state.discord.controlUrl, defaultUser: state.discord.users?.[0] };
+}
+
+/** What the user typing sees: one message, and the channel with their ephemeral messages. */
+function visibleTo(base: string, user: string | undefined): VisibleMessages {
+  return {
+    message: (id) =>
+      call<MessageView>(`${base}/messages/${id}`, 'GET').catch((error: unknown) => {
+        if (error instanceof CliError && /does not exist/.test(error.message)) return undefined;
+        throw error;
+      }),
+    channel: async () =>
+      (
+        await call<{ messages: MessageView[] }>(
+          `${base}/messages${user ? `?${new URLSearchParams({ user })}` : ''}`,
+          'GET',
+        )
+      ).messages,
+  };
+}
+
+/** How long a click or a form may wait for the bot's deferred answer before showing the message as it is. */
+const ANSWER_WAIT_MS = 30_000;
+
+/** Runs `act` (a click or a form), then waits for the bot's answer to it; see discord-answer.ts. */
+async function answered(
+  ctx: CommandContext,
+  { base, defaultUser }: Control,
+  options: DiscordOptions,
+  sourceMessageId: string | undefined,
+  act: () => Promise<SayResult>,
+): Promise<SayResult> {
+  const visible = visibleTo(base, options.as ?? defaultUser);
+  const seen = await visible.channel();
+  const source = sourceMessageId ? await visible.message(sourceMessageId) : undefined;
+  const before = snapshotOf(source ? [...seen, source] : seen);
+  const done = await answerOf(await act(), before, visible, ANSWER_WAIT_MS);
+  if (!done.answered && !options.json)
+    ctx.err(
+      `(the bot has not answered within ${ANSWER_WAIT_MS / 1000} s; this is the message as it still is — see it later with pnpm discord messages)`,
+    );
+  return done.result;
 }
 
 async function call<T>(url: string, method: 'GET' | 'POST', body?: unknown): Promise<T> {
@@ -112,7 +160,8 @@ async function show(ctx: CommandContext, base: string, result: SayResult, option
   const first = result.message;
   if (!first) {
     if (options.json) return printJson(ctx, result);
-    say(ctx, '(the bot answered without a message)');
+    if (result.followUps.length === 0) say(ctx, '(the bot answered without a message)');
+    for (const f of result.followUps) say(ctx, renderMessage(f, color));
     return;
   }
   let message: MessageView = first;
@@ -149,7 +198,7 @@ export async function discordSay(
   text: string,
   options: DiscordOptions,
 ): Promise<number> {
-  const base = controlUrl(ctx);
+  const { base } = control(ctx);
   const result = await call<SayResult>(`${base}/say`, 'POST', {
     text,
     ...(options.as ? { user: options.as } : {}),
@@ -165,12 +214,15 @@ export async function discordClick(
   customId: string,
   options: DiscordOptions,
 ): Promise<number> {
-  const base = controlUrl(ctx);
-  const result = await call<SayResult>(`${base}/click`, 'POST', {
-    messageId,
-    customId,
-    ...(options.as ? { user: options.as } : {}),
-  });
+  const where = control(ctx);
+  const { base } = where;
+  const result = await answered(ctx, where, options, messageId, () =>
+    call<SayResult>(`${base}/click`, 'POST', {
+      messageId,
+      customId,
+      ...(options.as ? { user: options.as } : {}),
+    }),
+  );
   if (!options.json) say(ctx, painter(ctx.out.color).dim(`${result.user.username} clicked ${customId}`));
   await show(ctx, base, result, options);
   return 0;
@@ -182,24 +234,27 @@ export async function discordSubmit(
   fields: string[],
   options: DiscordOptions,
 ): Promise<number> {
-  const base = controlUrl(ctx);
+  const where = control(ctx);
+  const { base } = where;
   const values: Record<string, string> = {};
   for (const f of fields) {
     const eq = f.indexOf('=');
     if (eq <= 0) throw new CliError(`'${f}' is not field=value.`, 'usage');
     values[f.slice(0, eq)] = f.slice(eq + 1);
   }
-  const result = await call<SayResult>(`${base}/submit`, 'POST', {
-    customId,
-    fields: values,
-    ...(options.as ? { user: options.as } : {}),
-  });
+  const result = await answered(ctx, where, options, undefined, () =>
+    call<SayResult>(`${base}/submit`, 'POST', {
+      customId,
+      fields: values,
+      ...(options.as ? { user: options.as } : {}),
+    }),
+  );
   await show(ctx, base, result, options);
   return 0;
 }
 
 export async function discordMessages(ctx: CommandContext, options: DiscordOptions & { dm?: boolean }) {
-  const base = controlUrl(ctx);
+  const { base } = control(ctx);
   const query = new URLSearchParams();
   if (options.as) query.set('user', options.as);
   if (options.dm) query.set('dm', 'true');

@@ -4,13 +4,7 @@ import { ApiError, CliError } from '../errors.js';
 import { watchJob } from '../progress/job-watch.js';
 import { painter, reporterFor, seconds } from '../progress/renderers.js';
 import { type CommandContext, printJson, say, table } from './context.js';
-
-/** The ids `gs create` uses when --guild, --owner and --channel are left out: a demo guild, user and channel. */
-export const DEMO_IDS = {
-  guildId: '100000000000000001',
-  ownerId: '200000000000000002',
-  channelId: '300000000000000003',
-} as const;
+import { placeOf } from './create-place.js';
 
 const SERVER_ID = /^srv_[a-z0-9]{12}$/;
 const JOB_ID = /^job_[a-z0-9]{12}$/;
@@ -79,9 +73,7 @@ export async function createServer(
   const request = {
     game,
     name,
-    guildId: options.guild ?? DEMO_IDS.guildId,
-    ownerId: options.owner ?? DEMO_IDS.ownerId,
-    channelId: options.channel ?? DEMO_IDS.channelId,
+    ...placeOf(ctx, options),
     ...(options.size ? { size: parseSize(options.size) } : {}),
   };
   const accepted = await client.createServer(request);
@@ -223,6 +215,18 @@ export async function list(
   return 0;
 }
 
+/** The server's latest job when none is running: the last job named in its events. */
+async function lastJobId(client: ApiClient, serverId: string): Promise<string | undefined> {
+  let found: string | undefined;
+  let after = 0;
+  for (;;) {
+    const page = await client.events({ after, serverId, limit: 1000 });
+    for (const event of page.events) if (event.jobId) found = event.jobId;
+    if (page.events.length < 1000) return found;
+    after = page.cursor;
+  }
+}
+
 export async function status(
   ctx: CommandContext,
   nameOrId: string,
@@ -230,7 +234,8 @@ export async function status(
 ) {
   const client = ctx.api();
   const server = await resolveServer(client, nameOrId, options.guild);
-  const job = server.currentJobId ? await client.job(server.currentJobId).catch(() => null) : null;
+  const jobId = server.currentJobId ?? (await lastJobId(client, server.id));
+  const job = jobId ? await client.job(jobId) : null;
   if (options.json) {
     printJson(ctx, { server, job });
     return 0;

@@ -54,9 +54,12 @@ export function spawnNodeChild(
       else if (!errorLine && /^(\w*Error\b|\S+:\d+:\d+: ERROR:)/.test(line)) errorLine = line.trim();
     });
   }
+  let leaderGone = false;
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`));
     child.once('error', (error) => resolve(error.message));
+  }).finally(() => {
+    leaderGone = true;
   });
   const pid = child.pid ?? -1;
   const groupAlive = () => {
@@ -88,11 +91,16 @@ export function spawnNodeChild(
     lastSentence: () => sentence ?? errorLine,
     async stop(deadlineMs = 15_000) {
       if (pid <= 0) return;
-      // Only the API itself: it closes its worker and queue before stopping its own redis-server.
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // already gone
+      if (leaderGone) {
+        // It died on its own: what it started (the API's redis-server) is left without it; ask it to stop.
+        signalGroup('SIGTERM');
+      } else {
+        // Only the leader: the API closes its worker and queue before stopping its own redis-server.
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
       }
       const gone = await Promise.race([
         exited.then(() => true),
@@ -104,7 +112,7 @@ export function spawnNodeChild(
         signalGroup('SIGKILL');
         await waitFor(() => !groupAlive(), 2_000);
       }
-      await new Promise<void>((resolve) => log.end(resolve));
+      if (!log.writableEnded) await new Promise<void>((resolve) => log.end(resolve));
     },
     kill: () => {
       if (pid > 0) signalGroup('SIGKILL');

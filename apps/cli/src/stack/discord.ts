@@ -2,7 +2,6 @@
 // users) with its control surface, so `pnpm discord say "/server …"` can type into it; with DISCORD_TOKEN: the
 // real Discord. Either way the bot (apps/discord-bot) runs as a child process group with a `bot`-scope token.
 import { join } from 'node:path';
-// A relative import: the CLI has no workspace dependency on the fake (adding one means a lockfile change).
 import { type FakeDiscord, fakeBotToken, startFakeDiscord } from '@guildserver/discord-fake';
 import { createApiClient } from '../api/client.js';
 import { CliError } from '../errors.js';

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { FakeDiscord } from '@guildserver/discord-fake';
+import { getGame, isGameId, isLicenceId, resolveGameSizes, unacceptedLicences } from '@guildserver/games';
 import type { RunningSimulator } from '@guildserver/pve-sim';
 import { createApiClient } from '../api/client.js';
-import { DEMO_IDS } from '../commands/servers.js';
+import type { Place } from '../commands/create-place.js';
 import type { CliEnvironment } from '../config.js';
 import { DEFAULT_SIM_TOKEN, startEmbeddedSimulator } from '../embedded-simulator.js';
 import { ApiError, CliError } from '../errors.js';
@@ -18,7 +19,9 @@ import {
   startDemoDiscord,
   waitForBotReady,
 } from './discord.js';
+import { licencesForStack } from './licences.js';
 import { readStackState, type StackState, writeStackState } from './state-file.js';
+import { type Supervised, supervise } from './supervisor.js';
 
 export interface StackOptions {
   dataDir: string;
@@ -29,27 +32,34 @@ export interface StackOptions {
   smoke: boolean;
   /** Start the Discord bot (against the fake Discord unless DISCORD_TOKEN is set); default true. */
   discord?: boolean;
+  /** Accept the games' licences on the operator's behalf when GAME_LICENSES_ACCEPTED is unset; default true. */
+  acceptLicences?: boolean;
 }
 
-/** The guild and user the smoke check uses, apart from the demo ids so it never meets their quotas or names. */
-const SMOKE_IDS = {
+/** Without the fake Discord, the smoke check's server goes to a guild and user of its own. */
+const SMOKE_PLACE: Place = {
   guildId: '100000000000000099',
   ownerId: '200000000000000099',
-  channelId: DEMO_IDS.channelId,
+  channelId: '300000000000000099',
 };
 
 class Interrupted extends Error {}
 
+const GAME_SIZE_PREFIX = 'PROXMOX_RESOURCES_';
+
 /**
  * `up`, what `bash scripts/start.sh` runs: a simulated Proxmox VE cluster (realistic timings, scaled), the
  * API with a worker as a child process group (it starts its own redis-server unless REDIS_URL is set), an
- * admin token in the state file for `gs`; then it serves until Ctrl-C and stops everything it started.
+ * admin token in the state file for `gs`; then it serves until Ctrl-C, restarting a child that crashes, and
+ * stops everything it started.
  */
 export async function runLocalStack(
   env: CliEnvironment,
   options: StackOptions,
   out: Output,
 ): Promise<number> {
+  // A wrong PROXMOX_RESOURCES_<GAME> stops the start before anything runs, as it would stop the API.
+  resolveGameSizes(env.inherited);
   const paint = painter(out.color);
   const print = (line = '') => out.write(`${line}\n`);
   const dataDir = resolve(options.dataDir);
@@ -60,6 +70,7 @@ export async function runLocalStack(
   mkdirSync(dataDir, { recursive: true });
   const statePath = env.stateFile ? resolve(env.stateFile) : join(dataDir, 'stack.json');
   const logPath = join(dataDir, 'api.log');
+  const licences = licencesForStack(env.inherited, options.acceptLicences !== false);
 
   // Ctrl-C at any moment, even half-way through starting, stops what was started so far.
   let interrupt: (signal: string) => void = () => {};
@@ -68,8 +79,9 @@ export async function runLocalStack(
   });
   interrupted.catch(() => {});
   let firstSignalAt = 0;
-  let api: ApiProcess | undefined;
-  let bot: ApiProcess | undefined;
+  // Each child as started, until it is supervised (then restarted when it crashes).
+  let api: ApiProcess | Supervised | undefined;
+  let bot: ApiProcess | Supervised | undefined;
   let fake: FakeDiscord | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (firstSignalAt === 0) {
@@ -92,6 +104,13 @@ export async function runLocalStack(
   const step = <T>(work: Promise<T>) => Promise.race([work, interrupted]);
 
   let sim: RunningSimulator | undefined;
+  let state: StackState | undefined;
+  /** Records a (re)started child's process id for whoever reads the state file. */
+  const recordChild = (which: 'api' | 'discordBot', child: ApiProcess) => {
+    if (!state) return;
+    state.children = { ...state.children, [which]: child.pid };
+    writeStackState(statePath, state);
+  };
   let code = 0;
   try {
     sim = await step(
@@ -103,13 +122,14 @@ export async function runLocalStack(
     );
     const apiPort = await step(pickPort(options.apiPort));
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    const childEnv = apiEnvironment(env, sim, apiPort, dataDir);
+    const childEnv = apiEnvironment(env, sim, apiPort, dataDir, licences.value);
     print(`${paint.bold('GuildServer')}: starting the local stack in ${show(dataDir)}/`);
     print(`  Proxmox VE  ${sim.url} (simulated PVE ${sim.version}, realistic timings ×${options.timeScale})`);
 
-    api = spawnApi('all', childEnv, logPath);
-    const exitedEarly = api.exited.then((how) => {
-      const why = api?.lastSentence();
+    const firstApi = spawnApi('all', childEnv, logPath);
+    api = firstApi;
+    const exitedEarly = firstApi.exited.then((how) => {
+      const why = firstApi.lastSentence();
       throw new CliError(
         `The API stopped (${how})${why ? `: ${why.replace(/[.:]?$/, '')}` : ''}; see ${show(logPath)}.`,
         'stack_failed',
@@ -121,9 +141,10 @@ export async function runLocalStack(
       ? `${redactUrl(env.redisUrl)} (REDIS_URL)`
       : `its own redis-server, data in ${show(join(dataDir, 'redis'))}/`;
     print(`  API+worker  ${apiUrl} (logs: ${show(logPath)}; Redis: ${redis})`);
+    print(`  Licences    ${licences.line}`);
 
     const token = await step(Promise.race([adminToken(statePath, apiUrl, childEnv), exitedEarly]));
-    const state: StackState = {
+    state = {
       apiUrl,
       token,
       dataDir,
@@ -133,9 +154,18 @@ export async function runLocalStack(
     };
     writeStackState(statePath, state);
     print(`  admin token ${show(statePath)} (gs reads it from there when API_URL and API_TOKEN are unset)`);
+    const supervisedApi = supervise(firstApi, {
+      label: 'The API',
+      spawn: () => spawnApi('all', childEnv, logPath),
+      ready: (child) => waitForHealth(apiUrl, 120_000, child.exited),
+      log: show(logPath),
+      say: (line) => print(`gs: ${line}`),
+      onSpawned: (child) => recordChild('api', child),
+    });
+    api = supervisedApi;
+    const failures: Promise<never>[] = [supervisedApi.gaveUp];
 
     // The Discord side: the bot, against the fake Discord unless DISCORD_TOKEN is set.
-    let botExited: Promise<never> = new Promise<never>(() => {});
     if (options.discord !== false) {
       const realToken = env.inherited.DISCORD_TOKEN?.trim();
       const botLog = join(dataDir, 'discord-bot.log');
@@ -145,15 +175,13 @@ export async function runLocalStack(
         apiToken: botToken,
         statePath: join(dataDir, realToken ? 'discord-bot.json' : 'discord-bot-fake.json'),
       };
+      let botEnv: ChildEnv;
       if (realToken) {
-        bot = spawnBot(
-          botEnvironment(env.inherited, {
-            ...settings,
-            discordToken: realToken,
-            ...(env.inherited.DISCORD_GUILD_ID ? { guildId: env.inherited.DISCORD_GUILD_ID } : {}),
-          }),
-          botLog,
-        );
+        botEnv = botEnvironment(env.inherited, {
+          ...settings,
+          discordToken: realToken,
+          ...(env.inherited.DISCORD_GUILD_ID ? { guildId: env.inherited.DISCORD_GUILD_ID } : {}),
+        });
         state.discord = {
           mode: 'discord',
           ...(env.inherited.DISCORD_GUILD_ID ? { guildId: env.inherited.DISCORD_GUILD_ID } : {}),
@@ -161,48 +189,76 @@ export async function runLocalStack(
       } else {
         const started = await step(startDemoDiscord());
         fake = started.fake;
-        bot = spawnBot(
-          botEnvironment(env.inherited, {
-            ...settings,
-            discordToken: started.botToken,
-            discordApiUrl: fake.restUrl,
-            guildId: DEMO_DISCORD.guildId,
-          }),
-          botLog,
-        );
+        botEnv = botEnvironment(env.inherited, {
+          ...settings,
+          discordToken: started.botToken,
+          discordApiUrl: fake.restUrl,
+          guildId: DEMO_DISCORD.guildId,
+        });
         state.discord = {
           mode: 'fake',
           controlUrl: fake.controlUrl!,
           guildId: DEMO_DISCORD.guildId,
           channelId: DEMO_DISCORD.channelId,
           users: [DEMO_DISCORD.demoUser.username, DEMO_DISCORD.otherUser.username],
+          userId: DEMO_DISCORD.demoUser.id,
         };
       }
-      const running = bot;
-      botExited = running.exited.then((how) => {
-        const why = running.lastSentence();
+      const firstBot = spawnBot(botEnv, botLog);
+      bot = firstBot;
+      const botExited = firstBot.exited.then((how) => {
+        const why = firstBot.lastSentence();
         throw new CliError(
           `The Discord bot stopped (${how})${why ? `: ${why.replace(/[.:]?$/, '')}` : ''}; see ${show(botLog)}.`,
           'stack_failed',
         );
       });
       botExited.catch(() => {});
-      if (fake) {
-        await step(Promise.race([waitForBotReady(fake, botExited), exitedEarly]));
+      const connectedFake = fake;
+      if (connectedFake) {
+        await step(Promise.race([waitForBotReady(connectedFake, botExited), exitedEarly]));
         print(
-          `  Discord     fake Discord at ${fake.restUrl} (guild "${DEMO_DISCORD.guildName}", #${DEMO_DISCORD.channelName}; users ${DEMO_DISCORD.demoUser.username} (admin) and ${DEMO_DISCORD.otherUser.username}); bot logs: ${show(botLog)}`,
+          `  Discord     fake Discord at ${connectedFake.restUrl} (guild "${DEMO_DISCORD.guildName}", #${DEMO_DISCORD.channelName}; users ${DEMO_DISCORD.demoUser.username} (admin) and ${DEMO_DISCORD.otherUser.username}); bot logs: ${show(botLog)}`,
         );
       } else {
         print(`  Discord     the real Discord (DISCORD_TOKEN is set); bot logs: ${show(botLog)}`);
       }
+      const supervisedBot = supervise(firstBot, {
+        label: 'The Discord bot',
+        spawn: () => spawnBot(botEnv, botLog),
+        ...(connectedFake
+          ? {
+              ready: (child: ApiProcess) =>
+                waitForBotReady(
+                  connectedFake,
+                  child.exited.then(() => {
+                    throw new Error('stopped');
+                  }),
+                ),
+            }
+          : {}),
+        log: show(botLog),
+        say: (line) => print(`gs: ${line}`),
+        onSpawned: (child) => recordChild('discordBot', child),
+      });
+      bot = supervisedBot;
+      failures.push(supervisedBot.gaveUp);
       writeStackState(statePath, state);
     }
     print();
 
+    const fails = Promise.race(failures);
     if (options.smoke) {
-      if (fake?.controlUrl)
-        code = await step(Promise.race([smokeSay(fake.controlUrl, out), exitedEarly, botExited]));
-      if (code === 0) code = await step(Promise.race([smoke(apiUrl, token, out), exitedEarly, botExited]));
+      if (fake?.controlUrl) code = await step(Promise.race([smokeSay(fake.controlUrl, out), fails]));
+      const place: Place = fake
+        ? {
+            guildId: DEMO_DISCORD.guildId,
+            ownerId: DEMO_DISCORD.otherUser.id,
+            channelId: DEMO_DISCORD.channelId,
+          }
+        : SMOKE_PLACE;
+      if (code === 0)
+        code = await step(Promise.race([smoke(apiUrl, token, place, licences.value, out), fails]));
     } else {
       const envHint =
         env.stateFile || show(statePath) === 'data/stack.json' ? '' : `GS_STATE_FILE=${show(statePath)} `;
@@ -225,7 +281,7 @@ export async function runLocalStack(
       }
       print();
       print('Press Ctrl-C to stop everything.');
-      await step(Promise.race([exitedEarly, botExited]));
+      await step(fails);
     }
   } catch (error) {
     if (!(error instanceof Interrupted)) throw error;
@@ -241,8 +297,9 @@ export async function runLocalStack(
     await fake?.close();
     await api?.stop();
     await sim?.close();
-    const state = readStackState(statePath);
-    if (state?.pid === process.pid) writeStackState(statePath, { ...state, pid: undefined });
+    const last = readStackState(statePath);
+    if (last?.pid === process.pid)
+      writeStackState(statePath, { ...last, pid: undefined, children: undefined });
     process.off('exit', killOnExit);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -254,17 +311,22 @@ export async function runLocalStack(
   return code;
 }
 
-/** The API's environment: the caller's, with Proxmox pointed at the simulator and the data in `dataDir`. */
+/**
+ * The API's environment: the caller's, with Proxmox pointed at the simulator, the data in `dataDir` and the
+ * licences chosen for the stack. A real cluster's PROXMOX_* settings (say, from .env) stay out; the game sizes
+ * (PROXMOX_RESOURCES_<GAME>) are the admin's choice for any cluster and go through.
+ */
 function apiEnvironment(
   env: CliEnvironment,
   sim: RunningSimulator,
   apiPort: number,
   dataDir: string,
+  licencesAccepted: string,
 ): ChildEnv {
   const inherited: ChildEnv = {};
   for (const [key, value] of Object.entries(env.inherited)) {
-    // A real cluster's settings (say, from .env) must not leak into the simulated stack.
-    if (key.startsWith('PROXMOX_') || key === 'API_URL' || key === 'API_TOKEN') continue;
+    const clusterSetting = key.startsWith('PROXMOX_') && !key.startsWith(GAME_SIZE_PREFIX);
+    if (clusterSetting || key === 'API_URL' || key === 'API_TOKEN') continue;
     inherited[key] = value;
   }
   return {
@@ -278,13 +340,19 @@ function apiEnvironment(
     API_PORT: String(apiPort),
     DATABASE_PATH: join(dataDir, 'guildserver.sqlite'),
     GAME_RUNNER: 'simulated',
+    GAME_LICENSES_ACCEPTED: licencesAccepted,
     LOG_LEVEL: env.inherited.LOG_LEVEL || 'info',
   };
 }
 
-async function waitForHealth(apiUrl: string, timeoutMs: number): Promise<void> {
+/** Resolves once the API answers /healthz; rejects after `timeoutMs`, or as soon as `exited` settles. */
+async function waitForHealth(apiUrl: string, timeoutMs: number, exited?: Promise<unknown>): Promise<void> {
+  let gone = false;
+  void exited?.finally(() => {
+    gone = true;
+  });
   const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
+  while (Date.now() < until && !gone) {
     try {
       const response = await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
       if (response.ok) return;
@@ -294,7 +362,9 @@ async function waitForHealth(apiUrl: string, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new CliError(
-    `The API did not answer at ${apiUrl}/healthz within ${timeoutMs / 1000} s.`,
+    gone
+      ? `The API at ${apiUrl} stopped before it answered /healthz.`
+      : `The API did not answer at ${apiUrl}/healthz within ${timeoutMs / 1000} s.`,
     'stack_failed',
   );
 }
@@ -314,17 +384,27 @@ async function adminToken(statePath: string, apiUrl: string, childEnv: ChildEnv)
 }
 
 /** One server through create and delete, with the same progress display as `gs create --watch`. */
-async function smoke(apiUrl: string, token: string, out: Output): Promise<number> {
+async function smoke(
+  apiUrl: string,
+  token: string,
+  place: Place,
+  licencesAccepted: string,
+  out: Output,
+): Promise<number> {
   const paint = painter(out.color);
   const print = (line: string) => out.write(`${line}\n`);
   const client = createApiClient({ baseUrl: apiUrl, token });
-  const games = await client.games();
+  // Minecraft Java when its licence was accepted, else the first game that needs none.
+  const accepted = new Set(licencesAccepted.split(',').filter(isLicenceId));
+  const games = (await client.games()).filter(
+    (g) => isGameId(g.id) && unacceptedLicences(getGame(g.id), accepted).length === 0,
+  );
   const game = games.find((g) => g.id === 'minecraft-java') ?? games[0];
   if (!game) throw new CliError('The API lists no games, so there is nothing to create.', 'stack_failed');
   const name = `smoke-${Date.now().toString(36)}`;
   const started = Date.now();
   print(`Smoke check: create ${name} (${game.id}), wait until it runs, delete it.`);
-  const created = await client.createServer({ game: game.id, name, ...SMOKE_IDS });
+  const created = await client.createServer({ game: game.id, name, ...place });
   const job = await watchJob(client, created.jobId, reporterFor(out, false));
   if (job.state !== 'succeeded') {
     const failed = job.steps.find((s) => s.state === 'failed');

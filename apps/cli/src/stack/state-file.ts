@@ -19,7 +19,11 @@ export interface StackState {
     channelId?: string;
     /** Usernames one can type as (`--as`), the default first. */
     users?: string[];
+    /** The default user's id (the fake's admin `demo`): `gs create` makes servers for them in guildId/channelId. */
+    userId?: string;
   };
+  /** The child processes it runs now (each leads its own process group); updated when one is restarted. */
+  children?: { api?: number; discordBot?: number };
   /** The `up` process, while it runs. */
   pid?: number;
   startedAt: string;
