@@ -10,6 +10,18 @@ export {
 export * from './addresses.js';
 export { type AptCacheProxy, startAptCacheProxy } from './apt-cache-proxy.js';
 export { cacheDir } from './cache-dir.js';
+export {
+  budgetSeconds,
+  type Deadline,
+  type DeadlineOptions,
+  type Expected,
+  type Host,
+  slowdown,
+  startDeadline,
+  testTimeoutMs,
+  thisHost,
+  waitUntil,
+} from './deadline.js';
 export type { DhcpLease } from './dnsmasq.js';
 export {
   cleanupStaleLab,
@@ -24,6 +36,7 @@ export {
   type BuildTemplateOptions,
   buildTemplate,
   missingTemplateTools,
+  TEMPLATE_BUILD_TIME,
   type TemplateImage,
 } from './template.js';
 export { KERNEL_APPEND, ROOT_LABEL, recipeHash } from './template-recipe.js';

@@ -1,5 +1,6 @@
 // A minimal QEMU guest agent client (the JSON protocol over the virtio-serial port's host socket).
 import { createConnection, type Socket } from 'node:net';
+import { type Deadline, waitUntil } from '../../src/deadline.js';
 
 const DELIMITER = 0xff;
 
@@ -41,18 +42,15 @@ export async function guestAgent(
 }
 
 /** Polls guest-ping until the agent answers. */
-export async function waitForGuestAgent(socketPath: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
+export async function waitForGuestAgent(socketPath: string, deadline: Deadline): Promise<void> {
+  await waitUntil(
+    deadline,
+    async () => {
       await guestAgent(socketPath, 'guest-ping', undefined, 3000);
-      return;
-    } catch (error) {
-      if (Date.now() > deadline)
-        throw new Error(`the guest agent did not answer within ${timeoutMs / 1000} s: ${error}`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  }
+      return true;
+    },
+    { retryErrors: true },
+  );
 }
 
 function lineReader(socket: Socket) {
