@@ -28,6 +28,8 @@ export interface PlaybookOptions {
   check?: boolean;
   diff?: boolean;
   args?: string[];
+  /** Added to this process's environment (an operator's API_URL and API_TOKEN, their SSH key…). */
+  env?: Record<string, string>;
 }
 
 export async function runPlaybook(playbook: string, options: PlaybookOptions): Promise<PlaybookRun> {
@@ -44,7 +46,13 @@ export async function runPlaybook(playbook: string, options: PlaybookOptions): P
   return new Promise((resolve, reject) => {
     const child = spawn('ansible-playbook', args, {
       cwd: ANSIBLE_DIR,
-      env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0', PYTHONUNBUFFERED: '1' },
+      env: {
+        ...process.env,
+        ...options.env,
+        ANSIBLE_NOCOLOR: '1',
+        ANSIBLE_FORCE_COLOR: '0',
+        PYTHONUNBUFFERED: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -105,6 +105,24 @@ export function realRunSuite(gameId: GameId, settings: { maxPlayers: number }): 
     );
 
     it(
+      'shows no change in a --check --diff run, as an operator would check before running it by hand',
+      async () => {
+        const run = await runPlaybook(game.playbook, {
+          inventory: target.inventory,
+          vars,
+          check: true,
+          diff: true,
+        });
+        timings.push(`--check --diff ${run.seconds} s`);
+        expect(run.recap, `changed: ${changedTasks(run.output).join(', ')}`).toMatchObject({
+          changed: 0,
+          failed: 0,
+        });
+      },
+      10 * 60_000,
+    );
+
+    it(
       'is operated with plain systemctl and journalctl',
       async () => {
         await target.ssh(`systemctl restart ${unit}`);
