@@ -59,3 +59,10 @@ export function table(rows: string[][]): string {
     )
     .join('\n');
 }
+
+/** A table indented under a heading line. */
+export const indentedTable = (rows: string[][]) =>
+  table(rows)
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');

@@ -3,7 +3,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { Quota, QuotaLimits, QuotaScope } from '../api/client.js';
 import { CliError } from '../errors.js';
-import { type CommandContext, printJson, say, table } from './context.js';
+import { type CommandContext, indentedTable, printJson, say } from './context.js';
 import type { JsonOption } from './servers.js';
 
 /** A limit as typed: a whole number, or `default` to fall back to QUOTA_GUILD_* / QUOTA_USER_*. */
@@ -45,13 +45,7 @@ function printQuota(ctx: CommandContext, q: Quota): void {
     `${q.usage[used]} of ${q.effective[key]}${unit} used`,
     q.override[key] === null ? '(default)' : `(set for this ${q.scope})`,
   ]);
-  say(
-    ctx,
-    table(rows)
-      .split('\n')
-      .map((line) => `  ${line}`)
-      .join('\n'),
-  );
+  say(ctx, indentedTable(rows));
 }
 
 export async function getQuota(

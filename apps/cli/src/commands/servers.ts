@@ -3,7 +3,7 @@ import type { Accepted, ApiClient } from '../api/client.js';
 import { ApiError, CliError } from '../errors.js';
 import { watchJob } from '../progress/job-watch.js';
 import { painter, reporterFor, seconds } from '../progress/renderers.js';
-import { type CommandContext, printJson, say, table } from './context.js';
+import { type CommandContext, indentedTable, printJson, say, table } from './context.js';
 import { placeOf } from './create-place.js';
 
 const SERVER_ID = /^srv_[a-z0-9]{12}$/;
@@ -272,12 +272,6 @@ export async function status(
     ]);
   }
   say(ctx, `${server.name} (${server.id}), ${server.game}`);
-  say(
-    ctx,
-    table(rows)
-      .split('\n')
-      .map((line) => `  ${line}`)
-      .join('\n'),
-  );
+  say(ctx, indentedTable(rows));
   return 0;
 }
