@@ -61,7 +61,14 @@ function seed(databasePath: string): string {
         .values({ vmid: 10_000 + i, serverId: id, reservedAt: at })
         .run();
       tx.insert(ports)
-        .values({ port: 20_000 + i, protocol: 'tcp', serverId: id, purpose: 'game', guestPort: 25565 })
+        .values({
+          port: 20_000 + i,
+          protocol: 'tcp',
+          serverId: id,
+          purpose: 'game',
+          index: 1,
+          guestPort: 25565,
+        })
         .run();
     }
   });

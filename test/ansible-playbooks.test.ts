@@ -1,13 +1,15 @@
 // Every game of the catalog has a playbook that Ansible accepts, that ansible-lint's production profile finds
-// clean, and that agrees with the catalog: the ports its firewall opens by default and the settings it knows.
+// clean, and that agrees with the catalog: the ports its firewall opens by default (generated from the catalog)
+// and the settings it knows.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { playbookHosts } from '../apps/api/src/pipeline/game/playbook-vars';
 import { GAMES } from '../packages/games/src/index';
+import { CATALOG_PORTS_FILE, catalogPortsVariable, catalogPortsYaml } from '../scripts/catalog-ports';
 import { ANSIBLE_DIR } from './support/ansible-run';
 import { catalogPortEntries, type PortEntry } from './support/api-vars';
 import { loadYaml } from './support/yaml';
@@ -69,6 +71,10 @@ describe('ansible/ playbooks', () => {
     }
   });
 
+  it('takes its default ports from the catalog, as `pnpm ansible:ports` writes them', () => {
+    expect(readFileSync(CATALOG_PORTS_FILE, 'utf8'), 'run pnpm ansible:ports').toBe(catalogPortsYaml());
+  });
+
   describe.each(GAMES.map((game) => [game.id, game] as const))('%s', (_id, game) => {
     it("runs only on its own game's hosts (the inventories' game_ group), never on all", async () => {
       const plays = (await loadYaml(join(ANSIBLE_DIR, game.playbook))) as { hosts: string }[];
@@ -77,19 +83,25 @@ describe('ansible/ playbooks', () => {
 
     it("opens by default exactly the catalog's ports, one entry per protocol", async () => {
       const [play] = (await loadYaml(join(ANSIBLE_DIR, game.playbook))) as {
+        vars_files: string[];
         vars: Record<string, unknown>;
         roles: { role: string }[];
       }[];
       expect(play!.vars.game_ports).toMatch(/^\{\{ guildserver_ports \| default\(\w+_catalog_ports\) \}\}$/);
       const name = /default\((\w+)\)/.exec(String(play!.vars.game_ports))![1]!;
-      const defaults = (play!.vars[name] as PortEntry[])
+      expect(name).toBe(catalogPortsVariable(game));
+      expect(play!.vars_files.map((file) => join(ANSIBLE_DIR, 'playbooks', file))).toEqual([
+        CATALOG_PORTS_FILE,
+      ]);
+      const catalogVars = (await loadYaml(CATALOG_PORTS_FILE)) as Record<string, unknown>;
+      const defaults = (catalogVars[name] as PortEntry[])
         .map((p) => `${p.purpose} ${p.guest_port}/${p.protocol}`)
         .sort();
       const catalog = catalogPortEntries(game)
         .map((p) => `${p.purpose} ${p.guest_port}/${p.protocol}`)
         .sort();
       expect(defaults).toEqual(catalog);
-      for (const entry of play!.vars[name] as PortEntry[]) expect(entry.port).toBe(entry.guest_port);
+      for (const entry of catalogVars[name] as PortEntry[]) expect(entry.port).toBe(entry.guest_port);
       expect(play!.roles.map((r) => r.role)[0]).toBe('common');
       expect(play!.roles.map((r) => r.role)).toContain(roleOf(game.id));
     });

@@ -3,27 +3,9 @@
 import { portSlotsOf } from '../../apps/api/src/domain/game-ports';
 import { type PlaybookVarsOptions, playbookVars } from '../../apps/api/src/pipeline/game/playbook-vars';
 import type { GameDefinition } from '../../packages/games/src/index';
+import { catalogPortEntries } from '../../scripts/catalog-ports';
 
-export interface PortEntry {
-  purpose: string;
-  protocol: 'tcp' | 'udp';
-  port: number;
-  guest_port: number;
-}
-
-/** One entry per port and protocol ('both' is two), guest ports at the catalog's defaults. */
-export function catalogPortEntries(game: GameDefinition, externalBase?: number): PortEntry[] {
-  return game.ports.flatMap((spec, index) =>
-    (spec.protocol === 'both' ? (['tcp', 'udp'] as const) : [spec.protocol]).flatMap((protocol) =>
-      Array.from({ length: spec.count }, (_, offset) => ({
-        purpose: spec.purpose,
-        protocol,
-        port: externalBase === undefined ? spec.defaultPort + offset : externalBase + index * 10 + offset,
-        guest_port: spec.defaultPort + offset,
-      })),
-    ),
-  );
-}
+export { catalogPortEntries, type PlaybookPortEntry as PortEntry } from '../../scripts/catalog-ports';
 
 /** `<guest port>/<protocol>` of every port the firewall must open (SSH and the public ones), sorted. */
 export function expectedOpenPorts(game: GameDefinition): string[] {
@@ -53,12 +35,7 @@ export function apiVars(
   options: PlaybookVarsOptions = {},
 ): Record<string, unknown> {
   const ports = portSlotsOf(game).slots.flatMap((slot, index) =>
-    slot.protocols.map((protocol) => ({
-      purpose: slot.purpose,
-      protocol,
-      port: 42000 + index,
-      guestPort: slot.guestPort,
-    })),
+    slot.map((gamePort) => ({ ...gamePort, port: 42000 + index })),
   );
   const server = {
     id: `srv_test${game.id.replaceAll('-', '')}`.slice(0, 16),

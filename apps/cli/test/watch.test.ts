@@ -5,9 +5,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Server as GameServer, GuildEvent, Job } from '@guildserver/contracts';
+import {
+  eventSchema,
+  type Server as GameServer,
+  type GuildEvent,
+  type GuildEventOf,
+  type Job,
+} from '@guildserver/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSseParser, type SseMessage } from '../src/api/sse-parser.js';
+import { progressNote } from '../src/progress/job-watch.js';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..', '..');
@@ -91,16 +98,17 @@ function scriptedApi(outcome: 'succeeds' | 'fails') {
     updatedAt: now,
   });
   let nextEventId = 1;
-  const event = (type: GuildEvent['type'], message: string): GuildEvent => ({
+  /** A step's end, shaped as the API wrote it before event data was typed (no server name, no title). */
+  const stepSucceeded = (position: number): GuildEvent => ({
     id: nextEventId++,
-    type,
+    type: 'step.succeeded',
     serverId: SERVER,
     jobId: JOB,
     guildId: null,
     ownerId: null,
     channelId: null,
-    message,
-    data: {},
+    message: `${STEPS[position]![1]}: done.`,
+    data: { step: STEPS[position]![0], position, detail: 'done.' },
     createdAt: new Date().toISOString(),
   });
   const send = (res: ServerResponse, e: GuildEvent) =>
@@ -140,7 +148,7 @@ function scriptedApi(outcome: 'succeeds' | 'fails') {
         if (done >= STEPS.length || (outcome === 'fails' && done >= 2)) return clearInterval(tick);
         done++;
         sent++;
-        send(res, event('step.succeeded', `${STEPS[done - 1]![1]} done.`));
+        send(res, stepSucceeded(done - 1));
       }, 150);
       req.on('close', () => clearInterval(tick));
       return;
@@ -242,5 +250,39 @@ describe('the event-stream parser', () => {
       { lastEventId: '9', event: 'message', data: 'y' },
     ]);
     expect(parser.lastEventId).toBe('9');
+  });
+});
+
+describe('progress notes', () => {
+  const progress = (data: object) =>
+    eventSchema.parse({
+      id: 3,
+      type: 'step.progress',
+      serverId: SERVER,
+      jobId: JOB,
+      guildId: null,
+      ownerId: null,
+      channelId: null,
+      message: 'The storage local-lvm is busy with other clones; trying again in 2 s (try 2).',
+      data,
+      createdAt: new Date().toISOString(),
+    }) as GuildEventOf<'step.progress'>;
+
+  it('show the typed note of the running step only', () => {
+    const typed = progress({
+      serverName: 'survival',
+      step: 'clone',
+      position: 1,
+      note: 'Busy; trying again.',
+    });
+    expect(progressNote(typed, 'clone')).toBe('Busy; trying again.');
+    expect(progressNote(typed, 'configure')).toBeUndefined();
+  });
+
+  it('show the sentence of an event written before the data was typed', () => {
+    const old = progress({ attempt: 1, step: 'clone', position: 1 });
+    expect(progressNote(old, 'clone')).toBe(
+      'The storage local-lvm is busy with other clones; trying again in 2 s (try 2).',
+    );
   });
 });

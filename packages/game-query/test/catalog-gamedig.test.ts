@@ -1,7 +1,7 @@
 // The catalog agrees with gamedig's own data for every game it queries through gamedig: the type exists, the
 // query port is the one gamedig derives from the game port, the transport is the one gamedig's protocol uses,
 // and the port is one the catalog opens (so the firewall lets the query in).
-import { GAMES } from '@guildserver/games';
+import { GAMES, gamePorts } from '@guildserver/games';
 import { games as gamedigGames } from 'gamedig';
 import { describe, expect, it } from 'vitest';
 
@@ -41,12 +41,7 @@ describe('catalog ↔ gamedig', () => {
       expect(PROTOCOL_TRANSPORT[protocol], `known transport for gamedig protocol ${protocol}`).toBeDefined();
       expect(query.transport).toBe(PROTOCOL_TRANSPORT[protocol]);
     }
-    const opened = game.ports.some(
-      (spec) =>
-        (spec.protocol === 'both' || spec.protocol === query.transport) &&
-        query.port >= spec.defaultPort &&
-        query.port < spec.defaultPort + spec.count,
-    );
+    const opened = gamePorts(game).some((p) => p.protocol === query.transport && p.guestPort === query.port);
     expect(opened, `port ${query.port}/${query.transport} is one of ${game.name}'s ports`).toBe(true);
   });
 

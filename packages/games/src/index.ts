@@ -8,6 +8,8 @@ export {
   type LicenceId,
   unacceptedLicences,
 } from './licences';
+export { type GamePort, gamePorts, isPortPurpose, PORT_PURPOSES } from './ports';
+export { queriedOverRcon } from './query';
 export { generatedPasswordSettings, type PasswordSetting, settingValueSchema } from './settings';
 export { RESOURCE_LIMITS, resolveGameSizes, resourcesVariableName, sizeProblem } from './sizes';
 export { closestGameIds, unknownGameMessage } from './suggest';

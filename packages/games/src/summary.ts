@@ -1,5 +1,6 @@
 import { vmSizeSchema } from '@guildserver/contracts';
 import { z } from 'zod';
+import { PORT_PURPOSES } from './ports';
 import type { GameDefinition, Resources } from './types';
 
 // The public description of a game, as `GET /v1/games` serves it. Port numbers are not part of it: each server
@@ -54,7 +55,7 @@ export const gameSummarySchema = z
     ports: z
       .array(
         z.object({
-          purpose: z.enum(['game', 'query', 'rcon']),
+          purpose: z.enum(PORT_PURPOSES),
           protocol: z.enum(['tcp', 'udp', 'both']),
           /** Present when the entry is a run of adjacent ports. */
           count: z.number().int().min(2).optional(),

@@ -1,5 +1,6 @@
 import type { GameId } from './ids';
 import type { LicenceId } from './licences';
+import type { PORT_PURPOSES } from './ports';
 
 /** A VM's size; the same shape as `VmSize` of @guildserver/contracts. */
 export interface Resources {
@@ -10,7 +11,7 @@ export interface Resources {
   disk: number;
 }
 
-export type PortPurpose = 'game' | 'query' | 'rcon';
+export type PortPurpose = (typeof PORT_PURPOSES)[number];
 export type PortProtocol = 'tcp' | 'udp' | 'both';
 
 /** One port, or a run of `count` adjacent ports, that the game listens on. */

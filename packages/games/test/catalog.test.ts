@@ -3,6 +3,7 @@ import {
   GAME_IDS,
   GAMES,
   type GameDefinition,
+  gamePorts,
   getGame,
   isGameId,
   type PortSpec,
@@ -12,17 +13,13 @@ import {
 
 /** Every port number a spec covers, per transport. */
 function numbers(spec: PortSpec): { transport: 'tcp' | 'udp'; port: number }[] {
-  const transports: ('tcp' | 'udp')[] = spec.protocol === 'both' ? ['tcp', 'udp'] : [spec.protocol];
-  return transports.flatMap((transport) =>
-    Array.from({ length: spec.count }, (_, i) => ({ transport, port: spec.defaultPort + i })),
-  );
+  return gamePorts({ ports: [spec] }).map((p) => ({ transport: p.protocol, port: p.guestPort }));
 }
 
 function publicPorts(game: GameDefinition): string[] {
-  return game.ports
-    .filter((p) => p.public)
-    .flatMap(numbers)
-    .map((n) => `${n.port}/${n.transport}`);
+  return gamePorts(game)
+    .filter((p) => p.published)
+    .map((p) => `${p.guestPort}/${p.protocol}`);
 }
 
 describe('the catalog', () => {

@@ -43,7 +43,11 @@ export const vmIds = sqliteTable('vm_ids', {
   reservedAt: text('reserved_at').notNull(),
 });
 
-/** Ports on HOST_EXTERNAL: unique per port and protocol while allocated. */
+/**
+ * Ports on HOST_EXTERNAL: unique per port and protocol while allocated. Each row is one of the server's game's
+ * published ports (`GamePort` of @guildserver/games): its catalog `purpose` and 1-based `index` among the
+ * game's ports of that purpose, so a server holds each purpose, index and protocol once.
+ */
 export const ports = sqliteTable(
   'ports',
   {
@@ -51,9 +55,14 @@ export const ports = sqliteTable(
     protocol: text('protocol').notNull(),
     serverId: text('server_id').notNull(),
     purpose: text('purpose').notNull(),
+    index: integer('index').notNull(),
     guestPort: integer('guest_port').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.port, t.protocol] }), index('ports_server').on(t.serverId)],
+  (t) => [
+    primaryKey({ columns: [t.port, t.protocol] }),
+    index('ports_server').on(t.serverId),
+    uniqueIndex('ports_server_slot').on(t.serverId, t.purpose, t.index, t.protocol),
+  ],
 );
 
 export const jobs = sqliteTable(

@@ -1,17 +1,14 @@
+import type { GamePort } from '@guildserver/games';
 import type { Db } from '../db/database.js';
 import { ports, vmIds } from '../db/schema.js';
 import { DomainError } from './errors.js';
 import { now } from './ids.js';
+import { portRow } from './server-ports.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-/** One port a game needs: the same external number on every protocol listed. */
-export interface PortSlot {
-  purpose: string;
-  protocols: readonly ('tcp' | 'udp')[];
-  /** Where the game listens inside the VM. */
-  guestPort: number;
-}
+/** One port a game needs: its protocols (one game port each), all on the same external number. */
+export type PortSlot = readonly GamePort[];
 
 export interface PortRange {
   first: number;
@@ -36,8 +33,7 @@ export function allocatePorts(
       .all()
       .map((p) => `${p.port}/${p.protocol}`),
   );
-  const free = (port: number, slot: PortSlot) =>
-    slot.protocols.every((protocol) => !taken.has(`${port}/${protocol}`));
+  const free = (port: number, slot: PortSlot) => slot.every((p) => !taken.has(`${port}/${p.protocol}`));
   const chosen: number[] = [];
   if (consecutive) {
     for (let base = range.first; base + slots.length - 1 <= range.last; base++) {
@@ -60,15 +56,7 @@ export function allocatePorts(
       `No free ${consecutive ? `block of ${slots.length} consecutive ports` : 'ports'} left in GAME_PORT_RANGE ${range.first}-${range.last}; delete unused servers or widen the range.`,
     );
   }
-  const rows = slots.flatMap((slot, i) =>
-    slot.protocols.map((protocol) => ({
-      port: chosen[i]!,
-      protocol,
-      serverId,
-      purpose: slot.purpose,
-      guestPort: slot.guestPort,
-    })),
-  );
+  const rows = slots.flatMap((slot, i) => slot.map((gamePort) => portRow(serverId, gamePort, chosen[i]!)));
   tx.insert(ports).values(rows).run();
 }
 

@@ -1,24 +1,16 @@
-import type { GameDefinition } from '@guildserver/games';
+import { type GameDefinition, gamePorts } from '@guildserver/games';
 import type { PortSlot } from './allocation.js';
 
 /**
- * The external ports a game needs: one slot per public port (both protocols share one number). When a
+ * The external ports a game needs: one slot per published port, its protocols sharing one number. When a
  * game derives ports from each other (runs, or `consecutive`), the whole set is kept in one block.
  */
 export function portSlotsOf(game: GameDefinition): { slots: PortSlot[]; consecutive: boolean } {
-  const slots: PortSlot[] = [];
-  let consecutive = false;
-  for (const spec of game.ports) {
-    if (!spec.public) continue;
-    if (spec.count > 1 || spec.consecutive) consecutive = true;
-    const protocols = spec.protocol === 'both' ? (['tcp', 'udp'] as const) : ([spec.protocol] as const);
-    for (let i = 0; i < spec.count; i++) {
-      slots.push({
-        purpose: spec.count > 1 ? `${spec.purpose}-${i + 1}` : spec.purpose,
-        protocols,
-        guestPort: spec.defaultPort + i,
-      });
-    }
+  const slots = new Map<string, PortSlot>();
+  for (const port of gamePorts(game).filter((p) => p.published)) {
+    const key = `${port.purpose}#${port.index}`;
+    slots.set(key, [...(slots.get(key) ?? []), port]);
   }
-  return { slots, consecutive };
+  const consecutive = game.ports.some((spec) => spec.public && (spec.count > 1 || spec.consecutive));
+  return { slots: [...slots.values()], consecutive };
 }

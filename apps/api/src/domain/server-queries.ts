@@ -2,6 +2,7 @@
 // API's busiest route, and building the query through the ORM on each call cost more than running it.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/database.js';
+import type { ports } from '../db/schema.js';
 import type { Reach } from './actor.js';
 import type { ServerRow } from './server-view.js';
 
@@ -11,13 +12,7 @@ const COLUMNS = `id, name, game, guild_id AS guildId, owner_id AS ownerId, chann
   failure_step AS failureStep, current_job_id AS currentJobId, created_at AS createdAt,
   updated_at AS updatedAt, deleted_at AS deletedAt`;
 
-export interface PortRow {
-  serverId: string;
-  port: number;
-  protocol: string;
-  purpose: string;
-  guestPort: number;
-}
+export type PortRow = typeof ports.$inferSelect;
 
 const statements = new WeakMap<Db, Map<string, Statement>>();
 
@@ -82,7 +77,7 @@ export function selectPortsOf(db: Db, serverIds: readonly string[]): PortRow[] {
   if (serverIds.length === 0) return [];
   return prepared(
     db,
-    `SELECT server_id AS serverId, port, protocol, purpose, guest_port AS guestPort FROM ports
+    `SELECT server_id AS serverId, port, protocol, purpose, "index", guest_port AS guestPort FROM ports
      WHERE server_id IN (SELECT value FROM json_each(?)) ORDER BY port`,
   ).all(JSON.stringify(serverIds)) as PortRow[];
 }

@@ -7,6 +7,7 @@ import {
   type ServerAction,
   type ServerCredentials,
   type ServerList,
+  type ServerState,
   serverNameSchema,
 } from '@guildserver/contracts';
 import {
@@ -26,7 +27,7 @@ import { auditLog, jobs, ports as portsTable, servers } from '../db/schema.js';
 import { type Actor, isAdmin, reachOf, requireMayActOn, requireMayRead, requireWrite } from './actor.js';
 import { allocatePorts, freeVmidCandidates, reserveVmid } from './allocation.js';
 import { DomainError } from './errors.js';
-import { appendEvent } from './events.js';
+import { recordEvent } from './event-log.js';
 import { portSlotsOf } from './game-ports.js';
 import { newServerId, now } from './ids.js';
 import { insertJob } from './jobs.js';
@@ -71,7 +72,6 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
     return getGame(id);
   }
 
-  /** Only a real install needs the licence: simulated servers install nothing. */
   /** Whatever installs the game (Ansible or the simulated runner), the admin has to have accepted its licences. */
   function requireAcceptedLicences(game: GameDefinition): void {
     const missing = unacceptedLicences(game, config.licencesAccepted);
@@ -225,25 +225,13 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
             allocatePorts(tx, id, slots, config.portRange, consecutive);
             const jobId = insertJob(tx, id, 'create', actor.userId ?? actor.tokenId);
             tx.update(servers).set({ currentJobId: jobId }).where(eq(servers.id, id)).run();
-            const scope = {
-              serverId: id,
-              jobId,
-              guildId: input.guildId,
-              ownerId: input.ownerId,
-              channelId: input.channelId,
-            };
-            appendEvent(tx, {
-              ...scope,
+            const { name, guildId, ownerId, channelId } = input;
+            const about = { server: { id, name, guildId, ownerId, channelId }, jobId };
+            recordEvent(tx, about, {
               type: 'server.created',
-              message: `Server '${input.name}' (${game.name}) is being created.`,
-              data: { game: game.id, vmid, size },
+              data: { game: game.id, gameName: game.name, vmid, size },
             });
-            appendEvent(tx, {
-              ...scope,
-              type: 'job.queued',
-              message: 'Create queued.',
-              data: { kind: 'create' },
-            });
+            recordEvent(tx, about, { type: 'job.queued', data: { kind: 'create' } });
             audit(
               tx,
               actor,
@@ -300,24 +288,11 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
           })
           .where(eq(servers.id, serverId))
           .run();
-        const scope = {
-          serverId,
-          jobId: id,
-          guildId: row.guildId,
-          ownerId: row.ownerId,
-          channelId: row.channelId,
-        };
-        appendEvent(tx, {
-          ...scope,
-          type: 'job.queued',
-          message: `${kind[0]!.toUpperCase()}${kind.slice(1)} queued.`,
-          data: { kind },
-        });
-        appendEvent(tx, {
-          ...scope,
+        const about = { server: row, jobId: id };
+        recordEvent(tx, about, { type: 'job.queued', data: { kind } });
+        recordEvent(tx, about, {
           type: 'server.state_changed',
-          message: `Server '${row.name}' is ${BUSY_STATE[kind]}.`,
-          data: { from: row.state, to: BUSY_STATE[kind] },
+          data: { from: row.state as ServerState, to: BUSY_STATE[kind] as ServerState },
         });
         audit(tx, actor, `server.${action}`, row);
         return id;
@@ -465,24 +440,11 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
               })
               .where(eq(servers.id, id))
               .run();
-            const scope = {
-              serverId: id,
-              jobId: newJob,
-              guildId: row.guildId,
-              ownerId: row.ownerId,
-              channelId: row.channelId,
-            };
-            appendEvent(tx, {
-              ...scope,
-              type: 'job.queued',
-              message: `Retrying the ${kind} of '${row.name}'.`,
-              data: { kind, retryOf: failedJob.id },
-            });
-            appendEvent(tx, {
-              ...scope,
+            const about = { server: row, jobId: newJob };
+            recordEvent(tx, about, { type: 'job.queued', data: { kind, retryOf: failedJob.id } });
+            recordEvent(tx, about, {
               type: 'server.state_changed',
-              message: `Server '${row.name}' is ${state}.`,
-              data: { from: 'failed', to: state },
+              data: { from: 'failed', to: state as ServerState },
             });
             audit(tx, actor, 'server.retry', row, { kind, retryOf: failedJob.id });
             return newJob;

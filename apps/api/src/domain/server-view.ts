@@ -1,7 +1,8 @@
-import type { AllocatedPort, Server, ServerState } from '@guildserver/contracts';
+import { type AllocatedPort, joinPortOf, type Server, type ServerState } from '@guildserver/contracts';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { servers } from '../db/schema.js';
+import { toServerPort } from './server-ports.js';
 import { selectPortsOf } from './server-queries.js';
 
 export type ServerRow = typeof servers.$inferSelect;
@@ -9,13 +10,9 @@ export type ServerRow = typeof servers.$inferSelect;
 function portsByServer(db: Db, ids: string[]): Map<string, AllocatedPort[]> {
   const byServer = new Map<string, AllocatedPort[]>();
   for (const row of selectPortsOf(db, ids)) {
+    const { purpose, index, protocol, port, guestPort } = toServerPort(row);
     const list = byServer.get(row.serverId) ?? [];
-    list.push({
-      purpose: row.purpose,
-      protocol: row.protocol as 'tcp' | 'udp',
-      port: row.port,
-      guestPort: row.guestPort,
-    });
+    list.push({ purpose, index, protocol, port, guestPort });
     byServer.set(row.serverId, list);
   }
   return byServer;
@@ -29,7 +26,7 @@ export function serverViews(db: Db, rows: ServerRow[], hostExternal: string): Se
   );
   return rows.map((row) => {
     const list = allPorts.get(row.id) ?? [];
-    const game = list.find((p) => p.purpose === 'game') ?? list[0];
+    const game = joinPortOf(list);
     return {
       id: row.id,
       name: row.name,

@@ -1,5 +1,5 @@
 // What a step is given: the job, a fresh server row, its own memo, and the adapters it acts through.
-import type { JobKind } from '@guildserver/contracts';
+import type { JobKind, ProgressDetails } from '@guildserver/contracts';
 import type { GameDefinition } from '@guildserver/games';
 import type { Limiter, ProxmoxClient } from '@guildserver/proxmox';
 import type { Logger } from 'pino';
@@ -87,7 +87,8 @@ export interface StepContext {
   remember(patch: Record<string, unknown>): void;
   /** What an earlier step of this job learned. */
   memoOf(step: StepName): Record<string, unknown>;
-  progress(message: string, data?: Record<string, unknown>): void;
+  /** A `step.progress` event: a note for the live view, and what it adds besides. */
+  progress(note: string, details?: ProgressDetails): void;
 }
 
 export interface StepOutcome {

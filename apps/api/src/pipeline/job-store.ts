@@ -1,10 +1,10 @@
 // The runner's thin adapter over SQLite: every transition of a job, its steps and its server, each in one
 // transaction together with its events (the outbox), so neither exists without the other.
-import type { JobKind } from '@guildserver/contracts';
+import type { JobKind, ProgressDetails, ServerState } from '@guildserver/contracts';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { jobSteps, jobs, ports, servers, vmIds } from '../db/schema.js';
-import { appendEvent } from '../domain/events.js';
+import { type EventSubject, recordEvent } from '../domain/event-log.js';
 import { now } from '../domain/ids.js';
 import { FINAL_STATE, type FinalState } from './decisions.js';
 import type { Verdict } from './failures.js';
@@ -25,17 +25,7 @@ const IMMEDIATE = { behavior: 'immediate' } as const;
 /** Kept on the job when a step fails; the tail is what explains a failure. */
 const MAX_LOG_CHARS = 256_000;
 
-const capitalised = (kind: string) => `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
-
-function scope(server: ServerRow, jobId: string) {
-  return {
-    serverId: server.id,
-    jobId,
-    guildId: server.guildId,
-    ownerId: server.ownerId,
-    channelId: server.channelId,
-  };
-}
+const subject = (server: ServerRow, jobId: string): EventSubject => ({ server, jobId });
 
 function serverOf(tx: Tx | Db, id: string): ServerRow {
   const row = tx.select().from(servers).where(eq(servers.id, id)).get();
@@ -77,12 +67,7 @@ export function markJobStarted(db: Db, jobId: string): void {
       .where(eq(jobs.id, jobId))
       .run();
     const server = serverOf(tx, job.serverId);
-    appendEvent(tx, {
-      ...scope(server, jobId),
-      type: 'job.started',
-      message: `${capitalised(job.kind)} of '${server.name}' started.`,
-      data: { kind: job.kind },
-    });
+    recordEvent(tx, subject(server, jobId), { type: 'job.started', data: { kind: job.kind as JobKind } });
   }, IMMEDIATE);
 }
 
@@ -94,10 +79,8 @@ export function markStepStarted(db: Db, jobId: string, step: StepRow, attempt: n
       .run();
     const job = tx.select().from(jobs).where(eq(jobs.id, jobId)).get()!;
     const server = serverOf(tx, job.serverId);
-    appendEvent(tx, {
-      ...scope(server, jobId),
+    recordEvent(tx, subject(server, jobId), {
       type: 'step.started',
-      message: `${step.title}…`,
       data: { step: step.name, position: step.position, title: step.title, attempt },
     });
   }, IMMEDIATE);
@@ -148,11 +131,9 @@ export function markStepSucceeded(
       .run();
     const job = tx.select().from(jobs).where(eq(jobs.id, jobId)).get()!;
     const server = serverOf(tx, job.serverId);
-    appendEvent(tx, {
-      ...scope(server, jobId),
+    recordEvent(tx, subject(server, jobId), {
       type: 'step.succeeded',
-      message: `${step.title}: ${detail}`,
-      data: { step: step.name, position: step.position, detail, durationMs: took },
+      data: { step: step.name, position: step.position, title: step.title, detail, durationMs: took },
     });
   }, IMMEDIATE);
 }
@@ -162,17 +143,15 @@ export function appendProgress(
   db: Db,
   jobId: string,
   step: Pick<StepRow, 'name' | 'position'>,
-  message: string,
-  data: Record<string, unknown> = {},
+  note: string,
+  details: ProgressDetails = {},
 ): void {
   db.transaction((tx) => {
     const job = tx.select().from(jobs).where(eq(jobs.id, jobId)).get()!;
     const server = serverOf(tx, job.serverId);
-    appendEvent(tx, {
-      ...scope(server, jobId),
+    recordEvent(tx, subject(server, jobId), {
       type: 'step.progress',
-      message,
-      data: { ...data, step: step.name, position: step.position },
+      data: { ...details, step: step.name, position: step.position, note },
     });
   }, IMMEDIATE);
 }
@@ -255,27 +234,13 @@ export function completeJob(db: Db, jobId: string): FinalState {
       release(tx, server.id, { ports: true, vmid: true });
     }
     tx.update(servers).set(changes).where(eq(servers.id, server.id)).run();
-    const s = scope(server, jobId);
-    const verb = { running: 'is running', stopped: 'is stopped', deleted: 'was deleted' }[to];
-    appendEvent(tx, {
-      ...s,
-      type: 'job.succeeded',
-      message: `${capitalised(kind)} of '${server.name}' finished.`,
-      data: { kind },
-    });
-    appendEvent(tx, {
-      ...s,
+    const about = subject(server, jobId);
+    recordEvent(tx, about, { type: 'job.succeeded', data: { kind } });
+    recordEvent(tx, about, {
       type: 'server.state_changed',
-      message: `Server '${server.name}' ${verb}.`,
-      data: { from: server.state, to },
+      data: { from: server.state as ServerState, to },
     });
-    if (to === 'deleted')
-      appendEvent(tx, {
-        ...s,
-        type: 'server.deleted',
-        message: `Server '${server.name}' was deleted.`,
-        data: {},
-      });
+    if (to === 'deleted') recordEvent(tx, about, { type: 'server.deleted', data: {} });
     return to;
   }, IMMEDIATE);
 }
@@ -326,26 +291,20 @@ export function failJob(db: Db, jobId: string, failure: FailureRecord): void {
     };
     if (failure.release.vmid) Object.assign(serverChanges, { vmid: null, ipv4: null });
     tx.update(servers).set(serverChanges).where(eq(servers.id, server.id)).run();
-    const s = scope(server, jobId);
-    const data = { step: stepName, code: verdict.code };
+    const about = subject(server, jobId);
+    const why = { code: verdict.code, reason: verdict.message };
     if (step)
-      appendEvent(tx, {
-        ...s,
+      recordEvent(tx, about, {
         type: 'step.failed',
-        message: `${step.title} failed: ${verdict.message}`,
-        data: { ...data, position: step.position, durationMs: took },
+        data: { step: step.name, position: step.position, title: step.title, ...why, durationMs: took },
       });
-    appendEvent(tx, {
-      ...s,
+    recordEvent(tx, about, {
       type: 'job.failed',
-      message: `${capitalised(job.kind)} of '${server.name}' failed: ${verdict.message}`,
-      data: { ...data, kind: job.kind },
+      data: { step: stepName, kind: job.kind as JobKind, ...why },
     });
-    appendEvent(tx, {
-      ...s,
+    recordEvent(tx, about, {
       type: 'server.state_changed',
-      message: `Server '${server.name}' failed.`,
-      data: { from: server.state, to: 'failed', code: verdict.code },
+      data: { from: server.state as ServerState, to: 'failed', code: verdict.code },
     });
   }, IMMEDIATE);
 }

@@ -176,8 +176,8 @@ export function createJobRunner(deps: RunnerDeps, overrides: Partial<RunnerOptio
           const other = loadJob(db, jobId)?.steps.find((s) => s.name === name);
           return other ? parseMemo(other) : {};
         },
-        progress(message, data = {}) {
-          appendProgress(db, jobId, step, message, data);
+        progress(note, details = {}) {
+          appendProgress(db, jobId, step, note, details);
         },
       };
     }

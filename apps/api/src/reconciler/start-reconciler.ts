@@ -1,18 +1,18 @@
 // The reconciler's thin adapter: every interval it reads our servers and Proxmox's VM list, lets
 // `reconcile` decide, and applies each decision — database changes only if the server row is unchanged since
 // it was read, and a destroy only after re-reading the VM's tags and finding ours.
+import type { ServerState } from '@guildserver/contracts';
 import { decodeTags, isProxmoxError, type ProxmoxClient } from '@guildserver/proxmox';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import { jobs, servers } from '../db/schema.js';
-import { appendEvent } from '../domain/events.js';
+import { recordEvent, recordOrphanEvent } from '../domain/event-log.js';
 import { now } from '../domain/ids.js';
 import { notifyEventsAppended } from '../observability/event-feed.js';
 import {
   isOurs,
-  OUR_TAG,
   type ReconcileAction,
   reconcile,
   type ServerSnapshot,
@@ -37,13 +37,6 @@ export interface ReconcileRound {
 }
 
 type ServerRow = typeof servers.$inferSelect;
-
-const scopeOf = (row: ServerRow) => ({
-  serverId: row.id,
-  guildId: row.guildId,
-  ownerId: row.ownerId,
-  channelId: row.channelId,
-});
 
 export function startReconciler(
   services: ReconcilerServices,
@@ -151,15 +144,12 @@ export function startReconciler(
       );
     });
     db.transaction((tx) => {
-      appendEvent(tx, {
-        type: 'server.drift',
-        message: `Destroyed VM ${action.vmid} on ${action.node}: tagged ${OUR_TAG} but no server owned it for ${Math.round(action.ageSeconds)} s.`,
-        data: {
-          reason: 'orphan_destroyed',
-          vmid: action.vmid,
-          node: action.node,
-          taggedServerId: action.serverId,
-        },
+      recordOrphanEvent(tx, {
+        reason: 'orphan_destroyed',
+        vmid: action.vmid,
+        node: action.node,
+        taggedServerId: action.serverId,
+        ageSeconds: Math.round(action.ageSeconds),
       });
     });
     logger.warn({ ...vm, taggedServerId: action.serverId }, 'orphan VM destroyed');
@@ -192,37 +182,32 @@ export function startReconciler(
           return false;
         }
         return whileUnchanged(action.serverId, action.updatedAt, (row, tx) => {
-          const at = now();
-          const message = `The VM${row.vmid === null ? '' : ` ${row.vmid}`} of '${row.name}' is gone from Proxmox; it was removed outside GuildServer.`;
+          const about = { server: row };
+          const drift = recordEvent(tx, about, {
+            type: 'server.drift',
+            data: { reason: 'vm_missing', vmid: row.vmid },
+          });
+          recordEvent(tx, about, {
+            type: 'server.state_changed',
+            data: { from: row.state as ServerState, to: 'failed', reason: 'vm_missing' },
+          });
           tx.update(servers)
             .set({
               state: 'failed',
               failureCode: 'vm_missing',
-              failureMessage: message,
+              failureMessage: drift.message,
               failureStep: null,
               playersOnline: null,
-              updatedAt: at,
+              updatedAt: now(),
             })
             .where(eq(servers.id, row.id))
             .run();
-          appendEvent(tx, {
-            ...scopeOf(row),
-            type: 'server.drift',
-            message,
-            data: { reason: 'vm_missing', vmid: row.vmid },
-          });
-          appendEvent(tx, {
-            ...scopeOf(row),
-            type: 'server.state_changed',
-            message: `Server '${row.name}' failed: its VM is missing.`,
-            data: { from: row.state, to: 'failed', reason: 'vm_missing' },
-          });
           logger.warn({ serverId: row.id, vmid: row.vmid }, 'server VM missing; marked failed');
         });
       case 'power_drift':
         if ((await liveStatus({ node: action.node, vmid: action.vmid })) !== action.to) return false;
         return whileUnchanged(action.serverId, action.updatedAt, (row, tx) => {
-          const outside = `VM ${action.vmid} of '${row.name}' is ${action.to} but GuildServer had it ${action.from}: it was ${action.to === 'running' ? 'started' : 'stopped'} outside GuildServer.`;
+          const about = { server: row };
           tx.update(servers)
             .set({
               state: action.to,
@@ -231,17 +216,13 @@ export function startReconciler(
             })
             .where(eq(servers.id, row.id))
             .run();
-          appendEvent(tx, {
-            ...scopeOf(row),
+          recordEvent(tx, about, {
             type: 'server.drift',
-            message: outside,
             data: { reason: 'power_state', vmid: action.vmid, expected: action.from, actual: action.to },
           });
-          appendEvent(tx, {
-            ...scopeOf(row),
+          recordEvent(tx, about, {
             type: 'server.state_changed',
-            message: `Server '${row.name}' is ${action.to}.`,
-            data: { from: row.state, to: action.to, reason: 'outside' },
+            data: { from: row.state as ServerState, to: action.to, reason: 'outside' },
           });
           logger.info(
             { serverId: row.id, vmid: action.vmid, from: action.from, to: action.to },
@@ -250,28 +231,23 @@ export function startReconciler(
         });
       case 'node_moved':
         return whileUnchanged(action.serverId, action.updatedAt, (row, tx) => {
+          const about = { server: row };
           tx.update(servers).set({ node: action.to, updatedAt: now() }).where(eq(servers.id, row.id)).run();
-          appendEvent(tx, {
-            ...scopeOf(row),
+          recordEvent(tx, about, {
             type: 'server.drift',
-            message: `VM ${action.vmid} of '${row.name}' moved from ${action.from ?? 'no node'} to ${action.to}.`,
             data: { reason: 'node_moved', vmid: action.vmid, from: action.from, to: action.to },
           });
         });
       case 'report_orphan': {
-        const message = `VM ${action.vmid} on ${action.node} carries the ${OUR_TAG} tag but no server owns it${settings.destroyOrphans ? `; it will be destroyed after ${settings.orphanGraceSeconds} s` : ''}.`;
         logger.warn({ vmid: action.vmid, node: action.node, taggedServerId: action.serverId }, 'orphan VM');
         db.transaction((tx) => {
-          appendEvent(tx, {
-            type: 'server.drift',
-            message,
-            data: {
-              reason: 'orphan_vm',
-              vmid: action.vmid,
-              node: action.node,
-              taggedServerId: action.serverId,
-              name: action.name ?? null,
-            },
+          recordOrphanEvent(tx, {
+            reason: 'orphan_vm',
+            vmid: action.vmid,
+            node: action.node,
+            taggedServerId: action.serverId,
+            name: action.name ?? null,
+            destroyAfterSeconds: settings.destroyOrphans ? settings.orphanGraceSeconds : null,
           });
         });
         return true;

@@ -1,4 +1,4 @@
-import type { GuildEvent } from '@guildserver/contracts';
+import { EVENT_TYPES, type GuildEvent } from '@guildserver/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendEvent } from '../../src/domain/events.js';
 import { notifyEventsAppended } from '../../src/observability/event-feed.js';
@@ -83,6 +83,25 @@ describe('GET /v1/events', () => {
     const bad = await client(h.url, token)('GET', '/v1/events?after=-1');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: { code: 'invalid_request' } });
+  });
+});
+
+describe('the events in the API document', () => {
+  it('are one schema per type, each with its typed data', async () => {
+    type Schema = { oneOf?: Schema[]; properties?: Record<string, Schema>; enum?: string[] };
+    const doc = (await (await fetch(`${h.url}/v1/openapi.json`)).json()) as {
+      paths: Record<
+        string,
+        { get: { responses: { 200: { content: { 'application/json': { schema: Schema } } } } } }
+      >;
+    };
+    const page = doc.paths['/events']!.get.responses[200].content['application/json'].schema;
+    const events = page.properties!.events as Schema & { items: Schema };
+    const byType = new Map(events.items.oneOf!.map((e) => [e.properties!.type!.enum![0], e]));
+    expect([...byType.keys()].sort()).toEqual([...EVENT_TYPES].sort());
+    expect(Object.keys(byType.get('job.failed')!.properties!.data!.properties!)).toEqual(
+      expect.arrayContaining(['serverName', 'kind', 'step', 'code', 'reason']),
+    );
   });
 });
 

@@ -36,33 +36,37 @@ function request(game: string, port: number, extra: Partial<GameProbeRequest> = 
 }
 
 describe('the port the probe asks', () => {
-  const row = (purpose: string, protocol: 'tcp' | 'udp', port: number, guestPort: number) => ({
-    purpose,
-    protocol,
-    port,
-    guestPort,
-  });
+  const allocated = (
+    purpose: 'game' | 'query',
+    index: number,
+    protocol: 'tcp' | 'udp',
+    port: number,
+    guestPort: number,
+  ) => ({ purpose, index, protocol, port, guestPort, published: true });
 
   it("is the server's guest port for the catalog's query port", () => {
     const valheim = getGame('valheim');
-    const rows = [row('game', 'udp', 20000, 2456), row('query', 'udp', 20001, 2457)];
+    const rows = [allocated('game', 1, 'udp', 20000, 2456), allocated('query', 1, 'udp', 20001, 2457)];
     expect(guestQueryPort(valheim, rows)).toBe(2457);
-    // Guest ports moved away from the catalog's defaults: the same slot's row still says where.
-    expect(guestQueryPort(valheim, [row('game', 'udp', 20000, 3456), row('query', 'udp', 20001, 3457)])).toBe(
-      3457,
-    );
+    // Guest ports moved away from the catalog's defaults: the same port's row still says where.
+    expect(
+      guestQueryPort(valheim, [
+        allocated('game', 1, 'udp', 20000, 3456),
+        allocated('query', 1, 'udp', 20001, 3457),
+      ]),
+    ).toBe(3457);
     const satisfactory = getGame('satisfactory');
     expect(
       guestQueryPort(satisfactory, [
-        row('game', 'tcp', 20010, 7777),
-        row('game', 'udp', 20010, 7777),
-        row('game', 'tcp', 20011, 8888),
+        allocated('game', 1, 'tcp', 20010, 7777),
+        allocated('game', 1, 'udp', 20010, 7777),
+        allocated('game', 2, 'tcp', 20011, 8888),
       ]),
     ).toBe(7777);
   });
 
   it("is the catalog's port for a port only our tools use (Factorio's RCON has no row)", () => {
-    expect(guestQueryPort(getGame('factorio'), [row('game', 'udp', 20000, 34197)])).toBe(34198);
+    expect(guestQueryPort(getGame('factorio'), [allocated('game', 1, 'udp', 20000, 34197)])).toBe(34198);
   });
 });
 

@@ -59,7 +59,7 @@ describe('the Ansible game runner', () => {
     server: { id: 'srv_abc123def456', name: 'alpha', guildId: '1' },
     game,
     ipv4: '10.1.2.3',
-    ports: [{ purpose: 'game', protocol: 'tcp', port: 20000, guestPort: 25565 }],
+    ports: [{ purpose: 'game', index: 1, protocol: 'tcp', port: 20000, guestPort: 25565, published: true }],
     size: { cores: 2, memory: 4096, disk: 20 },
     signal: new AbortController().signal,
     onProgress: (message) => progress.push(message),
@@ -153,11 +153,19 @@ describe('the Ansible game runner', () => {
   it('passes every catalog port: allocated ones by catalog purpose, RCON unpublished (port null)', async () => {
     writeFileSync(join(dir, 'playbooks', 'ark.yml'), '- hosts: game\n');
     const runner = createAnsibleRunner({ ansibleDir: dir, command, licencesAccepted: STEAM });
-    // ARK's two game ports are one run: the API stores them as `game-1` and `game-2`.
+    // ARK has two game ports: the API stores them as game 1 and game 2.
+    const allocated = (purpose: 'game' | 'query', index: number, port: number, guestPort: number) => ({
+      purpose,
+      index,
+      protocol: 'udp' as const,
+      port,
+      guestPort,
+      published: true,
+    });
     const ports = [
-      { purpose: 'game-1', protocol: 'udp' as const, port: 20010, guestPort: 7777 },
-      { purpose: 'game-2', protocol: 'udp' as const, port: 20011, guestPort: 7778 },
-      { purpose: 'query', protocol: 'udp' as const, port: 20012, guestPort: 27015 },
+      allocated('game', 1, 20010, 7777),
+      allocated('game', 2, 20011, 7778),
+      allocated('query', 1, 20012, 27015),
     ];
     await runner.setup({ ...request(), game: getGame('ark'), ports });
     expect(readVars().guildserver_ports).toEqual([
@@ -172,7 +180,7 @@ describe('the Ansible game runner', () => {
     await runner.setup({
       ...request(),
       game: getGame('factorio'),
-      ports: [{ purpose: 'game', protocol: 'udp', port: 20020, guestPort: 34197 }],
+      ports: [{ purpose: 'game', index: 1, protocol: 'udp', port: 20020, guestPort: 34197, published: true }],
     });
     expect(readVars().guildserver_ports).toContainEqual({
       purpose: 'rcon',

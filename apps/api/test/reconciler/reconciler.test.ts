@@ -109,9 +109,10 @@ describe('reconciler against the simulator', () => {
     expect(round.applied.map((a) => a.kind)).toEqual(['mark_vm_missing']);
     expect(serverRow(id)).toMatchObject({ state: 'failed', failureCode: 'vm_missing' });
     expect(serverRow(id).failureMessage).toContain(`VM ${vmid}`);
+    const serverName = serverRow(id).name;
     expect(eventsOf(id)).toEqual([
-      ['server.drift', { reason: 'vm_missing', vmid }],
-      ['server.state_changed', { from: 'stopped', to: 'failed', reason: 'vm_missing' }],
+      ['server.drift', { reason: 'vm_missing', vmid, serverName }],
+      ['server.state_changed', { from: 'stopped', to: 'failed', reason: 'vm_missing', serverName }],
     ]);
   });
 
@@ -143,9 +144,13 @@ describe('reconciler against the simulator', () => {
     expect(round.applied.map((a) => a.kind)).toEqual(['power_drift', 'power_drift']);
     expect(serverRow(running).state).toBe('stopped');
     expect(serverRow(stopped).state).toBe('running');
+    const serverName = serverRow(running).name;
     expect(eventsOf(running)).toEqual([
-      ['server.drift', { reason: 'power_state', vmid: stoppedVm, expected: 'running', actual: 'stopped' }],
-      ['server.state_changed', { from: 'running', to: 'stopped', reason: 'outside' }],
+      [
+        'server.drift',
+        { reason: 'power_state', vmid: stoppedVm, expected: 'running', actual: 'stopped', serverName },
+      ],
+      ['server.state_changed', { from: 'running', to: 'stopped', reason: 'outside', serverName }],
     ]);
     // Agreed now: the next round has nothing to do.
     expect((await reconciler().runOnce()).actions).toEqual([]);

@@ -1,4 +1,4 @@
-import type { GuildEvent, Job, JobStep } from '@guildserver/contracts';
+import type { GuildEvent, GuildEventOf, Job, JobStep } from '@guildserver/contracts';
 import type { ApiClient } from '../api/client.js';
 import { followEvents } from '../api/event-stream.js';
 import { ApiUnreachableError } from '../errors.js';
@@ -29,6 +29,13 @@ const TERMINAL = new Set(['succeeded', 'failed']);
 const FINISHED_STEP = new Set(['succeeded', 'failed', 'skipped']);
 
 export const isFinished = (job: Job) => TERMINAL.has(job.state);
+
+/** What a `step.progress` event says about the step on screen; nothing when it is about another step. */
+export function progressNote(event: GuildEventOf<'step.progress'>, runningStep: string | undefined) {
+  if (event.data.step !== runningStep) return undefined;
+  // Events written before the data was typed carry the note only as their sentence.
+  return event.data.note ?? event.message;
+}
 
 /**
  * Follows one job to its end: the event stream (resumed with Last-Event-ID when it drops) says when
@@ -119,8 +126,8 @@ export async function watchJob(
   const onEvent = (event: GuildEvent) => {
     if (event.jobId !== jobId) return;
     if (event.type === 'step.progress') {
-      const step = typeof event.data.step === 'string' ? event.data.step : undefined;
-      if (step === undefined || step === running) reporter.progress(event.message);
+      const note = progressNote(event, running);
+      if (note !== undefined) reporter.progress(note);
       return;
     }
     void refresh();

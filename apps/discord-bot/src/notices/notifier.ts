@@ -2,18 +2,23 @@
 // final state edit the interaction's message while its token lives; afterwards (or for changes made outside
 // Discord) the final notice goes to the server's channel mentioning the user, or by DM when the channel
 // will not take it. Events are handled one at a time, in order, and the cursor is saved after each.
-import { eventSchema, type GuildEvent, type JobKind, type Server } from '@guildserver/contracts';
+import { eventSchema, type GuildEvent, type JobKind } from '@guildserver/contracts';
 import { DiscordAPIError, type REST, Routes } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Accepted, ApiClient, Game } from '../api/client.js';
 import { createSseReader } from '../api/sse.js';
-import { finalSentence, jobView, joinAddress, type MessageView, statusView } from '../rendering/views.js';
+import { driftNotice, jobNotice } from '../rendering/notices.js';
+import { jobView, type MessageView, statusView } from '../rendering/views.js';
 import type { BotState, TrackedInteraction } from '../state/bot-state.js';
 import {
+  type AnnouncedDrift,
   CHANNEL_UNWRITABLE_CODES,
   changesJobView,
   DMS_CLOSED_CODE,
   decideNotice,
+  isAnnouncedDrift,
+  isJobOutcome,
+  type JobOutcomeEvent,
   ownerToTell,
   TOKEN_DEAD_CODES,
   tokenAlive,
@@ -211,16 +216,18 @@ export class Notifier {
         return 'failed' as const;
       });
       if (decision.final) {
-        if (result !== 'edited') await this.announceJob(event, tracked.userId, tracked.channelId, tracked);
+        if (result !== 'edited' && isJobOutcome(event))
+          await this.announceJob(event, tracked.userId, tracked.channelId, tracked);
         state.untrack(tracked.jobId);
       }
     } else if (decision.kind === 'channel') {
-      if (event.type === 'server.drift')
-        await this.announceDrift(event, decision.mention, decision.channelId);
-      else await this.announceJob(event, decision.mention, decision.channelId, tracked);
+      if (isAnnouncedDrift(event)) await this.announceDrift(event, decision.mention, decision.channelId);
+      else if (isJobOutcome(event))
+        await this.announceJob(event, decision.mention, decision.channelId, tracked);
       if (tracked) state.untrack(tracked.jobId);
     }
-    if (owner) await this.announceJob(event, owner.ownerId, owner.channelId, tracked, owner.by);
+    if (owner && isJobOutcome(event))
+      await this.announceJob(event, owner.ownerId, owner.channelId, tracked, owner.by);
   }
 
   // --- rendering through the interaction token ------------------------------------------------------
@@ -286,41 +293,31 @@ export class Notifier {
 
   /** @param by who changed the server, when the notice goes to its owner rather than to them. */
   private async announceJob(
-    event: GuildEvent,
+    event: JobOutcomeEvent,
     mention: string,
     channelId: string,
     tracked: TrackedInteraction | undefined,
     by?: string,
   ): Promise<void> {
-    const succeeded = event.type === 'job.succeeded';
-    const kind = (
-      typeof event.data.kind === 'string' ? event.data.kind : (tracked?.kind ?? 'create')
-    ) as JobKind;
-    let server: Server | undefined;
-    if (event.serverId && kind !== 'delete')
-      server = await this.deps.api.getServer(event.serverId).catch(() => undefined);
-    const name = server?.name ?? tracked?.serverName ?? nameFromMessage(event.message) ?? 'Your server';
-    const address = server ? joinAddress(server, this.deps.hostExternal) : undefined;
-    let sentence = finalSentence(kind, succeeded, name, address);
-    if (!succeeded) {
-      const why = event.message.replace(/^[A-Z][a-z]+ of '[^']*' failed: /, '');
-      if (why && why !== event.message) sentence += ` ${why}`;
-    }
-    if (!tracked) sentence += ' (changed outside Discord)';
-    if (by) sentence += ` (by <@${by}>)`;
-    await this.deliver(event, mention, channelId, sentence.slice(0, 1800), by ? 'owner' : 'main');
+    const { api, hostExternal } = this.deps;
+    const server =
+      event.serverId && event.data.kind !== 'delete'
+        ? await api.getServer(event.serverId).catch(() => undefined)
+        : undefined;
+    // An event written before `data.reason` existed: the job still says why it failed.
+    const failure =
+      event.type === 'job.failed' && event.data.reason === undefined && event.jobId
+        ? (await api.job(event.jobId).catch(() => undefined))?.error?.message
+        : undefined;
+    const sentence = jobNotice(event, { server, tracked, hostExternal, failure, by });
+    await this.deliver(event, mention, channelId, sentence, by ? 'owner' : 'main');
   }
 
-  private async announceDrift(event: GuildEvent, mention: string, channelId: string): Promise<void> {
+  private async announceDrift(event: AnnouncedDrift, mention: string, channelId: string): Promise<void> {
     const server = event.serverId
       ? await this.deps.api.getServer(event.serverId).catch(() => undefined)
       : undefined;
-    const name = server?.name ?? nameFromMessage(event.message) ?? 'Your server';
-    const sentence =
-      event.data.reason === 'vm_missing'
-        ? `**${name}** lost its VM: it was removed outside GuildServer. \`/server delete\` cleans it up.`
-        : `**${name}** was ${event.data.actual === 'running' ? 'started' : 'stopped'} outside GuildServer; it is ${String(event.data.actual ?? 'changed')} now.`;
-    await this.deliver(event, mention, channelId, sentence, 'main');
+    await this.deliver(event, mention, channelId, driftNotice(event, server), 'main');
   }
 
   /**
@@ -412,10 +409,6 @@ function isTokenDead(error: unknown): boolean {
   return (
     error instanceof DiscordAPIError && (TOKEN_DEAD_CODES.has(Number(error.code)) || error.status === 401)
   );
-}
-
-function nameFromMessage(message: string): string | undefined {
-  return /'([a-z0-9-]{3,32})'/.exec(message)?.[1];
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

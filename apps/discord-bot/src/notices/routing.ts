@@ -1,5 +1,5 @@
 // Where a notice goes: pure decisions, given the event, what the bot remembers of the interaction, and now.
-import type { EventType, GuildEvent } from '@guildserver/contracts';
+import type { EventType, GuildEvent, GuildEventOf } from '@guildserver/contracts';
 import { INTERACTION_TOKEN_TTL_MS, type TrackedInteraction } from '../state/bot-state.js';
 
 /** Stop using a token a little before Discord does, so an edit never races its death. */
@@ -16,6 +16,18 @@ const FINAL: ReadonlySet<EventType> = new Set(['job.succeeded', 'job.failed']);
 
 /** Whether this event can change what a job's message shows (so an earlier progress render may be skipped). */
 export const changesJobView = (type: EventType) => PROGRESS.has(type) || FINAL.has(type);
+
+/** How a job ended: the event its final notice is made from. */
+export type JobOutcomeEvent = GuildEventOf<'job.succeeded' | 'job.failed'>;
+export const isJobOutcome = (event: GuildEvent): event is JobOutcomeEvent => FINAL.has(event.type);
+
+/** Drift the owner is told about: their server's VM is gone, or was started or stopped outside GuildServer. */
+export type AnnouncedDrift = GuildEventOf<'server.drift'> & {
+  data: { reason: 'vm_missing' | 'power_state' };
+};
+export const isAnnouncedDrift = (event: GuildEvent): event is AnnouncedDrift =>
+  event.type === 'server.drift' &&
+  (event.data.reason === 'vm_missing' || event.data.reason === 'power_state');
 
 export type NoticeDecision =
   /** Re-render the job's message through the interaction token (progress, or the final state). */
@@ -45,9 +57,9 @@ export function decideNotice(
 ): NoticeDecision {
   if (event.type === 'server.drift') {
     // Changes found by the reconciler (a VM gone, started or stopped outside GuildServer).
-    if (!event.serverId || !event.channelId || !event.ownerId) return { kind: 'none' };
-    const reason = event.data.reason;
-    if (reason !== 'vm_missing' && reason !== 'power_state') return { kind: 'none' };
+    if (!event.serverId || !event.channelId || !event.ownerId || !isAnnouncedDrift(event)) {
+      return { kind: 'none' };
+    }
     return {
       kind: 'channel',
       mention: event.ownerId,
@@ -57,7 +69,7 @@ export function decideNotice(
     };
   }
   if (!event.jobId) return { kind: 'none' };
-  const final = FINAL.has(event.type);
+  const final = isJobOutcome(event);
   if (!final && !PROGRESS.has(event.type)) return { kind: 'none' };
   if (tracked && tokenAlive(tracked, now)) {
     if (!final && newerForSameJob) return { kind: 'none' };
@@ -92,7 +104,7 @@ export function ownerToTell(
   event: GuildEvent,
   tracked: TrackedInteraction | undefined,
 ): { ownerId: string; channelId: string; by: string } | undefined {
-  if (!tracked || !FINAL.has(event.type) || !event.ownerId || !event.channelId) return undefined;
+  if (!tracked || !isJobOutcome(event) || !event.ownerId || !event.channelId) return undefined;
   if (event.ownerId === tracked.userId) return undefined;
   return { ownerId: event.ownerId, channelId: event.channelId, by: tracked.userId };
 }

@@ -1,6 +1,6 @@
 // What the user sees, as plain Discord message JSON: progress, status, list pages, delete confirmation,
 // notices. Pure functions of API objects, so they are tested without Discord.
-import type { Job, JobKind, Server, ServerState } from '@guildserver/contracts';
+import { type Job, type JobKind, joinPortOf, type Server, type ServerState } from '@guildserver/contracts';
 import {
   type APIActionRowComponent,
   type APIButtonComponent,
@@ -50,7 +50,7 @@ export function joinAddress(
 ): string | undefined {
   if (server.state !== 'running') return undefined;
   if (server.address) return server.address;
-  const game = server.ports.find((p) => p.purpose === 'game') ?? server.ports[0];
+  const game = joinPortOf(server.ports);
   return game ? `${hostExternal}:${game.port}` : undefined;
 }
 

@@ -1,4 +1,4 @@
-import type { GuildEvent, Job, Server } from '@guildserver/contracts';
+import type { EventType, GuildEvent, Job, Server } from '@guildserver/contracts';
 import type { TrackedInteraction } from '../../src/state/bot-state.js';
 
 export const GUILD = '100000000000000001';
@@ -79,7 +79,10 @@ export function job(overrides: Partial<Job> = {}): Job {
   };
 }
 
-export function event(overrides: Partial<GuildEvent> = {}): GuildEvent {
+/** An event for the routing rules, which read its type, its ids and little of its data. */
+export function event(
+  overrides: Partial<Omit<GuildEvent, 'type' | 'data'>> & { type?: EventType; data?: object } = {},
+): GuildEvent {
   return {
     id: 1,
     type: 'step.started',
@@ -92,7 +95,7 @@ export function event(overrides: Partial<GuildEvent> = {}): GuildEvent {
     data: {},
     createdAt: '2026-01-01T00:00:00.000Z',
     ...overrides,
-  };
+  } as GuildEvent;
 }
 
 export function tracked(overrides: Partial<TrackedInteraction> = {}): TrackedInteraction {

@@ -33,7 +33,13 @@ export const serverIdSchema = z.string().regex(/^srv_[a-z0-9]{12}$/);
 export const portProtocolSchema = z.enum(['tcp', 'udp']);
 
 export const allocatedPortSchema = z.object({
+  /** What the port is for in the game's catalog: `game`, `query` or `rcon`. */
   purpose: z.string(),
+  /**
+   * Which of the game's ports of this purpose, from 1 (ARK's second game port is 2); the protocols of one port
+   * share it. Always sent; optional for servers read from an API before it was added.
+   */
+  index: z.number().int().min(1).optional(),
   protocol: portProtocolSchema,
   /** The port gamers use on HOST_EXTERNAL. */
   port: z.number().int(),
@@ -41,6 +47,17 @@ export const allocatedPortSchema = z.object({
   guestPort: z.number().int(),
 });
 export type AllocatedPort = z.infer<typeof allocatedPortSchema>;
+
+/** The port players join on: the game's first game port (ARK's 7777, not its 7778), else its first port. */
+export function joinPortOf<P extends Pick<AllocatedPort, 'purpose' | 'index'>>(
+  ports: readonly P[],
+): P | undefined {
+  return (
+    ports.find((p) => p.purpose === 'game' && (p.index ?? 1) === 1) ??
+    ports.find((p) => p.purpose === 'game') ??
+    ports[0]
+  );
+}
 
 export const serverSchema = z.object({
   id: serverIdSchema,

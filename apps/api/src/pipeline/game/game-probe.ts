@@ -2,8 +2,8 @@
 // (@guildserver/game-query: gamedig, Luanti's UDP handshake, Factorio's RCON); `simulated` answers at once
 // while Proxmox is the simulator and there is no VM to reach.
 import { defaultMaxPlayers, GameQueryError, type PlayerCount, queryGame } from '@guildserver/game-query';
-import type { GameDefinition, PortSpec } from '@guildserver/games';
-import type { GamePort } from './game-runner.js';
+import { type GameDefinition, gamePorts, queriedOverRcon } from '@guildserver/games';
+import type { ServerPort } from '../../domain/server-ports.js';
 import type { GameSecrets } from './game-secrets.js';
 
 export type { PlayerCount } from '@guildserver/game-query';
@@ -49,27 +49,20 @@ export function createSimulatedGameProbe(): GameProbe {
   };
 }
 
-function covers(spec: PortSpec, port: number, transport: 'tcp' | 'udp'): boolean {
-  const protocolFits = spec.protocol === 'both' || spec.protocol === transport;
-  return protocolFits && port >= spec.defaultPort && port < spec.defaultPort + spec.count;
-}
-
 /**
- * Where the game answers its query inside the VM: the catalog's query port is one of its default ports; the
- * server's port row with that guest port and protocol is where the VM listens (guest ports are the catalog's
- * defaults today, so this is the same number, but it is read from the server's rows). A port only our tools
- * use (RCON) has no row and is always the catalog's default.
+ * Where the game answers its query inside the VM: the catalog's query port is one of the game's ports; the
+ * server's port of the same purpose, index and protocol says where the VM listens (guest ports are the
+ * catalog's defaults today, so this is the same number, but it is read from the server's ports). A port only
+ * our tools use (RCON) is not allocated and is always the catalog's default.
  */
-export function guestQueryPort(game: GameDefinition, ports: readonly GamePort[]): number {
+export function guestQueryPort(game: GameDefinition, ports: readonly ServerPort[]): number {
   const { port, transport } = game.query;
-  const spec = game.ports.find((p) => covers(p, port, transport));
-  if (!spec?.public) return port;
-  const exact = ports.find((p) => p.guestPort === port && p.protocol === transport);
-  if (exact) return exact.guestPort;
-  // Guest ports moved away from the defaults: the row of the same slot (purpose, place in its run).
-  const purpose = spec.count > 1 ? `${spec.purpose}-${port - spec.defaultPort + 1}` : spec.purpose;
-  const same = ports.filter((p) => p.purpose === purpose && p.protocol === transport);
-  return same.length === 1 ? same[0]!.guestPort : port;
+  const queried = gamePorts(game).find((p) => p.guestPort === port && p.protocol === transport);
+  if (!queried?.published) return port;
+  const allocated = ports.find(
+    (p) => p.purpose === queried.purpose && p.index === queried.index && p.protocol === transport,
+  );
+  return allocated?.guestPort ?? port;
 }
 
 export interface QueryProbeOptions {
@@ -86,13 +79,12 @@ export function createQueryGameProbe(options: QueryProbeOptions): GameProbe {
   return {
     kind: 'query',
     async query({ game, server, ipv4, port, timeoutMs, signal }) {
-      const rcon = game.query.kind === 'probe' && game.query.protocol === 'source-rcon';
       try {
         const answer = await queryGame(game, ipv4, {
           port,
           timeoutMs: Math.max(1, Math.min(attemptMs, timeoutMs)),
           signal,
-          ...(rcon ? { rconPassword: options.secrets.rconPassword(server.id) } : {}),
+          ...(queriedOverRcon(game) ? { rconPassword: options.secrets.rconPassword(server.id) } : {}),
         });
         return {
           up: true,

@@ -1,15 +1,7 @@
 // Installing and starting the game inside a fresh VM. The worker only sees this interface; `ansible` runs the
 // playbooks, `simulated` stands in while Proxmox is the simulator (there is no real VM to reach).
 import type { GameDefinition, Resources } from '@guildserver/games';
-
-export interface GamePort {
-  purpose: string;
-  protocol: 'tcp' | 'udp';
-  /** The port players use on HOST_EXTERNAL. */
-  port: number;
-  /** Where the game listens inside the VM. */
-  guestPort: number;
-}
+import type { ServerPort } from '../../domain/server-ports.js';
 
 export interface GameSetupServer {
   id: string;
@@ -21,7 +13,7 @@ export interface GameSetupRequest {
   server: GameSetupServer;
   game: GameDefinition;
   ipv4: string;
-  ports: readonly GamePort[];
+  ports: readonly ServerPort[];
   size: Resources;
   signal: AbortSignal;
   /** One short line per visible stage (e.g. each Ansible task name). */

@@ -1,14 +1,22 @@
 // The extra variables the API gives a game's playbook, and the inventory group each playbook targets (the
 // contract is written in ansible/README.md). One builder, so the worker's runs, the dynamic inventory operators
 // run by hand with (GET /v1/inventory) and the Ansible tests (test/support/api-vars.ts) pass exactly the same.
-import { type GameDefinition, generatedPasswordSettings, type LicenceId } from '@guildserver/games';
+import {
+  type GameDefinition,
+  type GamePort,
+  gamePorts,
+  generatedPasswordSettings,
+  type LicenceId,
+  queriedOverRcon,
+} from '@guildserver/games';
 import type { ApiConfig } from '../../config.js';
-import type { GamePort, GameSetupRequest } from './game-runner.js';
+import type { ServerPort } from '../../domain/server-ports.js';
+import type { GameSetupRequest } from './game-runner.js';
 import type { GameSecrets } from './game-secrets.js';
 
 export interface PlaybookPort {
-  purpose: 'game' | 'query' | 'rcon';
-  protocol: 'tcp' | 'udp';
+  purpose: GamePort['purpose'];
+  protocol: GamePort['protocol'];
   /** The port players use on HOST_EXTERNAL; null for a port that is not published (RCON). */
   port: number | null;
   /** Where the game listens inside the VM. */
@@ -50,7 +58,6 @@ export const playbookHosts = (game: Pick<GameDefinition, 'id'>) => inventoryGrou
 
 export function playbookVars(request: PlaybookRequest, options: PlaybookVarsOptions = {}) {
   const { game, server, size } = request;
-  const rcon = game.query.kind === 'probe' && game.query.protocol === 'source-rcon';
   return {
     guildserver_server_id: server.id,
     guildserver_server_name: server.name,
@@ -66,7 +73,7 @@ export function playbookVars(request: PlaybookRequest, options: PlaybookVarsOpti
       ...(options.secrets ? generatedPasswords(game, server.id, options.secrets) : {}),
     },
     ...(options.gameReportsUrl ? { guildserver_serverlist_url: options.gameReportsUrl } : {}),
-    ...(rcon && options.secrets
+    ...(queriedOverRcon(game) && options.secrets
       ? { guildserver_rcon_password: options.secrets.rconPassword(server.id) }
       : {}),
     ...acceptedLicenceVars(game, options.licencesAccepted ?? new Set()),
@@ -74,36 +81,17 @@ export function playbookVars(request: PlaybookRequest, options: PlaybookVarsOpti
 }
 
 /**
- * Every port of the catalog, as the playbooks take them: the server's allocated rows (by their catalog purpose:
- * a row of a run is `game-2`, the playbook's purpose `game`), then the ports only our tools use (RCON), not
- * published, which the VM's firewall opens to private networks only — the readiness probe needs them.
+ * Every port of the catalog, as the playbooks take them: the server's allocated ones, then the ports only our
+ * tools use (RCON), not published, which the VM's firewall opens to private networks only — the readiness
+ * probe needs them.
  */
-export function playbookPorts(game: GameDefinition, rows: readonly GamePort[]): PlaybookPort[] {
-  const published = rows.map((row) => ({
-    purpose: catalogPurpose(row.purpose),
-    protocol: row.protocol,
-    port: row.port,
-    guest_port: row.guestPort,
-  }));
-  const unpublished = game.ports
-    .filter((spec) => !spec.public)
-    .flatMap((spec) =>
-      (spec.protocol === 'both' ? (['tcp', 'udp'] as const) : [spec.protocol]).flatMap((protocol) =>
-        Array.from({ length: spec.count }, (_, offset) => ({
-          purpose: spec.purpose,
-          protocol,
-          port: null,
-          guest_port: spec.defaultPort + offset,
-        })),
-      ),
-    );
-  return [...published, ...unpublished];
+export function playbookPorts(game: GameDefinition, allocated: readonly ServerPort[]): PlaybookPort[] {
+  const unpublished = gamePorts(game).filter((p) => !p.published);
+  return [...allocated.map((p) => playbookPort(p, p.port)), ...unpublished.map((p) => playbookPort(p, null))];
 }
 
-function catalogPurpose(rowPurpose: string): PlaybookPort['purpose'] {
-  const purpose = rowPurpose.replace(/-\d+$/, '');
-  if (purpose === 'game' || purpose === 'query' || purpose === 'rcon') return purpose;
-  throw new Error(`A port row has the purpose '${rowPurpose}', which no catalog port has.`);
+function playbookPort({ purpose, protocol, guestPort }: GamePort, port: number | null): PlaybookPort {
+  return { purpose, protocol, port, guest_port: guestPort };
 }
 
 function generatedPasswords(game: GameDefinition, serverId: string, secrets: GameSecrets) {

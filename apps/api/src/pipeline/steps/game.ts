@@ -1,10 +1,11 @@
 // setup_game and wait_game: through the GameRunner and GameProbe interfaces.
 import { formatDuration } from '@guildserver/game-query';
+import { serverPorts } from '../../domain/server-ports.js';
 import type { StepContext, StepOutcome } from '../context.js';
 import { StepFailure, StepInterrupted } from '../failures.js';
 import { guestQueryPort } from '../game/game-probe.js';
 import { GameSetupError } from '../game/game-runner.js';
-import { serverGamePorts, setupSubject } from '../game/setup-subject.js';
+import { setupSubject } from '../game/setup-subject.js';
 import { readServer, recordServerFacts } from '../job-store.js';
 import { sleep } from '../sleep.js';
 
@@ -45,7 +46,7 @@ export function gameReadyTimeoutMs(ctx: StepContext): number {
 export async function waitGame(ctx: StepContext): Promise<StepOutcome> {
   const { game, server } = ctx;
   const ipv4 = ipv4Of(ctx);
-  const port = guestQueryPort(game, serverGamePorts(ctx.deps.db, server.id));
+  const port = guestQueryPort(game, serverPorts(ctx.deps.db, server.id));
   const where = `port ${port}/${game.query.transport}`;
   const limitMs = gameReadyTimeoutMs(ctx);
   const deadline = Date.now() + limitMs;
