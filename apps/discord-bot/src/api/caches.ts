@@ -1,8 +1,8 @@
 // Reads the bot repeats a lot, kept briefly so autocomplete can always answer within Discord's 3 s: the game
 // catalog (kept 5 minutes), and each guild's (or user's) last server list, the fallback when a read is slow.
 import type { Server } from '@guildserver/contracts';
-import { isServerId, normaliseName } from '../commands/options.js';
-import { BotError } from '../rendering/sentences.js';
+import { isServerId, normaliseName } from '../command-definitions/options.js';
+import { BotError } from '../core/bot-error.js';
 import { type Acting, type ApiClient, ApiError, type Game } from './client.js';
 
 const CATALOG_TTL_MS = 5 * 60_000;

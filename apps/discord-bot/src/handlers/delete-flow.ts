@@ -8,11 +8,11 @@ import {
   TextInputBuilder,
   TextInputStyle,
 } from 'discord.js';
-import type { Asker, BotServices } from '../interactions/context.js';
-import { DELETE_MODAL_NAME_FIELD, encodeCustomId } from '../interactions/custom-ids.js';
-import { BotError } from '../rendering/sentences.js';
+import { BotError } from '../core/bot-error.js';
+import { DELETE_MODAL_NAME_FIELD, encodeCustomId } from '../core/custom-ids.js';
+import type { Asker, BotServices } from '../core/services.js';
 import { deleteConfirmView } from '../rendering/views.js';
-import { runAction } from './jobs.js';
+import { startServerJob } from './start-job.js';
 import type { HandlerResult } from './types.js';
 
 /** What decides a delete, given a fresh read: refuse while players are online unless an admin forces it. */
@@ -38,7 +38,7 @@ export async function confirmDelete(
   const server = await services.api.getServer(serverId, { acting: asker.acting });
   if (deleteVerdict(server, force, asker.admin) === 'players_online')
     return deleteConfirmView(server, asker.admin);
-  return runAction(services, asker, interaction, server, 'delete', 'command');
+  return startServerJob(services, asker, interaction, server, 'delete', 'command');
 }
 
 export function deleteModal(server: Pick<Server, 'id' | 'name'>) {

@@ -5,8 +5,8 @@ import type {
   ChatInputCommandInteraction,
   ModalSubmitInteraction,
 } from 'discord.js';
-import type { Asker, BotServices } from '../interactions/context.js';
-import type { CustomId } from '../interactions/custom-ids.js';
+import type { CustomId } from '../core/custom-ids.js';
+import type { Asker, BotServices } from '../core/services.js';
 import type { MessageView } from '../rendering/views.js';
 
 /** A handler's answer: the view the router puts in the deferred reply, or 'answered' when it did so itself. */

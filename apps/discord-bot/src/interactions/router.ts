@@ -9,11 +9,12 @@ import {
   MessageFlags,
   type ModalSubmitInteraction,
 } from 'discord.js';
+import { decodeCustomId } from '../core/custom-ids.js';
+import type { BotServices } from '../core/services.js';
+import type { HandlerResult } from '../handlers/types.js';
 import type { Metrics } from '../metrics.js';
-import { sentenceFor } from '../rendering/sentences.js';
 import { plainView } from '../rendering/views.js';
-import { askerOf, type BotServices } from './context.js';
-import { decodeCustomId } from './custom-ids.js';
+import { createAnswer } from './answer.js';
 import { AUTOCOMPLETE_ROUTES, BUTTON_ROUTES, COMMAND_ROUTES, MODAL_ROUTES } from './routes.js';
 
 /** Autocomplete answers with what it has by then (Discord allows 3 s from the interaction). */
@@ -21,36 +22,31 @@ export const AUTOCOMPLETE_DEADLINE_MS = 2_000;
 
 const STALE_COMPONENT = 'This button belongs to an older version of the bot; run the command again.';
 
+type Deferred = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
+
+/** Puts the handler's view in the deferred reply, unless the handler answered itself. */
+async function show(interaction: Deferred, result: HandlerResult): Promise<'ok'> {
+  if (result !== 'answered') await interaction.editReply({ ...result, allowedMentions: { parse: [] } });
+  return 'ok';
+}
+
 export function createRouter(services: BotServices, metrics: Metrics) {
   const { logger } = services;
-
-  function isExpected(error: unknown): boolean {
-    return error instanceof Error && (error.name === 'ApiError' || error.name === 'BotError');
-  }
-
-  function logFailure(route: string, error: unknown) {
-    const code = (error as { code?: unknown }).code;
-    if (isExpected(error)) logger.info({ route, code, msg: (error as Error).message }, 'interaction refused');
-    else logger.error({ route, err: error }, 'interaction failed');
-  }
+  const answer = createAnswer(services, metrics);
 
   async function command(interaction: ChatInputCommandInteraction, receivedAt: number) {
     const sub = interaction.options.getSubcommand(false);
     const route = sub ? `${interaction.commandName} ${sub}` : interaction.commandName;
     const entry = COMMAND_ROUTES.get(route);
-    await interaction.deferReply(entry?.defer === 'public' ? {} : { flags: MessageFlags.Ephemeral });
-    metrics.deferred(route, services.now() - receivedAt);
-    try {
-      if (!entry) throw new Error(`no handler for ${route}`);
-      const asker = askerOf(interaction, services, receivedAt);
-      const result = await entry.handler(services, asker, interaction);
-      if (result !== 'answered') await interaction.editReply({ ...result, allowedMentions: { parse: [] } });
-      metrics.finished(route, 'ok', services.now() - receivedAt);
-    } catch (error) {
-      logFailure(route, error);
-      metrics.finished(route, isExpected(error) ? 'refused' : 'error', services.now() - receivedAt);
-      await interaction.editReply(plainView(sentenceFor(error)));
-    }
+    await answer(interaction, receivedAt, {
+      route,
+      defer: () => interaction.deferReply(entry?.defer === 'public' ? {} : { flags: MessageFlags.Ephemeral }),
+      run: async (asker) => {
+        if (!entry) throw new Error(`no handler for ${route}`);
+        return show(interaction, await entry.handler(services, asker, interaction));
+      },
+      fail: (sentence) => interaction.editReply(plainView(sentence)),
+    });
   }
 
   async function autocomplete(interaction: AutocompleteInteraction, receivedAt: number) {
@@ -58,22 +54,27 @@ export function createRouter(services: BotServices, metrics: Metrics) {
     const route = `${interaction.commandName} ${focused.name}`;
     const handler = AUTOCOMPLETE_ROUTES.get(route);
     if (!handler) return interaction.respond([]);
-    const asker = askerOf(interaction, services, receivedAt);
     const typed = String(focused.value ?? '');
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), AUTOCOMPLETE_DEADLINE_MS);
+    await answer(interaction, receivedAt, {
+      route: `autocomplete ${route}`,
+      run: async (asker) => {
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<'late'>((resolve) => {
+          timer = setTimeout(() => resolve('late'), AUTOCOMPLETE_DEADLINE_MS);
+        });
+        const fresh = handler.answer(services, asker, typed, interaction).catch((error: unknown) => {
+          logger.warn({ route, err: error }, 'autocomplete read failed; answering from cache');
+          return 'failed' as const;
+        });
+        const first = await Promise.race([fresh, deadline]);
+        clearTimeout(timer);
+        const choices = Array.isArray(first) ? first : handler.fallback(services, asker, typed);
+        await interaction.respond(choices.slice(0, 25));
+        return first === 'late' ? 'late' : first === 'failed' ? 'failed' : 'ok';
+      },
+      // Without an asker there is nothing to offer; Discord shows its own "loading options failed".
+      fail: async () => undefined,
     });
-    const fresh = handler.answer(services, asker, typed, interaction).catch((error: unknown) => {
-      logger.warn({ route, err: error }, 'autocomplete read failed; answering from cache');
-      return 'failed' as const;
-    });
-    const first = await Promise.race([fresh, deadline]);
-    clearTimeout(timer);
-    const outcome = first === 'late' ? 'late' : first === 'failed' ? 'failed' : 'ok';
-    const choices = Array.isArray(first) ? first : handler.fallback(services, asker, typed);
-    await interaction.respond(choices.slice(0, 25));
-    metrics.finished(`autocomplete ${route}`, outcome, services.now() - receivedAt);
   }
 
   async function button(interaction: ButtonInteraction, receivedAt: number) {
@@ -83,25 +84,17 @@ export function createRouter(services: BotServices, metrics: Metrics) {
       await interaction.reply({ content: STALE_COMPONENT, flags: MessageFlags.Ephemeral });
       return;
     }
-    const name = `button ${id.kind}`;
-    const defer = route.defer(id);
-    if (defer === 'update') await interaction.deferUpdate();
-    metrics.deferred(name, services.now() - receivedAt);
-    try {
-      const asker = askerOf(interaction, services, receivedAt);
-      const result = await route.handler(services, asker, interaction, id);
-      if (result !== 'answered') await interaction.editReply({ ...result, allowedMentions: { parse: [] } });
-      metrics.finished(name, 'ok', services.now() - receivedAt);
-    } catch (error) {
-      logFailure(name, error);
-      metrics.finished(name, isExpected(error) ? 'refused' : 'error', services.now() - receivedAt);
-      const sentence = sentenceFor(error);
-      if (interaction.deferred || interaction.replied) {
-        await interaction.followUp({ content: sentence, flags: MessageFlags.Ephemeral });
-      } else {
-        await interaction.reply({ content: sentence, flags: MessageFlags.Ephemeral });
-      }
-    }
+    await answer(interaction, receivedAt, {
+      route: `button ${id.kind}`,
+      defer: async () => {
+        if (route.defer(id) === 'update') await interaction.deferUpdate();
+      },
+      run: async (asker) => show(interaction, await route.handler(services, asker, interaction, id)),
+      fail: (sentence) =>
+        interaction.deferred || interaction.replied
+          ? interaction.followUp({ content: sentence, flags: MessageFlags.Ephemeral })
+          : interaction.reply({ content: sentence, flags: MessageFlags.Ephemeral }),
+    });
   }
 
   async function modal(interaction: ModalSubmitInteraction, receivedAt: number) {
@@ -111,23 +104,17 @@ export function createRouter(services: BotServices, metrics: Metrics) {
       await interaction.reply({ content: STALE_COMPONENT, flags: MessageFlags.Ephemeral });
       return;
     }
-    const name = `modal ${id.kind}`;
     const fromMessage = interaction.isFromMessage();
-    if (fromMessage) await interaction.deferUpdate();
-    else await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    metrics.deferred(name, services.now() - receivedAt);
-    try {
-      const asker = askerOf(interaction, services, receivedAt);
-      const result = await handler(services, asker, interaction, id);
-      if (result !== 'answered') await interaction.editReply({ ...result, allowedMentions: { parse: [] } });
-      metrics.finished(name, 'ok', services.now() - receivedAt);
-    } catch (error) {
-      logFailure(name, error);
-      metrics.finished(name, isExpected(error) ? 'refused' : 'error', services.now() - receivedAt);
-      const view = plainView(sentenceFor(error));
-      if (fromMessage) await interaction.followUp({ content: view.content, flags: MessageFlags.Ephemeral });
-      else await interaction.editReply(view);
-    }
+    await answer(interaction, receivedAt, {
+      route: `modal ${id.kind}`,
+      defer: () =>
+        fromMessage ? interaction.deferUpdate() : interaction.deferReply({ flags: MessageFlags.Ephemeral }),
+      run: async (asker) => show(interaction, await handler(services, asker, interaction, id)),
+      fail: (sentence) =>
+        fromMessage
+          ? interaction.followUp({ content: plainView(sentence).content, flags: MessageFlags.Ephemeral })
+          : interaction.editReply(plainView(sentence)),
+    });
   }
 
   /** Entry point for `interactionCreate`; never throws. */

@@ -1,5 +1,6 @@
 // Which handler answers what: the one table the router reads. Data (commands/) stays apart from handlers.
-import { type DeferMode, SERVER_SUBCOMMANDS, type ServerSubcommand } from '../commands/server.js';
+import { type DeferMode, SERVER_SUBCOMMANDS, type ServerSubcommand } from '../command-definitions/server.js';
+import type { CustomId } from '../core/custom-ids.js';
 import { gameAutocomplete } from '../handlers/autocomplete/game.js';
 import { serverNameAutocomplete } from '../handlers/autocomplete/server-name.js';
 import { deleteButton } from '../handlers/buttons/delete.js';
@@ -12,7 +13,6 @@ import { listServers } from '../handlers/commands/list.js';
 import { serverStatus } from '../handlers/commands/status.js';
 import { deleteModalSubmit } from '../handlers/modals/delete-name.js';
 import type { AutocompleteHandler, ButtonHandler, CommandHandler, ModalHandler } from '../handlers/types.js';
-import type { CustomId } from './custom-ids.js';
 
 export interface CommandRoute {
   handler: CommandHandler;

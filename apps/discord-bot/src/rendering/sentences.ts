@@ -1,26 +1,7 @@
 // Every failure the user can meet becomes one plain sentence: no stack, no ids, no HTTP status.
 import { SERVER_NAME_RULE } from '@guildserver/contracts';
 import type { ApiErrorCode } from '../api/client.js';
-
-/** Failures the bot finds itself, before or instead of asking the API. */
-export type BotErrorCode =
-  | 'server_not_found'
-  | 'players_online'
-  | 'admin_only'
-  | 'size_invalid'
-  | 'name_mismatch'
-  | 'not_in_guild'
-  | 'unknown_component';
-
-export class BotError extends Error {
-  constructor(
-    readonly code: BotErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BotError';
-  }
-}
+import { BotError } from '../core/bot-error.js';
 
 export const NAME_RULE_SENTENCE = `That name will not do: use ${SERVER_NAME_RULE}, like \`my-world\`.`;
 export const SIZE_FORM_SENTENCE =

@@ -10,7 +10,7 @@ import {
   ComponentType,
 } from 'discord.js';
 import type { Game } from '../api/client.js';
-import { encodeCustomId, type ListScope } from '../interactions/custom-ids.js';
+import { encodeCustomId, type ListScope } from '../core/custom-ids.js';
 
 export interface MessageView {
   content: string;

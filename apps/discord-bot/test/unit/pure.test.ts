@@ -4,16 +4,17 @@ import { ConfigError } from '@guildserver/config';
 import { serverNameSchema } from '@guildserver/contracts';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/api/client.js';
-import { parseSize } from '../../src/commands/options.js';
-import { COMMANDS } from '../../src/commands/server.js';
+import { parseSize } from '../../src/command-definitions/options.js';
+import { COMMANDS } from '../../src/command-definitions/server.js';
 import { loadBotConfig } from '../../src/config.js';
+import { BotError } from '../../src/core/bot-error.js';
+import { type CustomId, decodeCustomId, encodeCustomId } from '../../src/core/custom-ids.js';
 import { gameChoices } from '../../src/handlers/autocomplete/game.js';
 import { serverChoices } from '../../src/handlers/autocomplete/server-name.js';
 import { deleteVerdict } from '../../src/handlers/delete-flow.js';
-import { type CustomId, decodeCustomId, encodeCustomId } from '../../src/interactions/custom-ids.js';
-import { noticeNonce } from '../../src/notices/notifier.js';
+import { noticeNonce } from '../../src/notices/bot-notices.js';
 import { decideNotice, ownerToTell } from '../../src/notices/routing.js';
-import { BotError, sentenceFor, sentenceForApiError } from '../../src/rendering/sentences.js';
+import { sentenceFor, sentenceForApiError } from '../../src/rendering/sentences.js';
 import {
   deleteConfirmView,
   finalSentence,

@@ -1,5 +1,5 @@
 import type { Server } from '@guildserver/contracts';
-import type { Asker } from '../../interactions/context.js';
+import type { Asker } from '../../core/services.js';
 import type { AutocompleteChoice, AutocompleteHandler } from '../types.js';
 
 const MAX_CHOICES = 25;

@@ -1,5 +1,5 @@
 import { statusView } from '../../rendering/views.js';
-import { runAction } from '../jobs.js';
+import { startServerJob } from '../start-job.js';
 import type { ButtonHandler } from '../types.js';
 
 /** A status message's buttons. The server and the user's right to act are checked again on every click. */
@@ -7,5 +7,5 @@ export const serverButton: ButtonHandler<'server'> = async (services, asker, int
   const server = await services.api.getServer(id.serverId, { acting: asker.acting });
   if (id.action === 'refresh')
     return statusView(server, services.config.hostExternal, await services.catalog.forDisplay());
-  return runAction(services, asker, interaction, server, id.action, 'status');
+  return startServerJob(services, asker, interaction, server, id.action, 'status');
 };

@@ -1,5 +1,5 @@
 import type { ServerAction } from '@guildserver/contracts';
-import { runAction } from '../jobs.js';
+import { startServerJob } from '../start-job.js';
 import type { CommandHandler } from '../types.js';
 
 /** /server start|stop|restart name. */
@@ -10,6 +10,6 @@ export function serverAction(action: ServerAction): CommandHandler {
       interaction.options.getString('name', true),
       asker.acting,
     );
-    return runAction(services, asker, interaction, server, action, 'command');
+    return startServerJob(services, asker, interaction, server, action, 'command');
   };
 }

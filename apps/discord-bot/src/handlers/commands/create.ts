@@ -1,5 +1,5 @@
-import { normaliseName, parseSize } from '../../commands/options.js';
-import { originOf } from '../jobs.js';
+import { normaliseName, parseSize } from '../../command-definitions/options.js';
+import { originOf } from '../start-job.js';
 import type { CommandHandler } from '../types.js';
 
 /** /server create game name [size]: queues the create; the progress message follows the steps. */

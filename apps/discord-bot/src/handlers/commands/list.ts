@@ -1,5 +1,5 @@
-import type { Asker, BotServices } from '../../interactions/context.js';
-import type { ListScope } from '../../interactions/custom-ids.js';
+import type { ListScope } from '../../core/custom-ids.js';
+import type { Asker, BotServices } from '../../core/services.js';
 import { listView, type MessageView } from '../../rendering/views.js';
 import type { CommandHandler } from '../types.js';
 

@@ -1,5 +1,5 @@
-import { DELETE_MODAL_NAME_FIELD } from '../../interactions/custom-ids.js';
-import { BotError } from '../../rendering/sentences.js';
+import { BotError } from '../../core/bot-error.js';
+import { DELETE_MODAL_NAME_FIELD } from '../../core/custom-ids.js';
 import { confirmDelete } from '../delete-flow.js';
 import type { ModalHandler } from '../types.js';
 

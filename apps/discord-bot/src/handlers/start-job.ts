@@ -2,7 +2,7 @@
 // time, channel) so progress and the final notice find their way back, and shows the first progress.
 import type { Server, ServerAction } from '@guildserver/contracts';
 import type { ButtonInteraction, ChatInputCommandInteraction, ModalSubmitInteraction } from 'discord.js';
-import type { Asker, BotServices } from '../interactions/context.js';
+import type { Asker, BotServices } from '../core/services.js';
 import type { HandlerResult } from './types.js';
 
 type Answerable = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
@@ -24,7 +24,7 @@ export function originOf(
   };
 }
 
-export async function runAction(
+export async function startServerJob(
   services: BotServices,
   asker: Asker,
   interaction: Answerable,

@@ -1,6 +1,7 @@
 // Parsing what users type into options, with one sentence for each way it can be wrong.
 import { type VmSize, vmSizeSchema } from '@guildserver/contracts';
-import { BotError, SIZE_FORM_SENTENCE } from '../rendering/sentences.js';
+import { BotError } from '../core/bot-error.js';
+import { SIZE_FORM_SENTENCE } from '../rendering/sentences.js';
 
 const SIZE_UNITS: Record<keyof VmSize, string> = { cores: '', memory: ' MiB', disk: ' GiB' };
 

@@ -1,0 +1,144 @@
+// Notices sent with the bot token, once the interaction's token cannot be used: to the channel mentioning the
+// user, by DM when the channel will not take it; DMs closed is logged and the notice dropped.
+import type { GuildEvent } from '@guildserver/contracts';
+import { DiscordAPIError, type REST, Routes } from 'discord.js';
+import type { Logger } from 'pino';
+import type { ApiClient } from '../api/client.js';
+import { driftNotice, jobNotice } from '../rendering/notices.js';
+import type { TrackedInteraction } from '../state/bot-state.js';
+import { sleep } from './abortable-sleep.js';
+import type { DeliveredCounts } from './delivered.js';
+import {
+  type AnnouncedDrift,
+  CHANNEL_UNWRITABLE_CODES,
+  DMS_CLOSED_CODE,
+  type JobOutcomeEvent,
+} from './routing.js';
+
+export interface BotNoticeDeps {
+  api: ApiClient;
+  rest: REST;
+  logger: Logger;
+  hostExternal: string;
+  delivered: DeliveredCounts;
+  /** Aborted when the bot stops: retries give up. */
+  signal: AbortSignal;
+}
+
+type DeliveryResult = 'channel' | 'dm' | 'dms_closed' | 'failed';
+
+const DELIVERY_ATTEMPTS = 3;
+
+export type NoticeCopy = 'main' | 'owner';
+
+/**
+ * The Create Message nonce of an event's notice: the event id (and which copy) makes it unique and stable across
+ * restarts. Discord takes a string of at most 25 characters: `gs-ev-`, up to 16 digits and `-o`.
+ */
+export function noticeNonce(eventId: number, copy: NoticeCopy = 'main'): string {
+  return `gs-ev-${eventId}${copy === 'owner' ? '-o' : ''}`;
+}
+
+export class BotNotices {
+  constructor(private readonly deps: BotNoticeDeps) {}
+
+  /** @param by who changed the server, when the notice goes to its owner rather than to them. */
+  async announceJob(
+    event: JobOutcomeEvent,
+    mention: string,
+    channelId: string,
+    tracked: TrackedInteraction | undefined,
+    by?: string,
+  ): Promise<void> {
+    const { api, hostExternal } = this.deps;
+    const server =
+      event.serverId && event.data.kind !== 'delete'
+        ? await api.getServer(event.serverId).catch(() => undefined)
+        : undefined;
+    // An event written before `data.reason` existed: the job still says why it failed.
+    const failure =
+      event.type === 'job.failed' && event.data.reason === undefined && event.jobId
+        ? (await api.job(event.jobId).catch(() => undefined))?.error?.message
+        : undefined;
+    const sentence = jobNotice(event, { server, tracked, hostExternal, failure, by });
+    await this.deliver(event, mention, channelId, sentence, by ? 'owner' : 'main');
+  }
+
+  async announceDrift(event: AnnouncedDrift, mention: string, channelId: string): Promise<void> {
+    const server = event.serverId
+      ? await this.deps.api.getServer(event.serverId).catch(() => undefined)
+      : undefined;
+    await this.deliver(event, mention, channelId, driftNotice(event, server), 'main');
+  }
+
+  /**
+   * The channel, mentioning the user (only them); a DM when the channel will not take it; DMs closed is logged.
+   * @param copy which of an event's notices this is (the owner's copy when someone else changed their server).
+   */
+  private async deliver(
+    event: GuildEvent,
+    userId: string,
+    channelId: string,
+    sentence: string,
+    copy: NoticeCopy,
+  ): Promise<DeliveryResult> {
+    const { rest, logger, delivered } = this.deps;
+    const log = { eventId: event.id, jobId: event.jobId, serverId: event.serverId, channelId, userId };
+    // Sent again after a crash before the cursor was saved, Discord returns the first message instead.
+    const once = { nonce: noticeNonce(event.id, copy), enforce_nonce: true };
+    const channel = await this.attempt(() =>
+      rest.post(Routes.channelMessages(channelId), {
+        body: { content: `<@${userId}> ${sentence}`, allowed_mentions: { users: [userId] }, ...once },
+      }),
+    );
+    if (channel === 'ok') {
+      delivered.channel++;
+      logger.info(log, 'notice sent to the channel');
+      return 'channel';
+    }
+    if (!(channel instanceof DiscordAPIError && CHANNEL_UNWRITABLE_CODES.has(Number(channel.code)))) {
+      delivered.failed++;
+      logger.error({ ...log, err: channel }, 'notice could not be sent to the channel');
+      return 'failed';
+    }
+    logger.info({ ...log, code: channel.code }, 'channel not writable; sending the notice by DM');
+    const dm = await this.attempt(async () => {
+      const opened = (await rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as {
+        id: string;
+      };
+      await rest.post(Routes.channelMessages(opened.id), {
+        body: { content: sentence, allowed_mentions: { parse: [] }, ...once },
+      });
+    });
+    if (dm === 'ok') {
+      delivered.dm++;
+      return 'dm';
+    }
+    if (dm instanceof DiscordAPIError && Number(dm.code) === DMS_CLOSED_CODE) {
+      delivered.dmsClosed++;
+      logger.warn(log, 'the user does not accept DMs from the bot; notice dropped');
+      return 'dms_closed';
+    }
+    delivered.failed++;
+    logger.error({ ...log, err: dm }, 'notice could not be sent by DM either');
+    return 'failed';
+  }
+
+  /** A few tries for passing trouble (5xx, network); Discord's refusals (4xx) are final at once. */
+  private async attempt(work: () => Promise<unknown>): Promise<'ok' | unknown> {
+    const { signal } = this.deps;
+    let last: unknown;
+    for (let i = 0; i < DELIVERY_ATTEMPTS; i++) {
+      try {
+        await work();
+        return 'ok';
+      } catch (error) {
+        last = error;
+        if (error instanceof DiscordAPIError && error.status < 500) return error;
+        if (signal.aborted) return error;
+        await sleep(500 * 2 ** i, signal);
+      }
+    }
+    return last;
+  }
+}
