@@ -1,6 +1,11 @@
 // The API's SQLite tables. Change this file, then `pnpm --filter @guildserver/api db:generate` writes a migration.
+import { JOB_KINDS, JOB_STATES, PORT_PROTOCOLS, SERVER_STATES, STEP_STATES } from '@guildserver/contracts';
+import { PORT_PURPOSES } from '@guildserver/games';
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { STEP_NAMES } from '../domain/plans.js';
+
+// `enum` types the columns for TypeScript only: SQLite keeps them plain TEXT, so no migration follows.
 
 export const servers = sqliteTable(
   'servers',
@@ -11,7 +16,7 @@ export const servers = sqliteTable(
     guildId: text('guild_id').notNull(),
     ownerId: text('owner_id').notNull(),
     channelId: text('channel_id').notNull(),
-    state: text('state').notNull(),
+    state: text('state', { enum: SERVER_STATES }).notNull(),
     cores: integer('cores').notNull(),
     memoryMiB: integer('memory_mib').notNull(),
     diskGiB: integer('disk_gib').notNull(),
@@ -36,6 +41,8 @@ export const servers = sqliteTable(
   ],
 );
 
+export type ServerRow = typeof servers.$inferSelect;
+
 /** A VM id is ours while its row exists; deleting the row releases it. */
 export const vmIds = sqliteTable('vm_ids', {
   vmid: integer('vmid').primaryKey(),
@@ -52,9 +59,9 @@ export const ports = sqliteTable(
   'ports',
   {
     port: integer('port').notNull(),
-    protocol: text('protocol').notNull(),
+    protocol: text('protocol', { enum: PORT_PROTOCOLS }).notNull(),
     serverId: text('server_id').notNull(),
-    purpose: text('purpose').notNull(),
+    purpose: text('purpose', { enum: PORT_PURPOSES }).notNull(),
     index: integer('index').notNull(),
     guestPort: integer('guest_port').notNull(),
   },
@@ -70,8 +77,8 @@ export const jobs = sqliteTable(
   {
     id: text('id').primaryKey(),
     serverId: text('server_id').notNull(),
-    kind: text('kind').notNull(),
-    state: text('state').notNull(),
+    kind: text('kind', { enum: JOB_KINDS }).notNull(),
+    state: text('state', { enum: JOB_STATES }).notNull(),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
     errorStep: text('error_step'),
@@ -89,9 +96,9 @@ export const jobSteps = sqliteTable(
   {
     jobId: text('job_id').notNull(),
     position: integer('position').notNull(),
-    name: text('name').notNull(),
+    name: text('name', { enum: STEP_NAMES }).notNull(),
     title: text('title').notNull(),
-    state: text('state').notNull(),
+    state: text('state', { enum: STEP_STATES }).notNull(),
     startedAt: text('started_at'),
     finishedAt: text('finished_at'),
     detail: text('detail'),

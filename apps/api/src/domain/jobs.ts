@@ -1,9 +1,9 @@
-import type { Job, JobKind, JobState, StepState } from '@guildserver/contracts';
+import type { Job, JobKind } from '@guildserver/contracts';
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { jobSteps, jobs } from '../db/schema.js';
-import { PLANS } from '../pipeline/plans.js';
 import { newJobId, now } from './ids.js';
+import { PLANS } from './plans.js';
 
 type Tx = Pick<Db, 'insert'>;
 
@@ -13,7 +13,7 @@ export function insertJob(tx: Tx, serverId: string, kind: JobKind, requestedBy: 
   tx.insert(jobs)
     .values({ id, serverId, kind, state: 'queued', requestedBy: requestedBy ?? null, createdAt: now() })
     .run();
-  const steps = PLANS[kind].map((planned, position) => ({
+  const steps: (typeof jobSteps.$inferInsert)[] = PLANS[kind].map((planned, position) => ({
     jobId: id,
     position,
     name: planned.name,
@@ -22,6 +22,10 @@ export function insertJob(tx: Tx, serverId: string, kind: JobKind, requestedBy: 
   }));
   tx.insert(jobSteps).values(steps).run();
   return id;
+}
+
+export function jobKindOf(db: Db, id: string): JobKind | undefined {
+  return db.select({ kind: jobs.kind }).from(jobs).where(eq(jobs.id, id)).get()?.kind;
 }
 
 export function jobView(db: Db, id: string): Job | undefined {
@@ -36,12 +40,12 @@ export function jobView(db: Db, id: string): Job | undefined {
   return {
     id: row.id,
     serverId: row.serverId,
-    kind: row.kind as JobKind,
-    state: row.state as JobState,
+    kind: row.kind,
+    state: row.state,
     steps: steps.map((s) => ({
       name: s.name,
       title: s.title,
-      state: s.state as StepState,
+      state: s.state,
       startedAt: s.startedAt,
       finishedAt: s.finishedAt,
       durationMs: s.startedAt && s.finishedAt ? Date.parse(s.finishedAt) - Date.parse(s.startedAt) : null,

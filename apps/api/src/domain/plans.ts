@@ -1,18 +1,24 @@
 import type { JobKind } from '@guildserver/contracts';
 
-export type StepName =
-  | 'verify_vmid'
-  | 'clone'
-  | 'configure'
-  | 'resize_disk'
-  | 'start_vm'
-  | 'wait_network'
-  | 'setup_game'
-  | 'wait_game'
-  | 'check_vm'
-  | 'shutdown_vm'
-  | 'destroy_vm'
-  | 'release_resources';
+export const STEP_NAMES = [
+  'verify_vmid',
+  'clone',
+  'configure',
+  'resize_disk',
+  'start_vm',
+  'wait_network',
+  'setup_game',
+  'wait_game',
+  'check_vm',
+  'shutdown_vm',
+  'destroy_vm',
+  'release_resources',
+] as const;
+
+export type StepName = (typeof STEP_NAMES)[number];
+
+export const isStepName = (value: string): value is StepName =>
+  (STEP_NAMES as readonly string[]).includes(value);
 
 export interface PlannedStep {
   name: StepName;

@@ -5,6 +5,8 @@ import { quotas, servers } from '../db/schema.js';
 import { DomainError } from './errors.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** The database or a transaction in it. */
+type Reader = Pick<Db | Tx, 'select'>;
 
 export interface Usage {
   servers: number;
@@ -12,8 +14,12 @@ export interface Usage {
   memoryMiB: number;
 }
 
-function usage(tx: Tx, column: typeof servers.guildId | typeof servers.ownerId, id: string): Usage {
-  const row = tx
+export type QuotaScope = 'guild' | 'user';
+
+/** What a guild's or user's live servers use (failed ones do not count). */
+export function usageOf(db: Reader, scope: QuotaScope, id: string): Usage {
+  const column = scope === 'guild' ? servers.guildId : servers.ownerId;
+  const row = db
     .select({
       servers: sql<number>`count(*)`,
       cores: sql<number>`coalesce(sum(${servers.cores}), 0)`,
@@ -25,12 +31,17 @@ function usage(tx: Tx, column: typeof servers.guildId | typeof servers.ownerId, 
   return row ?? { servers: 0, cores: 0, memoryMiB: 0 };
 }
 
-function limitsFor(tx: Tx, scope: 'guild' | 'user', id: string, defaults: QuotaLimits): QuotaLimits {
-  const row = tx
+/** The limits stored for a guild or user, if the admin set any. */
+export function quotaOverride(db: Reader, scope: QuotaScope, id: string) {
+  return db
     .select()
     .from(quotas)
     .where(and(eq(quotas.scope, scope), eq(quotas.subjectId, id)))
     .get();
+}
+
+function limitsFor(tx: Tx, scope: QuotaScope, id: string, defaults: QuotaLimits): QuotaLimits {
+  const row = quotaOverride(tx, scope, id);
   return {
     servers: row?.maxServers ?? defaults.servers,
     cores: row?.maxCores ?? defaults.cores,
@@ -72,11 +83,6 @@ export function enforceQuotas(
   adding: { cores: number; memoryMiB: number },
   defaults: { guild: QuotaLimits; user: QuotaLimits },
 ): void {
-  check(
-    'guild',
-    usage(tx, servers.guildId, guildId),
-    limitsFor(tx, 'guild', guildId, defaults.guild),
-    adding,
-  );
-  check('user', usage(tx, servers.ownerId, ownerId), limitsFor(tx, 'user', ownerId, defaults.user), adding);
+  check('guild', usageOf(tx, 'guild', guildId), limitsFor(tx, 'guild', guildId, defaults.guild), adding);
+  check('user', usageOf(tx, 'user', ownerId), limitsFor(tx, 'user', ownerId, defaults.user), adding);
 }

@@ -24,7 +24,7 @@ export function toServerPort(row: PortRow): ServerPort {
   return {
     purpose: row.purpose,
     index: row.index,
-    protocol: row.protocol as ServerPort['protocol'],
+    protocol: row.protocol,
     guestPort: row.guestPort,
     // Only published ports are allocated.
     published: true,

@@ -2,9 +2,8 @@
 // API's busiest route, and building the query through the ORM on each call cost more than running it.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/database.js';
-import type { ports } from '../db/schema.js';
+import type { ports, ServerRow } from '../db/schema.js';
 import type { Reach } from './actor.js';
-import type { ServerRow } from './server-view.js';
 
 const COLUMNS = `id, name, game, guild_id AS guildId, owner_id AS ownerId, channel_id AS channelId, state,
   cores, memory_mib AS memoryMiB, disk_gib AS diskGiB, vmid, node, ipv4, players_online AS playersOnline,

@@ -23,7 +23,7 @@ import { AlreadyExistsError, ProxmoxError } from '@guildserver/proxmox';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
-import { auditLog, jobs, ports as portsTable, servers } from '../db/schema.js';
+import { auditLog, jobs, ports as portsTable, type ServerRow, servers } from '../db/schema.js';
 import { type Actor, isAdmin, reachOf, requireMayActOn, requireMayRead, requireWrite } from './actor.js';
 import { allocatePorts, freeVmidCandidates, reserveVmid } from './allocation.js';
 import { DomainError } from './errors.js';
@@ -33,7 +33,7 @@ import { newServerId, now } from './ids.js';
 import { insertJob } from './jobs.js';
 import { enforceQuotas } from './quotas.js';
 import { selectServerPage } from './server-queries.js';
-import { type ServerRow, serverView, serverViews } from './server-view.js';
+import { serverView, serverViews } from './server-view.js';
 
 /** What the service needs from Proxmox and the queue; injected so tests and benchmarks can count calls. */
 export interface ServerServicePorts {
@@ -52,7 +52,7 @@ const ALLOWED: Record<ServerAction | 'delete', readonly string[]> = {
   delete: ['running', 'stopped', 'failed'],
 };
 
-const BUSY_STATE: Record<JobKind, string> = {
+const BUSY_STATE: Record<JobKind, ServerState> = {
   create: 'creating',
   start: 'starting',
   stop: 'stopping',
@@ -292,7 +292,7 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
         recordEvent(tx, about, { type: 'job.queued', data: { kind } });
         recordEvent(tx, about, {
           type: 'server.state_changed',
-          data: { from: row.state as ServerState, to: BUSY_STATE[kind] as ServerState },
+          data: { from: row.state, to: BUSY_STATE[kind] },
         });
         audit(tx, actor, `server.${action}`, row);
         return id;
@@ -386,7 +386,7 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
           `The server '${row.name}' is ${row.state}; only a failed server can be retried.`,
         );
       }
-      const kind = failedJob.kind as JobKind;
+      const kind = failedJob.kind;
       const game = gameOf(row.game);
       if (kind === 'create') requireAcceptedLicences(game);
       const vmid = kind === 'create' && row.vmid === null ? await claimVmid(new Set()) : undefined;
@@ -444,7 +444,7 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
             recordEvent(tx, about, { type: 'job.queued', data: { kind, retryOf: failedJob.id } });
             recordEvent(tx, about, {
               type: 'server.state_changed',
-              data: { from: 'failed', to: state as ServerState },
+              data: { from: 'failed', to: state },
             });
             audit(tx, actor, 'server.retry', row, { kind, retryOf: failedJob.id });
             return newJob;

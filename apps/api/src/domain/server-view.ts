@@ -1,11 +1,9 @@
-import { type AllocatedPort, joinPortOf, type Server, type ServerState } from '@guildserver/contracts';
+import { type AllocatedPort, joinPortOf, type Server } from '@guildserver/contracts';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { servers } from '../db/schema.js';
+import { type ServerRow, servers } from '../db/schema.js';
 import { toServerPort } from './server-ports.js';
 import { selectPortsOf } from './server-queries.js';
-
-export type ServerRow = typeof servers.$inferSelect;
 
 function portsByServer(db: Db, ids: string[]): Map<string, AllocatedPort[]> {
   const byServer = new Map<string, AllocatedPort[]>();
@@ -34,7 +32,7 @@ export function serverViews(db: Db, rows: ServerRow[], hostExternal: string): Se
       guildId: row.guildId,
       ownerId: row.ownerId,
       channelId: row.channelId,
-      state: row.state as ServerState,
+      state: row.state,
       size: { cores: row.cores, memory: row.memoryMiB, disk: row.diskGiB },
       vmid: row.vmid,
       node: row.node,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { DomainError } from '../domain/errors.js';
 import { type ApiMetrics, httpMetrics } from '../observability/metrics.js';
 import { runReadiness } from '../observability/readiness.js';
@@ -14,7 +15,7 @@ import { gameRoutes } from './routes/games.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { jobRoutes } from './routes/jobs.js';
 import { quotaRoutes } from './routes/quotas.js';
-import { ANNOUNCE_PATH, serverListRoutes } from './routes/serverlist.js';
+import { serverListRoutes } from './routes/serverlist.js';
 import { serverRoutes } from './routes/servers.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -25,20 +26,13 @@ export interface ApiAppOptions {
   events?: EventStreamOptions;
 }
 
-/** Answers that carry a secret shown once (new tokens, new webhooks) are not kept for Idempotency-Key replays. */
-const SHOWS_SECRET = new Set(['/v1/tokens', '/v1/webhooks']);
-
 /**
  * The HTTP API: `/healthz` and `/readyz` open, `/metrics` and everything under `/v1` behind a bearer token
  * (but the API description and `POST /v1/serverlist/announce`, which game servers send by themselves),
- * `/v1` rate limited per token, with Idempotency-Key support on POST and DELETE. `/v1/openapi.json`
- * documents it.
+ * `/v1` rate limited per token, with Idempotency-Key support on POST and DELETE. Each router is mounted
+ * under its prefix with the middleware that prefix needs. `/v1/openapi.json` documents it.
  */
-export function createApiApp(
-  deps: ApiDeps,
-  extraRoutes: ((app: OpenAPIHono<ApiEnv>) => void)[] = [],
-  options: ApiAppOptions = {},
-) {
+export function createApiApp(deps: ApiDeps, options: ApiAppOptions = {}) {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   app.onError(onError(deps.logger));
   app.notFound((c) =>
@@ -90,30 +84,38 @@ export function createApiApp(
       description: 'Game servers on Proxmox VE, driven from Discord.',
     },
   });
-  // The API description is public; so are the game servers' own reports (Luanti cannot send a token: the
-  // route checks the sender's address instead). Everything else needs a token.
-  const isOpen = (path: string) => path === '/v1/openapi.json' || path === `/v1${ANNOUNCE_PATH}`;
+  const bodies = jsonBodies();
+  // Game servers report by themselves: Luanti cannot send a token, so the route checks the sender's address.
+  mount(v1, '/serverlist', serverListRoutes(deps), bodies);
+
   const auth = authenticate(deps.db);
   const limit = rateLimit(deps.config.rateLimitPerMinute);
   const replay = idempotency(deps.db);
-  v1.use('*', (c, next) => (isOpen(c.req.path) ? next() : auth(c, next)));
-  v1.use('*', (c, next) => (isOpen(c.req.path) ? next() : limit(c, next)));
-  v1.use('*', jsonBodies());
-  v1.use('*', (c, next) =>
-    isOpen(c.req.path) || (c.req.method === 'POST' && SHOWS_SECRET.has(c.req.path))
-      ? next()
-      : replay(c, next),
-  );
-  v1.route('/', serverRoutes(deps));
-  v1.route('/', jobRoutes(deps));
-  v1.route('/', gameRoutes(deps));
-  v1.route('/', eventRoutes(deps, options.events));
-  v1.route('/', webhookRoutes(deps));
-  v1.route('/', tokenRoutes(deps));
-  v1.route('/', quotaRoutes(deps));
-  v1.route('/', serverListRoutes(deps));
-  v1.route('/', inventoryRoutes(deps));
-  for (const add of extraRoutes) add(v1);
+  const guarded = [auth, limit, bodies, replay];
+  // Creating a token or a webhook answers with a secret shown once, which must not be kept for replays.
+  const replayDeletes: MiddlewareHandler<ApiEnv> = (c, next) =>
+    c.req.method === 'DELETE' ? replay(c, next) : next();
+  mount(v1, '/servers', serverRoutes(deps), ...guarded);
+  mount(v1, '/jobs', jobRoutes(deps), ...guarded);
+  mount(v1, '/games', gameRoutes(deps), ...guarded);
+  mount(v1, '/events', eventRoutes(deps, options.events), ...guarded);
+  mount(v1, '/webhooks', webhookRoutes(deps), auth, limit, bodies, replayDeletes);
+  mount(v1, '/tokens', tokenRoutes(deps), auth, limit, bodies, replayDeletes);
+  mount(v1, '/quotas', quotaRoutes(deps), ...guarded);
+  mount(v1, '/inventory', inventoryRoutes(deps), ...guarded);
+  // Registered last, so it only reaches paths no route above answered: a stranger learns nothing of them.
+  v1.use('*', ...guarded);
   app.route('/v1', v1);
   return app;
+}
+
+/** `router` under `prefix`, behind `middleware`, which applies to this mount's paths only (`/x/*` includes `/x`). */
+function mount(
+  parent: OpenAPIHono<ApiEnv>,
+  prefix: string,
+  router: OpenAPIHono<ApiEnv>,
+  ...middleware: MiddlewareHandler<ApiEnv>[]
+) {
+  parent.use(`${prefix}/*`, ...middleware);
+  parent.route(prefix, router);
 }

@@ -2,13 +2,19 @@ import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Actor } from '../domain/actor.js';
+import type { QuotaService } from '../domain/quota-service.js';
 import type { ServerService } from '../domain/server-service.js';
+import type { TokenService } from '../domain/token-service.js';
+import type { WebhookService } from '../domain/webhook-service.js';
 
 /** What every route may use, built once at start. */
 export interface ApiDeps {
   config: ApiConfig;
   db: Db;
   servers: ServerService;
+  quotas: QuotaService;
+  tokens: TokenService;
+  webhooks: WebhookService;
   logger: Logger;
   /** Checks the dependencies for /readyz; each resolves to an error sentence or null. */
   readiness: Record<string, () => Promise<string | null>>;

@@ -5,6 +5,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { jobSteps, jobs } from '../db/schema.js';
 import { lastEventId, listEvents } from '../domain/events.js';
+import { isStepName } from '../domain/plans.js';
 import { eventFeedFor } from './event-feed.js';
 import type { ApiMetrics } from './metrics.js';
 
@@ -21,15 +22,17 @@ interface StepEventData {
 
 function stepDurationSeconds(db: Db, jobId: string, step: string, data: StepEventData): number | undefined {
   if (typeof data.durationMs === 'number') return data.durationMs / 1000;
+  const stepCondition =
+    typeof data.position === 'number'
+      ? eq(jobSteps.position, data.position)
+      : isStepName(step)
+        ? eq(jobSteps.name, step)
+        : undefined;
+  if (!stepCondition) return undefined;
   const row = db
     .select({ startedAt: jobSteps.startedAt, finishedAt: jobSteps.finishedAt })
     .from(jobSteps)
-    .where(
-      and(
-        eq(jobSteps.jobId, jobId),
-        typeof data.position === 'number' ? eq(jobSteps.position, data.position) : eq(jobSteps.name, step),
-      ),
-    )
+    .where(and(eq(jobSteps.jobId, jobId), stepCondition))
     .get();
   if (!row?.startedAt || !row.finishedAt) return undefined;
   return Math.max(0, Date.parse(row.finishedAt) - Date.parse(row.startedAt)) / 1000;

@@ -5,10 +5,11 @@ import type { Limiter, ProxmoxClient } from '@guildserver/proxmox';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
+import type { ServerRow } from '../db/schema.js';
+import type { StepName } from '../domain/plans.js';
 import type { GameProbe } from './game/game-probe.js';
 import type { GameRunner } from './game/game-runner.js';
-import type { ServerRow, StepRow } from './job-store.js';
-import type { StepName } from './plans.js';
+import type { StepRow } from './job-store.js';
 
 /** Deadlines and poll intervals: production defaults, shortened by tests (never read from the environment). */
 export interface RunnerOptions {
@@ -68,7 +69,10 @@ export interface RunnerDeps {
   observer?: StepObserver;
 }
 
-export interface StepContext {
+/** What a step remembers across tries: its own fields, all optional until learned. */
+export type Memo = object;
+
+export interface StepContext<M extends Memo = Memo> {
   jobId: string;
   kind: JobKind;
   step: StepRow;
@@ -82,11 +86,11 @@ export interface StepContext {
   signal: AbortSignal;
   log: Logger;
   /** What this step learned on earlier tries. */
-  memo: Record<string, unknown>;
+  memo: M;
   /** Merges into the memo and saves it at once, so a crash right after keeps it. */
-  remember(patch: Record<string, unknown>): void;
+  remember(patch: Partial<M>): void;
   /** What an earlier step of this job learned. */
-  memoOf(step: StepName): Record<string, unknown>;
+  memoOf<Other extends Memo>(step: Step<Other>): Other;
   /** A `step.progress` event: a note for the live view, and what it adds besides. */
   progress(note: string, details?: ProgressDetails): void;
 }
@@ -96,4 +100,10 @@ export interface StepOutcome {
   detail: string;
 }
 
-export type StepImplementation = (ctx: StepContext) => Promise<StepOutcome>;
+/** One step of a plan: its name (as recorded in `job_steps`), what it does, and how its failures read. */
+export interface Step<M extends Memo = Memo> {
+  name: StepName;
+  /** The code of a Proxmox failure (a failed task, a refusal) while this step runs. */
+  failure: string;
+  run(ctx: StepContext<M>): Promise<StepOutcome>;
+}

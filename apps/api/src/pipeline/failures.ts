@@ -1,7 +1,6 @@
 // Which failures are worth another try (BullMQ retries the job with back-off, the step stays resumable) and
 // which are final, each with a stable code and one sentence a user can read. Pure.
 import { isProxmoxError, TaskFailedError } from '@guildserver/proxmox';
-import type { StepName } from './plans.js';
 
 /** A final failure a step decided on itself, with its code and sentence. */
 export class StepFailure extends Error {
@@ -28,25 +27,10 @@ export type Verdict =
   | { kind: 'transient'; code: string; message: string }
   | { kind: 'permanent'; code: string; message: string; log?: string };
 
-/** What a failed Proxmox task means at each step. */
-const TASK_FAILURE: Record<StepName, string> = {
-  verify_vmid: 'vmid_unavailable',
-  clone: 'clone_failed',
-  configure: 'configure_failed',
-  resize_disk: 'resize_failed',
-  start_vm: 'start_failed',
-  wait_network: 'network_timeout',
-  setup_game: 'game_setup_failed',
-  wait_game: 'game_unresponsive',
-  check_vm: 'vm_missing',
-  shutdown_vm: 'stop_failed',
-  destroy_vm: 'destroy_failed',
-  release_resources: 'internal',
-};
-
 const firstLine = (text: string) => text.split('\n')[0]!.trim();
 
-export function judge(error: unknown, step: StepName): Verdict {
+/** `failure` is the step's own code for a Proxmox failure while it ran (a failed task, a refusal). */
+export function judge(error: unknown, failure: string): Verdict {
   if (error instanceof StepFailure) {
     return error.log === undefined
       ? { kind: 'permanent', code: error.code, message: error.message }
@@ -73,13 +57,13 @@ export function judge(error: unknown, step: StepName): Verdict {
       case 'vm_not_running':
         return {
           kind: 'transient',
-          code: TASK_FAILURE[step],
+          code: failure,
           message: `The VM was not ready yet (${detail}).`,
         };
       case 'timeout':
         return {
           kind: 'transient',
-          code: TASK_FAILURE[step],
+          code: failure,
           message: `Proxmox did not finish in time (${detail}).`,
         };
       case 'api_error':
@@ -92,7 +76,7 @@ export function judge(error: unknown, step: StepName): Verdict {
         }
         return {
           kind: 'permanent',
-          code: TASK_FAILURE[step],
+          code: failure,
           message: `Proxmox refused the request (${detail}).`,
         };
       case 'auth_failed':
@@ -132,14 +116,14 @@ export function judge(error: unknown, step: StepName): Verdict {
         const exit = error instanceof TaskFailedError ? error.exitstatus : detail;
         return {
           kind: 'permanent',
-          code: TASK_FAILURE[step],
+          code: failure,
           message: `Proxmox reported a failure: ${firstLine(exit)}.`,
         };
       }
       default:
         return {
           kind: 'permanent',
-          code: TASK_FAILURE[step],
+          code: failure,
           message: `Proxmox refused the request (${detail}).`,
         };
     }

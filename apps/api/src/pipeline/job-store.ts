@@ -1,16 +1,14 @@
 // The runner's thin adapter over SQLite: every transition of a job, its steps and its server, each in one
 // transaction together with its events (the outbox), so neither exists without the other.
-import type { JobKind, ProgressDetails, ServerState } from '@guildserver/contracts';
+import type { ProgressDetails } from '@guildserver/contracts';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { jobSteps, jobs, ports, servers, vmIds } from '../db/schema.js';
+import { jobSteps, jobs, ports, type ServerRow, servers, vmIds } from '../db/schema.js';
 import { type EventSubject, recordEvent } from '../domain/event-log.js';
 import { now } from '../domain/ids.js';
 import { FINAL_STATE, type FinalState } from './decisions.js';
 import type { Verdict } from './failures.js';
-import type { StepName } from './plans.js';
 
-export type ServerRow = typeof servers.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
 export type StepRow = typeof jobSteps.$inferSelect;
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -67,7 +65,7 @@ export function markJobStarted(db: Db, jobId: string): void {
       .where(eq(jobs.id, jobId))
       .run();
     const server = serverOf(tx, job.serverId);
-    recordEvent(tx, subject(server, jobId), { type: 'job.started', data: { kind: job.kind as JobKind } });
+    recordEvent(tx, subject(server, jobId), { type: 'job.started', data: { kind: job.kind } });
   }, IMMEDIATE);
 }
 
@@ -86,7 +84,7 @@ export function markStepStarted(db: Db, jobId: string, step: StepRow, attempt: n
   }, IMMEDIATE);
 }
 
-export function saveMemo(db: Db, jobId: string, position: number, memo: Record<string, unknown>): void {
+export function saveMemo(db: Db, jobId: string, position: number, memo: object): void {
   db.update(jobSteps)
     .set({ memo: JSON.stringify(memo) })
     .where(and(eq(jobSteps.jobId, jobId), eq(jobSteps.position, position)))
@@ -115,13 +113,7 @@ function durationMs(tx: Tx, jobId: string, position: number, finishedAt: string)
   return row?.startedAt ? Math.max(0, Date.parse(finishedAt) - Date.parse(row.startedAt)) : undefined;
 }
 
-export function markStepSucceeded(
-  db: Db,
-  jobId: string,
-  step: StepRow,
-  detail: string,
-  memo: Record<string, unknown>,
-): void {
+export function markStepSucceeded(db: Db, jobId: string, step: StepRow, detail: string, memo: object): void {
   db.transaction((tx) => {
     const at = now();
     const took = durationMs(tx, jobId, step.position, at);
@@ -213,7 +205,7 @@ export function completeJob(db: Db, jobId: string): FinalState {
   return db.transaction((tx) => {
     const job = tx.select().from(jobs).where(eq(jobs.id, jobId)).get()!;
     const server = serverOf(tx, job.serverId);
-    const kind = job.kind as JobKind;
+    const kind = job.kind;
     const to = FINAL_STATE[kind];
     const at = now();
     tx.update(jobs)
@@ -238,7 +230,7 @@ export function completeJob(db: Db, jobId: string): FinalState {
     recordEvent(tx, about, { type: 'job.succeeded', data: { kind } });
     recordEvent(tx, about, {
       type: 'server.state_changed',
-      data: { from: server.state as ServerState, to },
+      data: { from: server.state, to },
     });
     if (to === 'deleted') recordEvent(tx, about, { type: 'server.deleted', data: {} });
     return to;
@@ -262,7 +254,7 @@ export function failJob(db: Db, jobId: string, failure: FailureRecord): void {
     const at = now();
     const { step, verdict } = failure;
     const took = step ? durationMs(tx, jobId, step.position, at) : undefined;
-    const stepName = (step?.name ?? null) as StepName | null;
+    const stepName = step?.name ?? null;
     if (step) {
       tx.update(jobSteps)
         .set({ state: 'failed', finishedAt: at, error: verdict.message })
@@ -300,11 +292,11 @@ export function failJob(db: Db, jobId: string, failure: FailureRecord): void {
       });
     recordEvent(tx, about, {
       type: 'job.failed',
-      data: { step: stepName, kind: job.kind as JobKind, ...why },
+      data: { step: stepName, kind: job.kind, ...why },
     });
     recordEvent(tx, about, {
       type: 'server.state_changed',
-      data: { from: server.state as ServerState, to: 'failed', code: verdict.code },
+      data: { from: server.state, to: 'failed', code: verdict.code },
     });
   }, IMMEDIATE);
 }

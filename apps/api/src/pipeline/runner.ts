@@ -4,12 +4,14 @@
 // removes what it made.
 import type { JobKind } from '@guildserver/contracts';
 import { getGame } from '@guildserver/games';
+import type { ServerRow } from '../db/schema.js';
+import { type AttemptOfRun, retriedLater } from '../queue/retry-policy.js';
 import {
   DEFAULT_RUNNER_OPTIONS,
   type RunnerDeps,
   type RunnerOptions,
+  type Step,
   type StepContext,
-  type StepImplementation,
 } from './context.js';
 import { judge, StepInterrupted, type Verdict } from './failures.js';
 import {
@@ -25,36 +27,14 @@ import {
   parseMemo,
   readJob,
   readServer,
-  type ServerRow,
   type StepRow,
   saveMemo,
   supersedeJob,
 } from './job-store.js';
-import type { StepName } from './plans.js';
-import { setupGame, waitGame } from './steps/game.js';
-import { checkVm, cleanUpFailedCreate, destroyVm, releaseResources, shutdownVm } from './steps/lifecycle.js';
-import { clone, configure, resizeDisk, startVm, verifyVmid, waitNetwork } from './steps/provision.js';
+import { stepNamed } from './steps/index.js';
+import { cleanUpFailedCreate } from './steps/lifecycle.js';
 
-const STEPS: Record<StepName, StepImplementation> = {
-  verify_vmid: verifyVmid,
-  clone,
-  configure,
-  resize_disk: resizeDisk,
-  start_vm: startVm,
-  wait_network: waitNetwork,
-  setup_game: setupGame,
-  wait_game: waitGame,
-  check_vm: checkVm,
-  shutdown_vm: shutdownVm,
-  destroy_vm: destroyVm,
-  release_resources: releaseResources,
-};
-
-export interface RunAttempt {
-  /** 1 for the first run of the job, counting BullMQ's retries. */
-  attempt: number;
-  /** BullMQ will not try again after this run: a transient failure is final now. */
-  finalAttempt: boolean;
+export interface RunAttempt extends AttemptOfRun {
   /** False once this worker no longer holds the job (its queue lock went to another worker). */
   stillHeld?: () => Promise<boolean>;
   /** Aborted when the worker stops. */
@@ -88,7 +68,7 @@ export function createJobRunner(deps: RunnerDeps, overrides: Partial<RunnerOptio
       supersedeJob(db, jobId);
       return 'superseded';
     }
-    const kind = snapshot.job.kind as JobKind;
+    const kind = snapshot.job.kind;
     const game = getGame(snapshot.server.game);
     if (!game) {
       const message = `The catalog has no game '${snapshot.server.game}' any more, so the server cannot be handled.`;
@@ -116,20 +96,21 @@ export function createJobRunner(deps: RunnerDeps, overrides: Partial<RunnerOptio
         return 'superseded';
       }
       const stepLog = log.child({ step: step.name });
+      const definition = stepNamed(step.name);
       const ctx = context(step, server, kind, stepLog, signal);
       markStepStarted(db, jobId, step, attempt.attempt);
       stepLog.info('step started');
       let detail: string;
       try {
-        ({ detail } = await STEPS[step.name as StepName](ctx));
+        ({ detail } = await definition.run(ctx));
       } catch (error) {
         if (signal.aborted || error instanceof StepInterrupted) {
           stepLog.warn('step interrupted; it resumes on the next run');
           throw error instanceof StepInterrupted ? error : new StepInterrupted();
         }
-        const verdict = judge(error, step.name as StepName);
+        const verdict = judge(error, definition.failure);
         stepLog.warn({ err: error, verdict }, 'step failed');
-        if (verdict.kind === 'transient' && !attempt.finalAttempt) {
+        if (retriedLater(verdict, attempt)) {
           noteStepError(db, jobId, step.position, verdict.message);
           appendProgress(db, jobId, step, `${verdict.message} Trying again shortly.`, {
             retrying: true,
@@ -142,7 +123,7 @@ export function createJobRunner(deps: RunnerDeps, overrides: Partial<RunnerOptio
       }
       markStepSucceeded(db, jobId, step, detail, ctx.memo);
       stepLog.info({ detail }, 'step succeeded');
-      deps.observer?.stepSucceeded?.(jobId, step.name as StepName);
+      deps.observer?.stepSucceeded?.(jobId, definition.name);
     }
     const state = completeJob(db, jobId);
     log.info({ state }, 'job succeeded');
@@ -172,9 +153,9 @@ export function createJobRunner(deps: RunnerDeps, overrides: Partial<RunnerOptio
           Object.assign(memo, patch);
           saveMemo(db, jobId, step.position, memo);
         },
-        memoOf(name) {
-          const other = loadJob(db, jobId)?.steps.find((s) => s.name === name);
-          return other ? parseMemo(other) : {};
+        memoOf<Other extends object>(earlier: Step<Other>): Other {
+          const other = loadJob(db, jobId)?.steps.find((s) => s.name === earlier.name);
+          return (other ? parseMemo(other) : {}) as Other;
         },
         progress(note, details = {}) {
           appendProgress(db, jobId, step, note, details);

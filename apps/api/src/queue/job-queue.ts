@@ -1,5 +1,7 @@
+import type { JobKind } from '@guildserver/contracts';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { JOB_RETRY } from './retry-policy.js';
 
 export const QUEUE_NAME = 'guildserver-jobs';
 
@@ -12,13 +14,17 @@ export interface QueuedJob {
  * The producer side. A BullMQ job only points at our job row: the steps and their state live in SQLite,
  * so Redis losing a job (or the job being retried) never loses or repeats work.
  */
-export function createJobQueue(connection: Redis, prefix: string) {
+export function createJobQueue(
+  connection: Redis,
+  prefix: string,
+  /** Names each BullMQ job after its kind, so Redis tools and dashboards tell creates from deletes. */
+  kindOf: (jobId: string) => JobKind | undefined,
+) {
   const queue = new Queue<QueuedJob>(QUEUE_NAME, {
     connection,
     prefix,
     defaultJobOptions: {
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 2_000 },
+      ...JOB_RETRY,
       removeOnComplete: { count: 1_000 },
       removeOnFail: { count: 5_000 },
     },
@@ -26,7 +32,7 @@ export function createJobQueue(connection: Redis, prefix: string) {
   return {
     queue,
     enqueue: async (jobId: string) => {
-      await queue.add('run', { jobId }, { jobId });
+      await queue.add(kindOf(jobId) ?? 'unknown', { jobId }, { jobId });
     },
     close: () => queue.close(),
   };

@@ -1,13 +1,12 @@
 // The reconciler's thin adapter: every interval it reads our servers and Proxmox's VM list, lets
 // `reconcile` decide, and applies each decision — database changes only if the server row is unchanged since
 // it was read, and a destroy only after re-reading the VM's tags and finding ours.
-import type { ServerState } from '@guildserver/contracts';
 import { decodeTags, isProxmoxError, type ProxmoxClient } from '@guildserver/proxmox';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
-import { jobs, servers } from '../db/schema.js';
+import { jobs, type ServerRow, servers } from '../db/schema.js';
 import { recordEvent, recordOrphanEvent } from '../domain/event-log.js';
 import { now } from '../domain/ids.js';
 import { notifyEventsAppended } from '../observability/event-feed.js';
@@ -35,8 +34,6 @@ export interface ReconcileRound {
   /** Actions that were applied (others were skipped because things changed meanwhile, or failed). */
   applied: ReconcileAction[];
 }
-
-type ServerRow = typeof servers.$inferSelect;
 
 export function startReconciler(
   services: ReconcilerServices,
@@ -189,7 +186,7 @@ export function startReconciler(
           });
           recordEvent(tx, about, {
             type: 'server.state_changed',
-            data: { from: row.state as ServerState, to: 'failed', reason: 'vm_missing' },
+            data: { from: row.state, to: 'failed', reason: 'vm_missing' },
           });
           tx.update(servers)
             .set({
@@ -222,7 +219,7 @@ export function startReconciler(
           });
           recordEvent(tx, about, {
             type: 'server.state_changed',
-            data: { from: row.state as ServerState, to: action.to, reason: 'outside' },
+            data: { from: row.state, to: action.to, reason: 'outside' },
           });
           logger.info(
             { serverId: row.id, vmid: action.vmid, from: action.from, to: action.to },

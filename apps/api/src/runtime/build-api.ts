@@ -1,4 +1,7 @@
+import { createQuotaService } from '../domain/quota-service.js';
 import { createServerService } from '../domain/server-service.js';
+import { createTokenService } from '../domain/token-service.js';
+import { createWebhookService } from '../domain/webhook-service.js';
 import { createApiApp } from '../http/app.js';
 import { notifyEventsAppended } from '../observability/event-feed.js';
 import { startJobMetrics } from '../observability/job-metrics.js';
@@ -37,7 +40,17 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
     proxmox: proxmoxCheck(proxmox, `${config.proxmox.host}:${config.proxmox.port}`),
   };
   const shutdown = new AbortController();
-  const app = createApiApp({ config, db, servers, logger, readiness }, [], {
+  const deps = {
+    config,
+    db,
+    servers,
+    quotas: createQuotaService(db, config, logger),
+    tokens: createTokenService(db, logger),
+    webhooks: createWebhookService(db, logger),
+    logger,
+    readiness,
+  };
+  const app = createApiApp(deps, {
     metrics,
     events: { shutdown: shutdown.signal },
   });

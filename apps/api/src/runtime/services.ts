@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import { type Db, openDatabase } from '../db/database.js';
+import { jobKindOf } from '../domain/jobs.js';
 import { processMetrics, proxmoxMetricsLogger } from '../observability/metrics.js';
 import { createJobQueue, type JobQueue } from '../queue/job-queue.js';
 import { ensureRedis, type RedisHandle } from './redis.js';
@@ -48,7 +49,7 @@ export async function openServices(config: ApiConfig, logger: Logger): Promise<S
     perNode: config.proxmoxLimits.perNode,
     perStorage: config.proxmoxLimits.perStorage,
   });
-  const queue = createJobQueue(connect(), config.queuePrefix);
+  const queue = createJobQueue(connect(), config.queuePrefix, (jobId) => jobKindOf(db, jobId));
   queue.queue.on('error', (error) => logger.warn({ err: error.message }, 'job queue error'));
   // Let the queue finish its own start-up (version check, scripts) before anyone can close it: closing a
   // connection under those commands rejects them where nobody listens. Redis may be down: don't wait long.

@@ -16,6 +16,7 @@ import { playbookVarsOptions } from '../pipeline/game/playbook-vars.js';
 import { readServer } from '../pipeline/job-store.js';
 import { createJobRunner, type RunResult } from '../pipeline/runner.js';
 import { QUEUE_NAME, type QueuedJob } from '../queue/job-queue.js';
+import { attemptOf } from '../queue/retry-policy.js';
 import type { Services } from '../runtime/services.js';
 import { sweepLostJobs } from './recovery-sweep.js';
 
@@ -89,16 +90,12 @@ export async function startWorker(services: Services, options: WorkerOptions = {
   setMaxListeners(config.workerConcurrency + 10, stopping.signal);
 
   const processJob = async (job: Job<QueuedJob>, token?: string): Promise<RunResult> => {
-    const attempts = job.opts.attempts ?? 1;
-    // attemptsMade counts failed runs; a job revived by the sweep may already be past its attempts.
-    const attempt = job.attemptsMade + 1;
     const own = new AbortController();
     const stop = () => own.abort(stopping.signal.reason);
     stopping.signal.addEventListener('abort', stop, { once: true });
     try {
       return await runner.run(job.data.jobId, {
-        attempt,
-        finalAttempt: attempt >= attempts,
+        ...attemptOf(job),
         signal: own.signal,
         stillHeld: async () => token === undefined || (await job.extendLock(token, lockDuration)) === 1,
       });

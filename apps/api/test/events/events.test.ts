@@ -169,8 +169,16 @@ describe('keep-alive', () => {
     const { serve } = await import('@hono/node-server');
     const { createApiApp } = await import('../../src/http/app.js');
     const app = createApiApp(
-      { config: h.config, db: h.services.db, servers: {} as never, logger: h.services.logger, readiness: {} },
-      [],
+      {
+        config: h.config,
+        db: h.services.db,
+        servers: {} as never,
+        quotas: {} as never,
+        tokens: {} as never,
+        webhooks: {} as never,
+        logger: h.services.logger,
+        readiness: {},
+      },
       { events: { keepAliveMs: 50 } },
     );
     const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLANS } from '../../src/pipeline/plans.js';
+import { PLANS } from '../../src/domain/plans.js';
 import { ADMIN, createRequest, FAST_RUNNER, REPO, type Stack, startStack, until } from './support.js';
 
 const WORKER_ENTRY = join(REPO, 'apps', 'api', 'test', 'pipeline', 'worker-process.ts');

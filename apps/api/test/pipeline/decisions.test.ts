@@ -168,29 +168,34 @@ describe('the wanted VM config', () => {
 describe('failure verdicts', () => {
   const task = { upid: 'UPID:pve:1:1:1:qmclone:9000:x:', exitstatus: 'clone failed: boom', log: [] };
   it('retries what may pass, fails what will not', () => {
-    expect(judge(new UnreachableError('connect ECONNREFUSED'), 'clone')).toMatchObject({
+    expect(judge(new UnreachableError('connect ECONNREFUSED'), 'clone_failed')).toMatchObject({
       kind: 'transient',
       code: 'proxmox_unreachable',
     });
-    expect(judge(new NodeOfflineError('595'), 'configure')).toMatchObject({
+    expect(judge(new NodeOfflineError('595'), 'configure_failed')).toMatchObject({
       kind: 'transient',
       code: 'proxmox_unreachable',
     });
-    expect(judge(new LockTimeoutError('got timeout'), 'clone')).toMatchObject({
+    expect(judge(new LockTimeoutError('got timeout'), 'clone_failed')).toMatchObject({
       kind: 'transient',
       code: 'proxmox_busy',
     });
-    expect(judge(new ProxmoxApiError('500 boom', { status: 500 }), 'configure').kind).toBe('transient');
-    expect(judge(new TaskFailedError('failed', task), 'clone')).toMatchObject({
+    expect(judge(new ProxmoxApiError('500 boom', { status: 500 }), 'configure_failed').kind).toBe(
+      'transient',
+    );
+    expect(judge(new TaskFailedError('failed', task), 'clone_failed')).toMatchObject({
       kind: 'permanent',
       code: 'clone_failed',
     });
-    expect(judge(new StepFailure('network_timeout', 'no IPv4'), 'wait_network')).toEqual({
+    expect(judge(new StepFailure('network_timeout', 'no IPv4'), 'network_timeout')).toEqual({
       kind: 'permanent',
       code: 'network_timeout',
       message: 'no IPv4',
     });
-    expect(judge(new Error('SQLITE_BUSY'), 'clone')).toMatchObject({ kind: 'transient', code: 'internal' });
+    expect(judge(new Error('SQLITE_BUSY'), 'clone_failed')).toMatchObject({
+      kind: 'transient',
+      code: 'internal',
+    });
   });
 });
 

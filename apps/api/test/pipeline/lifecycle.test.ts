@@ -1,7 +1,7 @@
 // Happy paths against the simulator: create → running, then stop, start, restart and delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertJob } from '../../src/domain/jobs.js';
-import { PLANS } from '../../src/pipeline/plans.js';
+import { PLANS } from '../../src/domain/plans.js';
 import { ADMIN, createRequest, eventTrail, type Stack, startStack, TEST_SSH_KEY } from './support.js';
 
 describe('the provisioning pipeline, happy paths', () => {

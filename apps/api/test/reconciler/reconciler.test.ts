@@ -2,6 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ServerState } from '@guildserver/contracts';
 import { createProxmoxClient, type ProxmoxClient } from '@guildserver/proxmox';
 import { DEFAULT_SIM_TOKEN, type RunningSimulator, startSimulator } from '@guildserver/pve-sim';
 import { eq } from 'drizzle-orm';
@@ -57,7 +58,7 @@ async function makeVm(tags: string[], running: boolean): Promise<number> {
 const exists = (vmid: number) => sim.state.vms.some((vm) => vm.vmid === vmid);
 const statusOf = (vmid: number) => sim.state.vms.find((vm) => vm.vmid === vmid)?.status;
 
-function insertServer(state: string, vmid: number | null): string {
+function insertServer(state: ServerState, vmid: number | null): string {
   const id = `srv_${String(serverCounter++).padStart(12, '0')}`;
   const at = new Date().toISOString();
   db.insert(servers)

@@ -30,7 +30,8 @@ export const serverNameSchema = z
 
 export const serverIdSchema = z.string().regex(/^srv_[a-z0-9]{12}$/);
 
-export const portProtocolSchema = z.enum(['tcp', 'udp']);
+export const PORT_PROTOCOLS = ['tcp', 'udp'] as const;
+export const portProtocolSchema = z.enum(PORT_PROTOCOLS);
 
 export const allocatedPortSchema = z.object({
   /** What the port is for in the game's catalog: `game`, `query` or `rcon`. */

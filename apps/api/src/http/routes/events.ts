@@ -1,9 +1,4 @@
-import {
-  errorBodySchema,
-  eventsPageSchema,
-  eventsQuerySchema,
-  type GuildEvent,
-} from '@guildserver/contracts';
+import { eventsPageSchema, eventsQuerySchema, type GuildEvent } from '@guildserver/contracts';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -14,6 +9,7 @@ import { type EventFilter, lastEventId, listEvents } from '../../domain/events.j
 import { type EventFeed, eventFeedFor } from '../../observability/event-feed.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import { validationHook } from '../errors.js';
+import { errorResponses, json } from '../openapi.js';
 
 export interface EventStreamOptions {
   /** A comment line this often keeps proxies and clients from timing the stream out. */
@@ -27,15 +23,12 @@ export interface EventStreamOptions {
 
 const streamQuerySchema = eventsQuerySchema.pick({ after: true, guildId: true, serverId: true });
 
-const errors = {
-  400: { description: 'Bad input', content: { 'application/json': { schema: errorBodySchema } } },
-  401: { description: 'No or unknown token', content: { 'application/json': { schema: errorBodySchema } } },
-  403: {
-    description: "Another user's server",
-    content: { 'application/json': { schema: errorBodySchema } },
-  },
-  404: { description: 'No such server', content: { 'application/json': { schema: errorBodySchema } } },
-};
+const errors = errorResponses({
+  400: 'Bad input',
+  401: 'No or unknown token',
+  403: "Another user's server",
+  404: 'No such server',
+});
 
 /** `Last-Event-ID` (what EventSource sends when it reconnects) wins over `?after=`. */
 function resumeCursor(c: Context, after: number): number {
@@ -65,7 +58,7 @@ function filterFor(
 /**
  * The outbox, read by cursor: a page at a time (`GET /v1/events`) or as Server-Sent Events
  * (`GET /v1/events/stream`). Both read SQLite after the cursor in id order, so nothing is lost or reordered;
- * each caller sees the events of the servers it may read (`reachOf`).
+ * each caller sees the events of the servers it may read (`reachOf`). Mounted at `/events`.
  */
 export function eventRoutes(deps: ApiDeps, options: EventStreamOptions = {}) {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
@@ -76,14 +69,11 @@ export function eventRoutes(deps: ApiDeps, options: EventStreamOptions = {}) {
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/events',
+      path: '/',
       summary: 'Events after a cursor, oldest first',
       request: { query: eventsQuerySchema },
       responses: {
-        200: {
-          description: 'A page of events',
-          content: { 'application/json': { schema: eventsPageSchema } },
-        },
+        200: json(eventsPageSchema, 'A page of events'),
         ...errors,
       },
     }),
@@ -97,7 +87,7 @@ export function eventRoutes(deps: ApiDeps, options: EventStreamOptions = {}) {
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/events/stream',
+      path: '/stream',
       summary: 'Events as Server-Sent Events, resumable with Last-Event-ID (or ?after=)',
       description:
         'Each event is sent as `id: <event id>`, `event: <type>`, `data: <the event as JSON>`. A comment line ' +

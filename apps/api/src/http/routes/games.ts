@@ -3,7 +3,9 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import { validationHook } from '../errors.js';
+import { json } from '../openapi.js';
 
+/** Mounted at `/games`. */
 export function gameRoutes(deps: ApiDeps) {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   // Sizes include the admin's PROXMOX_RESOURCES_<GAME> overrides, so this is what a create would get.
@@ -15,13 +17,10 @@ export function gameRoutes(deps: ApiDeps) {
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/games',
+      path: '/',
       summary: 'The games GuildServer can host, with their sizes and the settings owners may change',
       responses: {
-        200: {
-          description: 'The catalog',
-          content: { 'application/json': { schema: z.object({ games: z.array(gameSummarySchema) }) } },
-        },
+        200: json(z.object({ games: z.array(gameSummarySchema) }), 'The catalog'),
       },
     }),
     // The catalog never changes while the process runs: serialise it once.

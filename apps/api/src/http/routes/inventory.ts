@@ -1,6 +1,5 @@
 // GET /v1/inventory: the Ansible dynamic inventory (ansible/inventories/guildserver.py prints it). Admin tokens
 // only: the host variables are what the worker passes to the playbooks, generated passwords included.
-import { errorBodySchema } from '@guildserver/contracts';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { type Actor, isAdmin } from '../../domain/actor.js';
@@ -10,6 +9,7 @@ import { type GameSecrets, loadGameSecrets } from '../../pipeline/game/game-secr
 import { playbookVarsOptions } from '../../pipeline/game/playbook-vars.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import { validationHook } from '../errors.js';
+import { errorResponses, json } from '../openapi.js';
 
 const inventorySchema = z
   .object({
@@ -24,11 +24,6 @@ const inventorySchema = z
     'Groups (guildserver, game_<game>, guild_<guild id>, state_<state>, name_<server name>) of server ids, in the format of an Ansible inventory script',
   );
 
-const refusal = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBodySchema } },
-});
-
 function requireInventoryReader(actor: Actor): void {
   if (!isAdmin(actor)) {
     throw new DomainError(
@@ -38,6 +33,7 @@ function requireInventoryReader(actor: Actor): void {
   }
 }
 
+/** Mounted at `/inventory`. */
 export function inventoryRoutes(deps: ApiDeps) {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   // GAME_SECRETS_KEY or the data directory's key file: the one the worker derives the passwords from.
@@ -45,16 +41,12 @@ export function inventoryRoutes(deps: ApiDeps) {
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/inventory',
+      path: '/',
       summary:
         'Every server as an Ansible inventory, with the variables the worker passes to its playbook (admin only)',
       responses: {
-        200: {
-          description: 'The inventory',
-          content: { 'application/json': { schema: inventorySchema } },
-        },
-        401: refusal('No or unknown token'),
-        403: refusal('Not an admin token'),
+        200: json(inventorySchema, 'The inventory'),
+        ...errorResponses({ 401: 'No or unknown token', 403: 'Not an admin token' }),
       },
     }),
     (c) => {

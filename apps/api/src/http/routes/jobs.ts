@@ -1,26 +1,24 @@
-import { errorBodySchema, jobSchema } from '@guildserver/contracts';
+import { jobSchema } from '@guildserver/contracts';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
 import { jobView } from '../../domain/jobs.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import { validationHook } from '../errors.js';
+import { errorResponses, json } from '../openapi.js';
 
+/** Mounted at `/jobs`. */
 export function jobRoutes(deps: ApiDeps) {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/jobs/{id}',
+      path: '/{id}',
       summary: 'A job with its steps and their timings',
       request: { params: z.object({ id: z.string() }) },
       responses: {
-        200: { description: 'The job', content: { 'application/json': { schema: jobSchema } } },
-        403: {
-          description: "Another user's job",
-          content: { 'application/json': { schema: errorBodySchema } },
-        },
-        404: { description: 'No such job', content: { 'application/json': { schema: errorBodySchema } } },
+        200: json(jobSchema, 'The job'),
+        ...errorResponses({ 403: "Another user's job", 404: 'No such job' }),
       },
     }),
     (c) => {

@@ -1,12 +1,10 @@
 import { snowflakeSchema } from '@guildserver/contracts';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { quotas, servers } from '../../db/schema.js';
-import { now } from '../../domain/ids.js';
+import { requireAdmin } from '../../domain/admin.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import { validationHook } from '../errors.js';
-import { adminErrors, auditAdmin, requireAdmin } from './tokens.js';
+import { adminErrors, json, jsonBody } from '../openapi.js';
 
 const scopeSchema = z.enum(['guild', 'user']);
 const params = z.object({ scope: scopeSchema, id: snowflakeSchema });
@@ -38,54 +36,14 @@ const quotaSchema = z.object({
   updatedAt: z.string().nullable(),
 });
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-
+/** Mounted at `/quotas`. */
 export function quotaRoutes(deps: ApiDeps) {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
-
-  const view = (scope: 'guild' | 'user', id: string) => {
-    const row = deps.db
-      .select()
-      .from(quotas)
-      .where(and(eq(quotas.scope, scope), eq(quotas.subjectId, id)))
-      .get();
-    const defaults = deps.config.quotas[scope];
-    const column = scope === 'guild' ? servers.guildId : servers.ownerId;
-    const usage = deps.db
-      .select({
-        servers: sql<number>`count(*)`,
-        cores: sql<number>`coalesce(sum(${servers.cores}), 0)`,
-        memoryMiB: sql<number>`coalesce(sum(${servers.memoryMiB}), 0)`,
-      })
-      .from(servers)
-      .where(and(eq(column, id), isNull(servers.deletedAt), ne(servers.state, 'failed')))
-      .get() ?? { servers: 0, cores: 0, memoryMiB: 0 };
-    const override = {
-      maxServers: row?.maxServers ?? null,
-      maxCores: row?.maxCores ?? null,
-      maxMemoryMiB: row?.maxMemoryMiB ?? null,
-    };
-    return {
-      scope,
-      id,
-      override,
-      effective: {
-        maxServers: override.maxServers ?? defaults.servers,
-        maxCores: override.maxCores ?? defaults.cores,
-        maxMemoryMiB: override.maxMemoryMiB ?? defaults.memoryMiB,
-      },
-      usage,
-      updatedAt: row?.updatedAt ?? null,
-    };
-  };
 
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/quotas/{scope}/{id}',
+      path: '/{scope}/{id}',
       summary: "A guild's or user's quota: override, limits in force and usage (admin)",
       request: { params },
       responses: { 200: json(quotaSchema, 'The quota'), ...adminErrors },
@@ -93,18 +51,18 @@ export function quotaRoutes(deps: ApiDeps) {
     (c) => {
       requireAdmin(c.get('actor'));
       const { scope, id } = c.req.valid('param');
-      return c.json(view(scope, id), 200);
+      return c.json(deps.quotas.get(scope, id), 200);
     },
   );
 
   app.openapi(
     createRoute({
       method: 'put',
-      path: '/quotas/{scope}/{id}',
+      path: '/{scope}/{id}',
       summary: "Set a guild's or user's limits (admin); null or absent falls back to the default",
       request: {
         params,
-        body: { content: { 'application/json': { schema: putQuotaSchema } }, required: true },
+        body: jsonBody(putQuotaSchema),
       },
       responses: { 200: json(quotaSchema, 'The quota now'), ...adminErrors },
     }),
@@ -112,27 +70,7 @@ export function quotaRoutes(deps: ApiDeps) {
       const actor = c.get('actor');
       requireAdmin(actor);
       const { scope, id } = c.req.valid('param');
-      const body = c.req.valid('json');
-      const values = {
-        maxServers: body.maxServers ?? null,
-        maxCores: body.maxCores ?? null,
-        maxMemoryMiB: body.maxMemoryMiB ?? null,
-        updatedAt: now(),
-      };
-      deps.db
-        .insert(quotas)
-        .values({ scope, subjectId: id, ...values })
-        .onConflictDoUpdate({ target: [quotas.scope, quotas.subjectId], set: values })
-        .run();
-      auditAdmin(
-        deps.db,
-        actor,
-        'quota.set',
-        { scope, subjectId: id, ...values },
-        scope === 'guild' ? id : null,
-      );
-      deps.logger.info({ scope, subjectId: id, ...values, by: actor.tokenId }, 'quota set');
-      return c.json(view(scope, id), 200);
+      return c.json(deps.quotas.set(scope, id, c.req.valid('json'), actor), 200);
     },
   );
 

@@ -16,8 +16,8 @@ import { DomainError } from '../../domain/errors.js';
 import { recordAnnounce, reportingServer, serversAtSender } from '../../domain/game-reports.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import { validationHook } from '../errors.js';
+import { json } from '../openapi.js';
 
-export const ANNOUNCE_PATH = '/serverlist/announce';
 const MAX_ANNOUNCE_BYTES = 256 * 1024;
 
 /** The TCP peer's address (never a forwarding header: those are the sender's to invent). */
@@ -32,6 +32,7 @@ function senderAddress(c: Context): string | undefined {
 
 const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
+/** Mounted at `/serverlist`, with no token (see above). */
 export function serverListRoutes(deps: ApiDeps) {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   const log = deps.logger.child({ component: 'serverlist' });
@@ -39,7 +40,7 @@ export function serverListRoutes(deps: ApiDeps) {
   app.openAPIRegistry.registerPath(
     createRoute({
       method: 'post',
-      path: ANNOUNCE_PATH,
+      path: '/announce',
       summary: "Luanti's server-list announce (from the game servers themselves; no token)",
       description:
         "Luanti servers installed with GAME_REPORTS_URL set announce here (`serverlist_url`): a multipart/form-data body with a `json` field (action start/update/delete, port, clients, clients_max, name, …). Taken only from the address of a server's VM, about one of its guest ports; the player count is stored on that server.",
@@ -50,20 +51,14 @@ export function serverListRoutes(deps: ApiDeps) {
         },
       },
       responses: {
-        200: {
-          description: 'Recorded',
-          content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } },
-        },
-        400: { description: 'Not an announce', content: { 'application/json': { schema: errorSchema } } },
-        403: {
-          description: "The sender is no server's VM, or the port is none of its ports",
-          content: { 'application/json': { schema: errorSchema } },
-        },
+        200: json(z.object({ status: z.literal('ok') }), 'Recorded'),
+        400: json(errorSchema, 'Not an announce'),
+        403: json(errorSchema, "The sender is no server's VM, or the port is none of its ports"),
       },
     }),
   );
   app.post(
-    ANNOUNCE_PATH,
+    '/announce',
     bodyLimit({
       maxSize: MAX_ANNOUNCE_BYTES,
       onError: () => {

@@ -1,6 +1,5 @@
 import {
   createServerRequestSchema,
-  errorBodySchema,
   listServersQuerySchema,
   serverActionSchema,
   serverCredentialsSchema,
@@ -13,33 +12,22 @@ import { reachOf } from '../../domain/actor.js';
 import { createReadCache } from '../../domain/read-cache.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import { validationHook } from '../errors.js';
+import { errorResponses, json, jsonBody } from '../openapi.js';
 
-const errors = {
-  400: { description: 'Bad input', content: { 'application/json': { schema: errorBodySchema } } },
-  401: { description: 'No or unknown token', content: { 'application/json': { schema: errorBodySchema } } },
-  403: {
-    description: 'Not allowed (scope, owner, quota)',
-    content: { 'application/json': { schema: errorBodySchema } },
-  },
-  404: { description: 'No such server', content: { 'application/json': { schema: errorBodySchema } } },
-  409: {
-    description: 'Name taken, or not possible in this state',
-    content: { 'application/json': { schema: errorBodySchema } },
-  },
-  429: { description: 'Rate limited', content: { 'application/json': { schema: errorBodySchema } } },
-  503: {
-    description: 'Proxmox unreachable or ports exhausted',
-    content: { 'application/json': { schema: errorBodySchema } },
-  },
-};
+const errors = errorResponses({
+  400: 'Bad input',
+  401: 'No or unknown token',
+  403: 'Not allowed (scope, owner, quota)',
+  404: 'No such server',
+  409: 'Name taken, or not possible in this state',
+  429: 'Rate limited',
+  503: 'Proxmox unreachable or ports exhausted',
+});
 
 const accepted = z.object({ server: serverSchema, jobId: z.string() });
 const idParam = z.object({ id: z.string() });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
+/** Mounted at `/servers`. */
 export function serverRoutes(deps: ApiDeps) {
   const listings = createReadCache(deps.db);
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
@@ -47,10 +35,10 @@ export function serverRoutes(deps: ApiDeps) {
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/servers',
+      path: '/',
       summary: 'Create a game server',
       request: {
-        body: { content: { 'application/json': { schema: createServerRequestSchema } }, required: true },
+        body: jsonBody(createServerRequestSchema),
       },
       responses: { 202: json(accepted, 'Accepted: the create job is queued'), ...errors },
     }),
@@ -60,7 +48,7 @@ export function serverRoutes(deps: ApiDeps) {
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/servers',
+      path: '/',
       summary:
         'List the servers the caller may see (by guild and owner), in the order they were created, a page at a time',
       request: { query: listServersQuerySchema },
@@ -79,7 +67,7 @@ export function serverRoutes(deps: ApiDeps) {
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/servers/{id}',
+      path: '/{id}',
       summary: 'One server',
       request: { params: idParam },
       responses: { 200: json(serverSchema, 'The server'), ...errors },
@@ -90,7 +78,7 @@ export function serverRoutes(deps: ApiDeps) {
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/servers/{id}/credentials',
+      path: '/{id}/credentials',
       summary:
         "The passwords GuildServer generated for a server (join or admin): its owner's and admins' only",
       request: { params: idParam },
@@ -105,11 +93,11 @@ export function serverRoutes(deps: ApiDeps) {
     },
   );
 
-  // Registered before /servers/{id}/{action}, which would otherwise take 'retry' as an action.
+  // Registered before /{id}/{action}, which would otherwise take 'retry' as an action.
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/servers/{id}/retry',
+      path: '/{id}/retry',
       summary: "Run a failed server's last job again",
       request: { params: idParam },
       responses: { 202: json(accepted, 'Accepted: the job is queued'), ...errors },
@@ -120,7 +108,7 @@ export function serverRoutes(deps: ApiDeps) {
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/servers/{id}/{action}',
+      path: '/{id}/{action}',
       summary: 'Start, stop or restart a server',
       request: { params: z.object({ id: z.string(), action: serverActionSchema }) },
       responses: { 202: json(accepted, 'Accepted: the job is queued'), ...errors },
@@ -134,7 +122,7 @@ export function serverRoutes(deps: ApiDeps) {
   app.openapi(
     createRoute({
       method: 'delete',
-      path: '/servers/{id}',
+      path: '/{id}',
       summary: 'Delete a server: stop it, destroy its VM, release its ports',
       request: { params: idParam },
       responses: { 202: json(accepted, 'Accepted: the delete job is queued'), ...errors },

@@ -2,11 +2,9 @@
 // dynamic inventory (GET /v1/inventory) both build the playbook variables from this, so they cannot drift.
 import type { GameDefinition } from '@guildserver/games';
 import type { Db } from '../../db/database.js';
-import type { servers } from '../../db/schema.js';
+import type { ServerRow } from '../../db/schema.js';
 import { serverPorts } from '../../domain/server-ports.js';
 import type { PlaybookRequest } from './playbook-vars.js';
-
-type ServerRow = typeof servers.$inferSelect;
 
 export function setupSubject(db: Db, server: ServerRow, game: GameDefinition): PlaybookRequest {
   return {

@@ -1,7 +1,7 @@
 // setup_game and wait_game: through the GameRunner and GameProbe interfaces.
 import { formatDuration } from '@guildserver/game-query';
 import { serverPorts } from '../../domain/server-ports.js';
-import type { StepContext, StepOutcome } from '../context.js';
+import type { Step, StepContext, StepOutcome } from '../context.js';
 import { StepFailure, StepInterrupted } from '../failures.js';
 import { guestQueryPort } from '../game/game-probe.js';
 import { GameSetupError } from '../game/game-runner.js';
@@ -19,7 +19,9 @@ function ipv4Of(ctx: StepContext): string {
   return ipv4;
 }
 
-export async function setupGame(ctx: StepContext): Promise<StepOutcome> {
+export const setupGame: Step = { name: 'setup_game', failure: 'game_setup_failed', run: runSetupGame };
+
+async function runSetupGame(ctx: StepContext): Promise<StepOutcome> {
   const { server, game } = ctx;
   try {
     const result = await ctx.deps.gameRunner.setup({
@@ -43,7 +45,9 @@ export function gameReadyTimeoutMs(ctx: StepContext): number {
   return cap === undefined ? own : Math.min(own, cap);
 }
 
-export async function waitGame(ctx: StepContext): Promise<StepOutcome> {
+export const waitGame: Step = { name: 'wait_game', failure: 'game_unresponsive', run: runWaitGame };
+
+async function runWaitGame(ctx: StepContext): Promise<StepOutcome> {
   const { game, server } = ctx;
   const ipv4 = ipv4Of(ctx);
   const port = guestQueryPort(game, serverPorts(ctx.deps.db, server.id));

@@ -1,7 +1,7 @@
 // check_vm, shutdown_vm, destroy_vm, release_resources — and the clean-up of a failed create, which destroys
 // only a VM found carrying our tag (or our marker, tagged first).
 import { TaskFailedError, type VmRef } from '@guildserver/proxmox';
-import type { StepContext, StepOutcome } from '../context.js';
+import type { Step, StepContext, StepOutcome } from '../context.js';
 import {
   decideCheck,
   decideDestroy,
@@ -30,7 +30,9 @@ async function claim(ctx: StepContext, vm: VmRef): Promise<void> {
   await ctx.deps.proxmox.qemu.updateConfig(vm, { tags: [OUR_TAG, serverTag(ctx.server.id)] });
 }
 
-export async function checkVm(ctx: StepContext): Promise<StepOutcome> {
+export const checkVm: Step<CheckMemo> = { name: 'check_vm', failure: 'vm_missing', run: runCheckVm };
+
+async function runCheckVm(ctx: StepContext<CheckMemo>): Promise<StepOutcome> {
   const vm = serverVm(ctx);
   const current = vm ? await readConfig(ctx, vm) : undefined;
   const decision = decideCheck(ctx.kind, ownershipOf(ctx.server.id, current), vm?.vmid ?? null);
@@ -38,7 +40,7 @@ export async function checkVm(ctx: StepContext): Promise<StepOutcome> {
     case 'fail':
       throw new StepFailure(decision.code, decision.message);
     case 'nothing_to_touch':
-      ctx.remember({ nothingToTouch: true } satisfies CheckMemo);
+      ctx.remember({ nothingToTouch: true });
       return { detail: decision.detail };
     case 'claim':
       await claim(ctx, vm!);
@@ -53,19 +55,26 @@ function powerOf(status: { status?: string } | undefined): PowerState {
   return status.status === 'running' ? 'running' : 'stopped';
 }
 
+type ShutdownStepMemo = ShutdownMemo & { taskFinished?: boolean };
+
 /** shutdown_vm: graceful shutdown with a deadline, then a hard stop; nothing when already stopped. */
-export async function shutdownVm(ctx: StepContext): Promise<StepOutcome> {
+export const shutdownVm: Step<ShutdownStepMemo> = {
+  name: 'shutdown_vm',
+  failure: 'stop_failed',
+  run: runShutdownVm,
+};
+
+async function runShutdownVm(ctx: StepContext<ShutdownStepMemo>): Promise<StepOutcome> {
   const vm = serverVm(ctx);
-  if (!vm || (ctx.memoOf('check_vm') as CheckMemo).nothingToTouch)
-    return { detail: 'There is no VM of this server to stop.' };
+  if (!vm || ctx.memoOf(checkVm).nothingToTouch) return { detail: 'There is no VM of this server to stop.' };
   return { detail: await stopVm(ctx, vm) };
 }
 
-async function stopVm(ctx: StepContext, vm: VmRef): Promise<string> {
+async function stopVm(ctx: StepContext<ShutdownStepMemo>, vm: VmRef): Promise<string> {
   const { proxmox } = ctx.deps;
   const seconds = ctx.options.shutdownTimeoutSeconds;
   for (let round = 0; round < 8; round++) {
-    const memo = ctx.memo as ShutdownMemo & { taskFinished?: boolean };
+    const { memo } = ctx;
     const status = await readStatus(ctx, vm);
     const ownership = ownershipOf(ctx.server.id, status);
     if (status && ownership !== 'ours') {
@@ -105,19 +114,31 @@ async function stopVm(ctx: StepContext, vm: VmRef): Promise<string> {
   throw new StepFailure('stop_failed', `VM ${vm.vmid} would not stop.`);
 }
 
+/** Kept apart from a step's own task memo: a failed create's clean-up runs in whichever step failed. */
+interface DestroyMemo {
+  destroyUpid?: string;
+  destroyFinished?: boolean;
+}
+
 /** destroy_vm: only after reading the VM's tags and finding this server's; purge, then wait. */
-export async function destroyVm(ctx: StepContext): Promise<StepOutcome> {
+export const destroyVm: Step<DestroyMemo> = {
+  name: 'destroy_vm',
+  failure: 'destroy_failed',
+  run: runDestroyVm,
+};
+
+async function runDestroyVm(ctx: StepContext<DestroyMemo>): Promise<StepOutcome> {
   const vm = serverVm(ctx);
-  if (!vm || (ctx.memoOf('check_vm') as CheckMemo).nothingToTouch)
+  if (!vm || ctx.memoOf(checkVm).nothingToTouch)
     return { detail: 'There is no VM of this server to destroy.' };
   return { detail: await destroyOurVm(ctx, vm) };
 }
 
 /** Destroys the VM if, and only if, it is ours; the sentence says what happened. */
-export async function destroyOurVm(ctx: StepContext, vm: VmRef): Promise<string> {
+export async function destroyOurVm(ctx: StepContext<DestroyMemo>, vm: VmRef): Promise<string> {
   const { proxmox } = ctx.deps;
   for (let round = 0; round < 8; round++) {
-    const memo = ctx.memo as { destroyUpid?: string; destroyFinished?: boolean };
+    const { memo } = ctx;
     if (memo.destroyUpid && !memo.destroyFinished) {
       await waitTask(ctx, memo.destroyUpid).catch((error: unknown) => {
         if (!(error instanceof TaskFailedError)) throw error;
@@ -158,7 +179,13 @@ export async function destroyOurVm(ctx: StepContext, vm: VmRef): Promise<string>
   throw new StepFailure('destroy_failed', `VM ${vm.vmid} could not be destroyed.`);
 }
 
-export async function releaseResources(ctx: StepContext): Promise<StepOutcome> {
+export const releaseResources: Step = {
+  name: 'release_resources',
+  failure: 'internal',
+  run: runReleaseResources,
+};
+
+async function runReleaseResources(ctx: StepContext): Promise<StepOutcome> {
   const server = readServer(ctx.deps.db, ctx.server.id);
   const released = releaseServerResources(ctx.deps.db, ctx.server.id);
   const vmid = released.vmids > 0 && server.vmid !== null ? ` and VM id ${server.vmid}` : '';

@@ -9,11 +9,12 @@ import {
 } from '@guildserver/proxmox';
 import { freeVmidCandidates } from '../../domain/allocation.js';
 import { now } from '../../domain/ids.js';
-import type { StepContext, StepOutcome } from '../context.js';
+import type { Step, StepContext, StepOutcome } from '../context.js';
 import { type CloneMemo, decideClone, decideResize, decideVmid } from '../decisions.js';
 import { StepFailure } from '../failures.js';
 import { readServer, recordServerFacts, replaceVmid } from '../job-store.js';
 import { descriptionMarker, isOurs, ownershipOf, vmName } from '../ownership.js';
+import { awaitStartedTask, resumeStartedTask, type TaskMemo } from '../task-memo.js';
 import { readConfig, readStatus, vmidTaken, waitCloneUnlocked, waitTask } from '../vm-adapter.js';
 import { configChanges, describeVm, desiredVm, diskBytes } from '../vm-spec.js';
 
@@ -33,10 +34,12 @@ const cloneTimeoutMs = (ctx: StepContext) =>
   ctx.options.cloneTimeoutMs ?? ctx.deps.config.proxmox.cloneTimeoutSeconds * 1000;
 
 /** verify_vmid: the reserved id is free at Proxmox or already holds our VM; a foreign VM there → another id. */
-export async function verifyVmid(ctx: StepContext): Promise<StepOutcome> {
+export const verifyVmid: Step = { name: 'verify_vmid', failure: 'vmid_unavailable', run: runVerifyVmid };
+
+async function runVerifyVmid(ctx: StepContext): Promise<StepOutcome> {
   const { db, config } = ctx.deps;
   const skip = new Set<number>();
-  const cloneMemo = ctx.memoOf('clone') as CloneMemo;
+  const cloneMemo = ctx.memoOf(clone);
   const cloneRequested = cloneMemo.requestedAt !== undefined || cloneMemo.upid !== undefined;
   for (let attempt = 0; attempt < VMID_TRIES; attempt++) {
     const server = readServer(db, ctx.server.id);
@@ -79,13 +82,17 @@ export async function verifyVmid(ctx: StepContext): Promise<StepOutcome> {
   }
 }
 
+type CloneStepMemo = CloneMemo & { taskFinished?: boolean };
+
 /** clone: template → our VM id, inside the node/storage limiter, lock time-outs retried; never a blind second clone. */
-export async function clone(ctx: StepContext): Promise<StepOutcome> {
+export const clone: Step<CloneStepMemo> = { name: 'clone', failure: 'clone_failed', run: runClone };
+
+async function runClone(ctx: StepContext<CloneStepMemo>): Promise<StepOutcome> {
   const vm = vmOf(ctx);
   const { config } = ctx.deps;
   let cloned = false;
   for (let round = 0; round < 10; round++) {
-    const memo = ctx.memo as CloneMemo & { taskFinished?: boolean };
+    const { memo } = ctx;
     const existing = await readConfig(ctx, vm);
     const decision = decideClone(
       ownershipOf(ctx.server.id, existing),
@@ -121,7 +128,7 @@ export async function clone(ctx: StepContext): Promise<StepOutcome> {
   );
 }
 
-async function waitForEarlierClone(ctx: StepContext, upid: string): Promise<void> {
+async function waitForEarlierClone(ctx: StepContext<CloneStepMemo>, upid: string): Promise<void> {
   try {
     await waitTask(ctx, upid, cloneTimeoutMs(ctx));
   } catch (error) {
@@ -131,7 +138,7 @@ async function waitForEarlierClone(ctx: StepContext, upid: string): Promise<void
   ctx.remember({ taskFinished: true });
 }
 
-async function sendClone(ctx: StepContext, vm: VmRef): Promise<void> {
+async function sendClone(ctx: StepContext<CloneStepMemo>, vm: VmRef): Promise<void> {
   const { proxmox, limiter, config } = ctx.deps;
   const template = { node: config.proxmox.node, vmid: config.proxmox.baseImageVmid };
   const { attempts, baseDelayMs, maxDelayMs } = ctx.options.lockRetry;
@@ -178,15 +185,15 @@ async function sendClone(ctx: StepContext, vm: VmRef): Promise<void> {
 }
 
 /** configure: one POST with only what differs from the wanted config (tags and marker included). */
-export async function configure(ctx: StepContext): Promise<StepOutcome> {
+export const configure: Step<TaskMemo> = {
+  name: 'configure',
+  failure: 'configure_failed',
+  run: runConfigure,
+};
+
+async function runConfigure(ctx: StepContext<TaskMemo>): Promise<StepOutcome> {
   const vm = vmOf(ctx);
-  const memo = ctx.memo as { upid?: string; taskFinished?: boolean };
-  if (memo.upid && !memo.taskFinished) {
-    await waitTask(ctx, memo.upid).catch((error: unknown) => {
-      if (!(error instanceof TaskFailedError)) throw error;
-    });
-    ctx.remember({ taskFinished: true });
-  }
+  await resumeStartedTask(ctx);
   let current = await readConfig(ctx, vm);
   if (current?.lock === 'clone') current = await waitCloneUnlocked(ctx, vm, cloneTimeoutMs(ctx));
   const ownership = ownershipOf(ctx.server.id, current);
@@ -204,24 +211,20 @@ export async function configure(ctx: StepContext): Promise<StepOutcome> {
   const summary = `${desired.cores} cores, ${desired.memory} MiB, CPU ${desired.cpu}, ${desired.bridge}${desired.vlanTag ? ` VLAN ${desired.vlanTag}` : ''}, DHCP, tagged ${desired.tags.join(';')}`;
   if (!update) return { detail: `Already configured: ${summary}.` };
   const upid = await ctx.deps.proxmox.qemu.updateConfigAsync(vm, update);
-  if (upid) {
-    ctx.remember({ upid, taskFinished: false });
-    await waitTask(ctx, upid);
-    ctx.remember({ taskFinished: true });
-  }
+  if (upid) await awaitStartedTask(ctx, upid);
   return { detail: `Configured ${summary}.` };
 }
 
 /** resize_disk: grow scsi0 to the server's size; never shrink. */
-export async function resizeDisk(ctx: StepContext): Promise<StepOutcome> {
+export const resizeDisk: Step<TaskMemo> = {
+  name: 'resize_disk',
+  failure: 'resize_failed',
+  run: runResizeDisk,
+};
+
+async function runResizeDisk(ctx: StepContext<TaskMemo>): Promise<StepOutcome> {
   const vm = vmOf(ctx);
-  const memo = ctx.memo as { upid?: string; taskFinished?: boolean };
-  if (memo.upid && !memo.taskFinished) {
-    await waitTask(ctx, memo.upid).catch((error: unknown) => {
-      if (!(error instanceof TaskFailedError)) throw error;
-    });
-    ctx.remember({ taskFinished: true });
-  }
+  await resumeStartedTask(ctx);
   const current = await readConfig(ctx, vm);
   requireOurs(ctx, current, vm);
   if (current?.scsi0 === undefined) {
@@ -233,11 +236,7 @@ export async function resizeDisk(ctx: StepContext): Promise<StepOutcome> {
   const decision = decideResize(diskBytes(current.scsi0), ctx.server.diskGiB);
   if (decision.action === 'keep') return { detail: decision.detail };
   const upid = await ctx.deps.proxmox.qemu.resize(vm, 'scsi0', decision.size);
-  if (upid) {
-    ctx.remember({ upid, taskFinished: false });
-    await waitTask(ctx, upid);
-    ctx.remember({ taskFinished: true });
-  }
+  if (upid) await awaitStartedTask(ctx, upid);
   return { detail: `Grew the disk to ${ctx.server.diskGiB} GiB.` };
 }
 
@@ -257,9 +256,11 @@ function requireOurs(
 }
 
 /** start_vm: nothing when running; else start and wait for the task. */
-export async function startVm(ctx: StepContext): Promise<StepOutcome> {
+export const startVm: Step<TaskMemo> = { name: 'start_vm', failure: 'start_failed', run: runStartVm };
+
+async function runStartVm(ctx: StepContext<TaskMemo>): Promise<StepOutcome> {
   const vm = vmOf(ctx);
-  const memo = ctx.memo as { upid?: string; taskFinished?: boolean };
+  const { memo } = ctx;
   for (let round = 0; round < 3; round++) {
     const status = await readStatus(ctx, vm);
     requireOurs(ctx, status, vm);
@@ -269,10 +270,7 @@ export async function startVm(ctx: StepContext): Promise<StepOutcome> {
           round === 0 && !memo.upid ? `VM ${vm.vmid} was already running.` : `VM ${vm.vmid} is running.`,
       };
     if (memo.upid && !memo.taskFinished) {
-      await waitTask(ctx, memo.upid).catch((error: unknown) => {
-        if (!(error instanceof TaskFailedError)) throw error;
-      });
-      ctx.remember({ taskFinished: true });
+      await resumeStartedTask(ctx);
       continue;
     }
     const upid = await ctx.deps.proxmox.power.start(vm);
@@ -293,7 +291,9 @@ export async function startVm(ctx: StepContext): Promise<StepOutcome> {
 }
 
 /** wait_network: the guest agent reports a global IPv4 before the deadline; stored on the server. */
-export async function waitNetwork(ctx: StepContext): Promise<StepOutcome> {
+export const waitNetwork: Step = { name: 'wait_network', failure: 'network_timeout', run: runWaitNetwork };
+
+async function runWaitNetwork(ctx: StepContext): Promise<StepOutcome> {
   const vm = vmOf(ctx);
   const { networkPollMs, agentGraceMs } = ctx.options;
   const networkTimeoutMs = ctx.options.networkTimeoutMs ?? ctx.deps.config.proxmox.agentTimeoutSeconds * 1000;
