@@ -59,7 +59,7 @@ const BOOT_TO_AGENT: Expected = { seconds: 60.3, vmsAtOnce: 1 };
 /**
  * An operator's `--check --diff` run of OpenTTD's playbook on the installed VM: every task checked, none
  * changing. Estimated from bench:lab (Ansible's 383 s create less dpkg's 161 s and the 45 s first-boot wait,
- * the rest being each task's Python on the guest); the first CI run that has it records the figure.
+ * the rest being each task's Python on the guest); 264 s in a CI run whose host was shared with other work.
  */
 const OPERATOR_CHECK_RUN: Expected = { seconds: 180, vmsAtOnce: 1 };
 /** Stop and delete: the worker's graceful-shutdown deadline bounds them (then it stops the VM hard). */
