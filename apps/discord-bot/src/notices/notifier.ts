@@ -3,26 +3,17 @@
 // changes made outside Discord) the final notice goes out with the bot token (bot-notices.ts). Events are
 // handled one at a time, in order, and the cursor is saved after each.
 import { eventSchema, type GuildEvent, type JobKind } from '@guildserver/contracts';
-import type { REST } from 'discord.js';
-import type { Logger } from 'pino';
-import type { Accepted, ApiClient, Game } from '../api/client.js';
+import type { Accepted } from '../api/client.js';
 import { createSseReader } from '../api/sse.js';
-import type { BotState } from '../state/bot-state.js';
 import { sleep } from './abortable-sleep.js';
 import { BotNotices } from './bot-notices.js';
 import { type DeliveredCounts, noDeliveries } from './delivered.js';
-import { InteractionMessages } from './interaction-message.js';
+import { type InteractionMessageDeps, InteractionMessages } from './interaction-message.js';
 import { type JobOrigin, JobStarter } from './job-starter.js';
 import { changesJobView, decideNotice, isAnnouncedDrift, isJobOutcome, ownerToTell } from './routing.js';
 
-export interface NotifierDeps {
-  api: ApiClient;
-  rest: REST;
-  state: BotState;
-  logger: Logger;
-  hostExternal: string;
-  /** The game catalog (as last read when the API fails), for display names on status cards. */
-  games?: () => Promise<readonly Game[] | undefined>;
+/** What the notifier needs: what editing an interaction's message needs, the clock optional, no counts yet. */
+export interface NotifierDeps extends Omit<InteractionMessageDeps, 'now' | 'delivered'> {
   now?: () => number;
 }
 
