@@ -1,4 +1,4 @@
-import { backoffDelay, sleep } from './backoff';
+import { backoffDelay, sleep } from '@guildserver/timing';
 import { LockTimeoutError } from './errors/classes';
 
 export interface LockRetryOptions {

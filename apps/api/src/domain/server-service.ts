@@ -1,4 +1,5 @@
 import {
+  ACTION_ALLOWED_FROM,
   type CreateServerRequest,
   type JobKind,
   type ListServersQuery,
@@ -43,14 +44,6 @@ export interface ServerServicePorts {
   /** The password GuildServer generated for one of a server's settings (GameSecrets.settingPassword). */
   settingPassword(serverId: string, key: string): string;
 }
-
-/** Which actions are allowed from which state; anything else is `invalid_state`. */
-const ALLOWED: Record<ServerAction | 'delete', readonly string[]> = {
-  start: ['stopped'],
-  stop: ['running'],
-  restart: ['running'],
-  delete: ['running', 'stopped', 'failed'],
-};
 
 const BUSY_STATE: Record<JobKind, ServerState> = {
   create: 'creating',
@@ -357,13 +350,13 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
     },
 
     async act(id: string, action: ServerAction, actor: Actor): Promise<{ server: Server; jobId: string }> {
-      const jobId = startJob(id, action, actor, ALLOWED[action], action);
+      const jobId = startJob(id, action, actor, ACTION_ALLOWED_FROM[action], action);
       await outside.enqueue(jobId);
       return { server: view(id), jobId };
     },
 
     async remove(id: string, actor: Actor): Promise<{ server: Server; jobId: string }> {
-      const jobId = startJob(id, 'delete', actor, ALLOWED.delete, 'be deleted');
+      const jobId = startJob(id, 'delete', actor, ACTION_ALLOWED_FROM.delete, 'be deleted');
       await outside.enqueue(jobId);
       return { server: view(id), jobId };
     },

@@ -8,9 +8,9 @@ import {
   type Upid,
   type VmRef,
 } from '@guildserver/proxmox';
+import { pollUntil } from '@guildserver/timing';
 import type { StepContext } from './context.js';
 import { StepFailure } from './failures.js';
-import { sleep } from './sleep.js';
 
 export async function readConfig(ctx: StepContext, vm: VmRef): Promise<QemuConfig | undefined> {
   try {
@@ -60,21 +60,27 @@ export async function waitCloneUnlocked(
   vm: VmRef,
   timeoutMs: number,
 ): Promise<QemuConfig | undefined> {
-  const deadline = Date.now() + timeoutMs;
   let announced = false;
-  for (;;) {
-    const config = await readConfig(ctx, vm);
-    if (config?.lock !== 'clone') return config;
-    if (!announced) {
-      ctx.progress(`VM ${vm.vmid} is still being cloned; waiting for the clone to finish.`);
-      announced = true;
-    }
-    if (Date.now() >= deadline) {
-      throw new StepFailure(
-        'clone_failed',
-        `VM ${vm.vmid} was still locked by its clone after ${Math.round(timeoutMs / 1000)} s.`,
-      );
-    }
-    await sleep(ctx.options.lockPollMs, ctx.signal);
-  }
+  const unlocked = await pollUntil(
+    async () => {
+      const config = await readConfig(ctx, vm);
+      if (config?.lock !== 'clone') return { config };
+      if (!announced) {
+        ctx.progress(`VM ${vm.vmid} is still being cloned; waiting for the clone to finish.`);
+        announced = true;
+      }
+      return undefined;
+    },
+    {
+      timeoutMs,
+      intervalMs: ctx.options.lockPollMs,
+      signal: ctx.signal,
+      onTimeout: () =>
+        new StepFailure(
+          'clone_failed',
+          `VM ${vm.vmid} was still locked by its clone after ${Math.round(timeoutMs / 1000)} s.`,
+        ),
+    },
+  );
+  return unlocked.config;
 }

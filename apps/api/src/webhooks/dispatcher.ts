@@ -4,6 +4,7 @@
 // webhook_deliveries (written before the request goes out), so a restarted dispatcher carries on with the
 // next attempt number and the same retry budget instead of starting over.
 import type { GuildEvent } from '@guildserver/contracts';
+import { pause } from '@guildserver/timing';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
@@ -39,19 +40,6 @@ type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
 const BATCH = 200;
 const USER_AGENT = 'GuildServer-Webhooks/1';
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** One sentence for the deliveries list; never the response body (it may echo anything). */
 function failureSentence(error: unknown, timeoutMs: number): string {
@@ -139,7 +127,7 @@ export function startWebhookDispatcher(
       // Another dispatcher may be sending it now; after twice the time-out it was interrupted (a crash).
       const age = Date.now() - Date.parse(last.createdAt);
       if (age < 2 * timeoutMs) {
-        await abortableSleep(2 * timeoutMs - age, signal);
+        await pause(2 * timeoutMs - age, signal);
         return 'again';
       }
       db.update(webhookDeliveries)
@@ -152,7 +140,7 @@ export function startWebhookDispatcher(
     if (last?.nextAttemptAt) {
       const wait = Date.parse(last.nextAttemptAt) - Date.now();
       if (wait > 0) {
-        await abortableSleep(wait, signal);
+        await pause(wait, signal);
         return 'again';
       }
     }
@@ -216,7 +204,7 @@ export function startWebhookDispatcher(
       .where(row)
       .run();
     logger.info({ ...log, retryInMs: wait }, 'webhook delivery failed; will retry');
-    await abortableSleep(wait, signal);
+    await pause(wait, signal);
     return 'again';
   }
 

@@ -28,7 +28,9 @@ export const serverNameSchema = z
   .string()
   .regex(/^[a-z0-9](?:[a-z0-9-]{1,30})[a-z0-9]$/, `must be ${SERVER_NAME_RULE}`);
 
-export const serverIdSchema = z.string().regex(/^srv_[a-z0-9]{12}$/);
+/** A server's id as the API makes it (`srv_` and 12 of a-z, 0-9): how `gs` and the bot tell an id from a name. */
+export const SERVER_ID_PATTERN = /^srv_[a-z0-9]{12}$/;
+export const serverIdSchema = z.string().regex(SERVER_ID_PATTERN);
 
 export const PORT_PROTOCOLS = ['tcp', 'udp'] as const;
 export const portProtocolSchema = z.enum(PORT_PROTOCOLS);
@@ -114,6 +116,18 @@ export type ServerList = z.infer<typeof serverListSchema>;
 export const SERVER_ACTIONS = ['start', 'stop', 'restart'] as const;
 export const serverActionSchema = z.enum(SERVER_ACTIONS);
 export type ServerAction = z.infer<typeof serverActionSchema>;
+
+/** The states each action may start from; the API refuses anything else with `invalid_state`. */
+export const ACTION_ALLOWED_FROM: Record<ServerAction | 'delete', readonly ServerState[]> = {
+  start: ['stopped'],
+  stop: ['running'],
+  restart: ['running'],
+  delete: ['running', 'stopped', 'failed'],
+};
+
+export function actionAllowed(action: ServerAction | 'delete', state: ServerState): boolean {
+  return ACTION_ALLOWED_FROM[action].includes(state);
+}
 
 /** The passwords GuildServer generated for a server (a game's join or admin password): its owner's to share. */
 export const serverCredentialsSchema = z.object({

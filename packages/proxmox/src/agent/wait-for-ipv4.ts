@@ -1,6 +1,6 @@
+import { pollUntil } from '@guildserver/timing';
 import type { AgentApi } from '../api/agent';
 import type { VmRef } from '../api/types';
-import { sleep } from '../backoff';
 import {
   AgentNotConfiguredError,
   AgentNotRunningError,
@@ -37,29 +37,31 @@ export async function waitForIpv4(
   const started = Date.now();
   const timeoutMs = options.timeoutMs ?? 300_000;
   const graceMs = options.agentNotConfiguredGraceMs ?? 30_000;
-  let interval = options.intervalMs ?? 1_000;
-  const maxInterval = options.maxIntervalMs ?? 5_000;
   let lastState = 'no answer yet';
-
-  for (;;) {
-    try {
-      const picked = pickIpv4(await agent.networkGetInterfaces(vm, options.signal));
-      if (picked) return picked;
-      lastState = 'agent answered without a global IPv4 address';
-    } catch (error) {
-      if (error instanceof AgentNotConfiguredError && Date.now() - started >= graceMs) throw error;
-      if (!isNotYet(error)) throw error;
-      lastState = (error as Error).message;
-    }
-    const left = started + timeoutMs - Date.now();
-    if (left <= 0) {
-      throw new TimeoutError(
-        `VM ${vm.vmid} on ${vm.node} reported no IPv4 address within ${Math.round(timeoutMs / 1000)} s (last: ${lastState})`,
-      );
-    }
-    await sleep(Math.min(interval, left), options.signal);
-    interval = Math.min(maxInterval, Math.round(interval * 1.5));
-  }
+  return pollUntil(
+    async () => {
+      try {
+        const picked = pickIpv4(await agent.networkGetInterfaces(vm, options.signal));
+        if (picked) return picked;
+        lastState = 'agent answered without a global IPv4 address';
+      } catch (error) {
+        if (error instanceof AgentNotConfiguredError && Date.now() - started >= graceMs) throw error;
+        if (!isNotYet(error)) throw error;
+        lastState = (error as Error).message;
+      }
+      return undefined;
+    },
+    {
+      timeoutMs,
+      intervalMs: options.intervalMs ?? 1_000,
+      maxIntervalMs: options.maxIntervalMs ?? 5_000,
+      signal: options.signal,
+      onTimeout: () =>
+        new TimeoutError(
+          `VM ${vm.vmid} on ${vm.node} reported no IPv4 address within ${Math.round(timeoutMs / 1000)} s (last: ${lastState})`,
+        ),
+    },
+  );
 }
 
 function isNotYet(error: unknown): boolean {

@@ -1,5 +1,5 @@
+import { backoffDelay, sleep } from '@guildserver/timing';
 import { Pool } from 'undici';
-import { backoffDelay, sleep } from '../backoff';
 import { encodeForm, type FormParams } from '../encoding/form';
 import { ProxmoxApiError, ProxmoxError } from '../errors/classes';
 import { errorFromNetwork } from '../errors/from-network';

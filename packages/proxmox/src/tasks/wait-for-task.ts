@@ -1,5 +1,5 @@
+import { pollUntil } from '@guildserver/timing';
 import type { TaskStatus, TasksApi } from '../api/tasks';
-import { sleep } from '../backoff';
 import { LockTimeoutError, TaskFailedError, TimeoutError } from '../errors/classes';
 import { isLockTimeoutMessage } from '../errors/from-message';
 import { parseUpid, type Upid } from '../upid';
@@ -32,25 +32,24 @@ export async function waitForTask(
 ): Promise<TaskStatus> {
   const parsed = parseUpid(upid);
   const timeoutMs = options.timeoutMs ?? 600_000;
-  const deadline = Date.now() + timeoutMs;
-  let interval = options.intervalMs ?? 250;
-  const maxInterval = options.maxIntervalMs ?? 2_000;
-
-  for (;;) {
-    const status = await tasks.status(upid, options.signal);
-    if (status.status === 'stopped') {
+  return pollUntil(
+    async () => {
+      const status = await tasks.status(upid, options.signal);
+      if (status.status !== 'stopped') return undefined;
       if (isTaskSuccess(status.exitstatus)) return status;
       throw await failure(tasks, upid, status.exitstatus ?? 'unknown', options.logLines ?? 50);
-    }
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      throw new TimeoutError(
-        `Task ${parsed.type} for ${parsed.id || '-'} on ${parsed.node} still running after ${Math.round(timeoutMs / 1000)} s`,
-      );
-    }
-    await sleep(Math.min(interval, left), options.signal);
-    interval = Math.min(maxInterval, Math.round(interval * 1.5));
-  }
+    },
+    {
+      timeoutMs,
+      intervalMs: options.intervalMs ?? 250,
+      maxIntervalMs: options.maxIntervalMs ?? 2_000,
+      signal: options.signal,
+      onTimeout: () =>
+        new TimeoutError(
+          `Task ${parsed.type} for ${parsed.id || '-'} on ${parsed.node} still running after ${Math.round(timeoutMs / 1000)} s`,
+        ),
+    },
+  );
 }
 
 async function failure(tasks: TasksApi, upid: Upid, exitstatus: string, wanted: number) {

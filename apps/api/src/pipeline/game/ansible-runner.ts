@@ -9,7 +9,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { type LicenceId, unacceptedLicences } from '@guildserver/games';
-import { sleep } from '../sleep.js';
+import { pollUntil } from '@guildserver/timing';
 import { VM_USER } from '../vm-spec.js';
 import { type GameRunner, GameSetupError, type GameSetupRequest } from './game-runner.js';
 import type { GameSecrets } from './game-secrets.js';
@@ -165,16 +165,25 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
         };
         // The guest agent reports the address before sshd listens (cloud-init makes its host keys first): a
         // fresh VM refusing SSH is still booting, so run again until it answers or the wait is over.
-        const sshWaitUntil = Date.now() + (options.sshReadyTimeoutMs ?? 5 * 60_000);
-        for (;;) {
-          try {
-            return await runPlaybook(run);
-          } catch (error) {
-            if (!(error instanceof UnreachableError) || Date.now() + SSH_RETRY_MS > sshWaitUntil) throw error;
-            request.onProgress(`Waiting for SSH on ${ipv4} (the VM is still starting)`);
-            await sleep(SSH_RETRY_MS, request.signal);
-          }
-        }
+        let refused: UnreachableError | undefined;
+        return await pollUntil(
+          async () => {
+            try {
+              return await runPlaybook(run);
+            } catch (error) {
+              if (!(error instanceof UnreachableError)) throw error;
+              refused = error;
+              request.onProgress(`Waiting for SSH on ${ipv4} (the VM is still starting)`);
+              return undefined;
+            }
+          },
+          {
+            timeoutMs: options.sshReadyTimeoutMs ?? 5 * 60_000,
+            intervalMs: SSH_RETRY_MS,
+            signal: request.signal,
+            onTimeout: () => refused as UnreachableError,
+          },
+        );
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

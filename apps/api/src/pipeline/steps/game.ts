@@ -1,5 +1,6 @@
 // setup_game and wait_game: through the GameRunner and GameProbe interfaces.
 import { formatDuration } from '@guildserver/game-query';
+import { pollUntil } from '@guildserver/timing';
 import { serverPorts } from '../../domain/server-ports.js';
 import type { Step, StepContext, StepOutcome } from '../context.js';
 import { StepFailure, StepInterrupted } from '../failures.js';
@@ -7,7 +8,6 @@ import { guestQueryPort } from '../game/game-probe.js';
 import { GameSetupError } from '../game/game-runner.js';
 import { setupSubject } from '../game/setup-subject.js';
 import { readServer, recordServerFacts } from '../job-store.js';
-import { sleep } from '../sleep.js';
 
 function ipv4Of(ctx: StepContext): string {
   const ipv4 = readServer(ctx.deps.db, ctx.server.id).ipv4;
@@ -53,46 +53,51 @@ async function runWaitGame(ctx: StepContext): Promise<StepOutcome> {
   const port = guestQueryPort(game, serverPorts(ctx.deps.db, server.id));
   const where = `port ${port}/${game.query.transport}`;
   const limitMs = gameReadyTimeoutMs(ctx);
-  const deadline = Date.now() + limitMs;
   let announced = false;
   let lastReason: string | undefined;
-  for (;;) {
-    const result = await ctx.deps.gameProbe.query({
-      game,
-      server: { id: server.id, name: server.name },
-      ipv4,
-      port,
-      timeoutMs: Math.max(1, deadline - Date.now()),
-      signal: ctx.signal,
-    });
-    if (ctx.signal.aborted) throw new StepInterrupted();
-    if (result.up) {
-      const how = ctx.deps.gameProbe.kind === 'simulated' ? ' (simulated)' : '';
-      const named = result.name ? ` as "${result.name}"` : '';
-      const players = result.players;
-      if (!players) {
-        const later = ctx.deps.config.gameReportsUrl
-          ? 'it reports players with its server-list announces'
-          : 'it cannot report players (set GAME_REPORTS_URL to have it announce them)';
-        return { detail: `${game.name} answers${how}${named} on ${where}; ${later}.` };
+  return pollUntil(
+    async (deadline) => {
+      const result = await ctx.deps.gameProbe.query({
+        game,
+        server: { id: server.id, name: server.name },
+        ipv4,
+        port,
+        timeoutMs: Math.max(1, deadline - Date.now()),
+        signal: ctx.signal,
+      });
+      if (ctx.signal.aborted) throw new StepInterrupted();
+      if (result.up) {
+        const how = ctx.deps.gameProbe.kind === 'simulated' ? ' (simulated)' : '';
+        const named = result.name ? ` as "${result.name}"` : '';
+        const players = result.players;
+        if (!players) {
+          const later = ctx.deps.config.gameReportsUrl
+            ? 'it reports players with its server-list announces'
+            : 'it cannot report players (set GAME_REPORTS_URL to have it announce them)';
+          return { detail: `${game.name} answers${how}${named} on ${where}; ${later}.` };
+        }
+        recordServerFacts(ctx.deps.db, server.id, { playersOnline: players.online, playersMax: players.max });
+        return {
+          detail: `${game.name} answers${how}${named}: ${players.online} of ${players.max} players online.`,
+        };
       }
-      recordServerFacts(ctx.deps.db, server.id, { playersOnline: players.online, playersMax: players.max });
-      return {
-        detail: `${game.name} answers${how}${named}: ${players.online} of ${players.max} players online.`,
-      };
-    }
-    lastReason = result.reason;
-    if (result.final) throw new StepFailure('game_unresponsive', result.reason);
-    if (!announced) {
-      ctx.progress(`Waiting for ${game.name} to answer on ${where} (up to ${formatDuration(limitMs)}).`);
-      announced = true;
-    }
-    if (Date.now() >= deadline) {
-      throw new StepFailure(
-        'game_unresponsive',
-        `${game.name} did not answer on ${where} within ${formatDuration(limitMs)}. Last try: ${lastReason}`,
-      );
-    }
-    await sleep(Math.min(ctx.options.gamePollMs, Math.max(0, deadline - Date.now())), ctx.signal);
-  }
+      lastReason = result.reason;
+      if (result.final) throw new StepFailure('game_unresponsive', result.reason);
+      if (!announced) {
+        ctx.progress(`Waiting for ${game.name} to answer on ${where} (up to ${formatDuration(limitMs)}).`);
+        announced = true;
+      }
+      return undefined;
+    },
+    {
+      timeoutMs: limitMs,
+      intervalMs: ctx.options.gamePollMs,
+      signal: ctx.signal,
+      onTimeout: () =>
+        new StepFailure(
+          'game_unresponsive',
+          `${game.name} did not answer on ${where} within ${formatDuration(limitMs)}. Last try: ${lastReason}`,
+        ),
+    },
+  );
 }
