@@ -7,8 +7,8 @@ import {
   type VmRef,
   withLockRetry,
 } from '@guildserver/proxmox';
-import { freeVmidCandidates } from '../../domain/allocation.js';
 import { now } from '../../domain/ids.js';
+import { claimFreeVmid, noFreeVmidMessage } from '../../domain/vmid-claims.js';
 import type { Step, StepContext, StepOutcome } from '../context.js';
 import { type CloneMemo, decideClone, decideResize, decideVmid } from '../decisions.js';
 import { StepFailure } from '../failures.js';
@@ -45,7 +45,7 @@ async function runVerifyVmid(ctx: StepContext): Promise<StepOutcome> {
     const server = readServer(db, ctx.server.id);
     let vmid = server.vmid;
     if (vmid === null) {
-      vmid = nextCandidate(ctx, skip, null);
+      vmid = await nextCandidate(ctx, skip, null);
       continue;
     }
     if (!(await vmidTaken(ctx, vmid))) return { detail: `VM id ${vmid} is free at Proxmox.` };
@@ -57,28 +57,24 @@ async function runVerifyVmid(ctx: StepContext): Promise<StepOutcome> {
       return { detail: `VM ${vmid} is already this server's; picking up where it was.` };
     if (decision.action === 'use') return { detail: `VM id ${vmid} is free at Proxmox.` };
     skip.add(vmid);
-    const next = nextCandidate(ctx, skip, vmid);
+    const next = await nextCandidate(ctx, skip, vmid);
     ctx.progress(`VM id ${vmid} holds a VM GuildServer did not make; using ${next} instead.`, {
       from: vmid,
       to: next,
     });
   }
-  throw new StepFailure(
-    'vmid_unavailable',
-    `No free VM id found in PROXMOX_VMID_RANGE ${config.vmidRange.first}-${config.vmidRange.last}; widen the range or delete servers.`,
-  );
+  throw new StepFailure('vmid_unavailable', noFreeVmidMessage(config.vmidRange));
 
-  function nextCandidate(c: StepContext, skipped: Set<number>, old: number | null): number {
-    for (let tries = 0; tries < VMID_TRIES; tries++) {
-      const [candidate] = freeVmidCandidates(c.deps.db, c.deps.config.vmidRange, 1, skipped);
-      if (candidate === undefined) break;
-      if (replaceVmid(c.deps.db, c.server.id, old, candidate)) return candidate;
-      skipped.add(candidate);
-    }
-    throw new StepFailure(
-      'vmid_unavailable',
-      `No free VM id left in PROXMOX_VMID_RANGE ${config.vmidRange.first}-${config.vmidRange.last}; widen the range or delete servers.`,
+  /** Moves the server's reservation from `old` to the lowest free id not skipped. */
+  async function nextCandidate(c: StepContext, skipped: Set<number>, old: number | null): Promise<number> {
+    const next = await claimFreeVmid(
+      c.deps.db,
+      config.vmidRange,
+      () => skipped,
+      (candidate) => replaceVmid(c.deps.db, c.server.id, old, candidate),
     );
+    if (next === undefined) throw new StepFailure('vmid_unavailable', noFreeVmidMessage(config.vmidRange));
+    return next;
   }
 }
 

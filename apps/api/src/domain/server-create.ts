@@ -1,0 +1,133 @@
+// Creating a server: the checks a gamer can fail (game, licence, name, size, quota, name taken), then a VM id
+// Proxmox agrees is free, the server's row, its ports and its create job, in one transaction.
+import { type CreateServerRequest, SERVER_NAME_RULE, serverNameSchema } from '@guildserver/contracts';
+import { sizeProblem } from '@guildserver/games';
+import { and, eq, isNull } from 'drizzle-orm';
+import { servers } from '../db/schema.js';
+import { type Actor, requireWrite } from './actor.js';
+import { allocatePorts, reserveVmid } from './allocation.js';
+import { DomainError } from './errors.js';
+import { recordEvent } from './event-log.js';
+import { portSlotsOf } from './game-ports.js';
+import { newServerId, now } from './ids.js';
+import { insertJob } from './jobs.js';
+import { enforceQuotas } from './quotas.js';
+import type { ServerServiceDeps } from './server-deps.js';
+import { recordJobQueued } from './server-jobs.js';
+import { gameOf, requireAcceptedLicences } from './server-rules.js';
+
+/** Ids another create took between our Proxmox check and our reservation are skipped this many times. */
+const RESERVE_TRIES = 20;
+
+/** Creates the server and queues its create job; resolves with the new server's id and the job's. */
+export async function createServer(
+  { db, config, outside, vmids }: ServerServiceDeps,
+  input: CreateServerRequest,
+  actor: Actor,
+): Promise<{ serverId: string; jobId: string }> {
+  requireWrite(actor);
+  if (actor.userId !== undefined && actor.userId !== input.ownerId && actor.adminOfGuild !== input.guildId) {
+    throw new DomainError(
+      'not_owner',
+      'A server can only be created for the Discord user the request acts for.',
+    );
+  }
+  const game = gameOf(input.game);
+  requireAcceptedLicences(game, config);
+  if (!serverNameSchema.safeParse(input.name).success) {
+    const shown = input.name.length > 40 ? `${input.name.slice(0, 39)}…` : input.name;
+    throw new DomainError('name_invalid', `'${shown}' is not a valid name: use ${SERVER_NAME_RULE}.`);
+  }
+  const defaults = config.gameSizes.get(game.id) ?? game.resources.default;
+  const size = { ...defaults, ...input.size };
+  const badSize = sizeProblem(game.name, game.resources.minimum, size);
+  if (badSize) throw new DomainError('invalid_request', `The size will not do: ${badSize}`);
+  const { slots, consecutive } = portSlotsOf(game);
+  const skip = new Set<number>();
+
+  for (let attempt = 0; attempt < RESERVE_TRIES; attempt++) {
+    const vmid = await vmids.claim(skip);
+    const id = newServerId();
+    let created: string | undefined;
+    try {
+      created = db.transaction(
+        (tx) => {
+          const clash = tx
+            .select({ id: servers.id })
+            .from(servers)
+            .where(
+              and(
+                eq(servers.guildId, input.guildId),
+                eq(servers.name, input.name),
+                isNull(servers.deletedAt),
+              ),
+            )
+            .get();
+          if (clash)
+            throw new DomainError(
+              'name_taken',
+              `This guild already has a server named '${input.name}'; pick another name.`,
+            );
+          enforceQuotas(
+            tx,
+            input.guildId,
+            input.ownerId,
+            { cores: size.cores, memoryMiB: size.memory },
+            config.quotas,
+          );
+          // Another create may have taken this id since we asked Proxmox: then try the next one.
+          if (!reserveVmid(tx, vmid, id)) return undefined;
+          const at = now();
+          tx.insert(servers)
+            .values({
+              id,
+              name: input.name,
+              game: game.id,
+              guildId: input.guildId,
+              ownerId: input.ownerId,
+              channelId: input.channelId,
+              state: 'creating',
+              cores: size.cores,
+              memoryMiB: size.memory,
+              diskGiB: size.disk,
+              vmid,
+              node: config.proxmox.node,
+              createdAt: at,
+              updatedAt: at,
+            })
+            .run();
+          allocatePorts(tx, id, slots, config.portRange, consecutive);
+          const jobId = insertJob(tx, id, 'create', actor.userId ?? actor.tokenId);
+          tx.update(servers).set({ currentJobId: jobId }).where(eq(servers.id, id)).run();
+          const { name, guildId, ownerId, channelId } = input;
+          const server = { id, name, guildId, ownerId, channelId };
+          recordEvent(
+            tx,
+            { server, jobId },
+            {
+              type: 'server.created',
+              data: { game: game.id, gameName: game.name, vmid, size },
+            },
+          );
+          recordJobQueued(tx, actor, {
+            server,
+            jobId,
+            kind: 'create',
+            audit: { action: 'server.create', detail: { game: game.id, name: input.name, size } },
+          });
+          return jobId;
+        },
+        { behavior: 'immediate' },
+      );
+    } finally {
+      vmids.release(vmid);
+    }
+    if (created === undefined) {
+      skip.add(vmid);
+      continue;
+    }
+    await outside.enqueue(created);
+    return { serverId: id, jobId: created };
+  }
+  throw new DomainError('internal', 'Could not reserve a VM id after several tries; try again.');
+}

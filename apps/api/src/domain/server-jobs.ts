@@ -1,0 +1,182 @@
+// Queuing a job on an existing server: start, stop, restart and delete from the states that allow them, and
+// the retry of a failed server's last job. Each writes the job, the server's busy state, its events and an
+// audit row in one transaction, then hands the job to the queue.
+import {
+  ACTION_ALLOWED_FROM,
+  type JobKind,
+  type ServerAction,
+  type ServerState,
+} from '@guildserver/contracts';
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/database.js';
+import { jobs, ports as portsTable, type ServerRow, servers } from '../db/schema.js';
+import { type Actor, requireMayActOn, requireWrite } from './actor.js';
+import { allocatePorts, reserveVmid } from './allocation.js';
+import { recordAudit } from './audit.js';
+import { DomainError } from './errors.js';
+import { recordEvent } from './event-log.js';
+import { portSlotsOf } from './game-ports.js';
+import { now } from './ids.js';
+import { insertJob } from './jobs.js';
+import { enforceQuotas } from './quotas.js';
+import type { ServerServiceDeps } from './server-deps.js';
+import { gameOf, liveServer, requireAcceptedLicences } from './server-rules.js';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** The state a server is in while a job of each kind runs. */
+export const BUSY_STATE: Record<JobKind, ServerState> = {
+  create: 'creating',
+  start: 'starting',
+  stop: 'stopping',
+  restart: 'restarting',
+  delete: 'deleting',
+};
+
+/** What every queued job records: `job.queued`, the server's change of state (if any) and the audit row. */
+export function recordJobQueued(
+  tx: Tx,
+  actor: Actor,
+  queued: {
+    server: ServerRow | Parameters<typeof recordEvent>[1]['server'];
+    jobId: string;
+    kind: JobKind;
+    /** The state the server leaves; absent for a create (the server is new). */
+    from?: ServerState;
+    retryOf?: string;
+    audit: { action: string; detail?: unknown };
+  },
+): void {
+  const { server, jobId, kind, from, retryOf } = queued;
+  const about = { server, jobId };
+  recordEvent(tx, about, { type: 'job.queued', data: retryOf ? { kind, retryOf } : { kind } });
+  if (from) recordEvent(tx, about, { type: 'server.state_changed', data: { from, to: BUSY_STATE[kind] } });
+  recordAudit(tx, actor, queued.audit.action, server, queued.audit.detail);
+}
+
+/** Puts the server in its busy state for the job, forgetting the last failure. */
+function markBusy(tx: Tx, serverId: string, kind: JobKind, jobId: string, vmid?: number | null): void {
+  tx.update(servers)
+    .set({
+      state: BUSY_STATE[kind],
+      currentJobId: jobId,
+      ...(vmid === undefined ? {} : { vmid }),
+      updatedAt: now(),
+      failureCode: null,
+      failureMessage: null,
+      failureStep: null,
+    })
+    .where(eq(servers.id, serverId))
+    .run();
+}
+
+/** Start, stop, restart or delete: refused unless the server's state allows it. */
+export async function queueServerJob(
+  { db, outside }: ServerServiceDeps,
+  serverId: string,
+  action: ServerAction | 'delete',
+  actor: Actor,
+): Promise<string> {
+  requireWrite(actor);
+  const jobId = db.transaction(
+    (tx) => {
+      const row = tx.select().from(servers).where(eq(servers.id, serverId)).get();
+      if (!row || row.deletedAt)
+        throw new DomainError('not_found', `There is no server with id ${serverId}.`);
+      requireMayActOn(actor, row);
+      if (!ACTION_ALLOWED_FROM[action].includes(row.state)) {
+        const verb = action === 'delete' ? 'be deleted' : action;
+        throw new DomainError(
+          'invalid_state',
+          `The server '${row.name}' is ${row.state}; it cannot ${verb} now.`,
+        );
+      }
+      const id = insertJob(tx, serverId, action, actor.userId ?? actor.tokenId);
+      markBusy(tx, serverId, action, id);
+      recordJobQueued(tx, actor, {
+        server: row,
+        jobId: id,
+        kind: action,
+        from: row.state,
+        audit: { action: `server.${action}` },
+      });
+      return id;
+    },
+    { behavior: 'immediate' },
+  );
+  await outside.enqueue(jobId);
+  return jobId;
+}
+
+/**
+ * Runs a failed server's last job again. Its steps read what exists before acting, so work that survived the
+ * failure is skipped; a failed create had its VM and ports cleaned up, so they are reserved again here first.
+ */
+export async function retryServerJob(deps: ServerServiceDeps, id: string, actor: Actor): Promise<string> {
+  const { db, config, outside, vmids } = deps;
+  requireWrite(actor);
+  const row = liveServer(db, id);
+  requireMayActOn(actor, row);
+  const failedJob = row.currentJobId
+    ? db.select().from(jobs).where(eq(jobs.id, row.currentJobId)).get()
+    : undefined;
+  const notFailed = (state: string) =>
+    new DomainError(
+      'invalid_state',
+      `The server '${row.name}' is ${state}; only a failed server can be retried.`,
+    );
+  if (row.state !== 'failed' || !failedJob) throw notFailed(row.state);
+  const kind = failedJob.kind;
+  const game = gameOf(row.game);
+  if (kind === 'create') requireAcceptedLicences(game, config);
+  const vmid = kind === 'create' && row.vmid === null ? await vmids.claim() : undefined;
+  let jobId: string;
+  try {
+    jobId = db.transaction(
+      (tx) => {
+        const current = tx.select().from(servers).where(eq(servers.id, id)).get()!;
+        if (current.state !== 'failed') throw notFailed(current.state);
+        if (kind === 'create') {
+          enforceQuotas(
+            tx,
+            row.guildId,
+            row.ownerId,
+            { cores: row.cores, memoryMiB: row.memoryMiB },
+            config.quotas,
+          );
+          if (vmid !== undefined && !reserveVmid(tx, vmid, id)) {
+            throw new DomainError(
+              'invalid_state',
+              'Another request took the VM id at the same moment; retry again.',
+            );
+          }
+          const heldPorts = tx
+            .select({ n: sql<number>`count(*)` })
+            .from(portsTable)
+            .where(eq(portsTable.serverId, id))
+            .get()!.n;
+          if (heldPorts === 0) {
+            const { slots, consecutive } = portSlotsOf(game);
+            allocatePorts(tx, id, slots, config.portRange, consecutive);
+          }
+        }
+        const newJob = insertJob(tx, id, kind, actor.userId ?? actor.tokenId);
+        markBusy(tx, id, kind, newJob, vmid ?? current.vmid);
+        recordJobQueued(tx, actor, {
+          server: row,
+          jobId: newJob,
+          kind,
+          from: 'failed',
+          retryOf: failedJob.id,
+          audit: { action: 'server.retry', detail: { kind, retryOf: failedJob.id } },
+        });
+        return newJob;
+      },
+      { behavior: 'immediate' },
+    );
+  } finally {
+    if (vmid !== undefined) vmids.release(vmid);
+  }
+  await outside.enqueue(jobId);
+  return jobId;
+}
