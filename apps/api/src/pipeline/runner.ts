@@ -31,8 +31,8 @@ import {
   saveMemo,
   supersedeJob,
 } from './job-store.js';
+import { cleanUpFailedCreate } from './steps/failed-create-cleanup.js';
 import { stepNamed } from './steps/index.js';
-import { cleanUpFailedCreate } from './steps/lifecycle.js';
 
 export interface RunAttempt extends AttemptOfRun {
   /** False once this worker no longer holds the job (its queue lock went to another worker). */

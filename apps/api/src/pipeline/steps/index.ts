@@ -1,8 +1,18 @@
-// Every step, found by the name its `job_steps` row records.
+// Every step, found by the name its `job_steps` row records. One module per step, in the order a create runs
+// them; server-vm.ts holds what several steps read about the server's VM.
 import type { Step } from '../context.js';
-import { setupGame, waitGame } from './game.js';
-import { checkVm, destroyVm, releaseResources, shutdownVm } from './lifecycle.js';
-import { clone, configure, resizeDisk, startVm, verifyVmid, waitNetwork } from './provision.js';
+import { checkVm } from './check-vm.js';
+import { clone } from './clone.js';
+import { configure } from './configure.js';
+import { destroyVm } from './destroy-vm.js';
+import { releaseResources } from './release-resources.js';
+import { resizeDisk } from './resize-disk.js';
+import { setupGame } from './setup-game.js';
+import { shutdownVm } from './shutdown-vm.js';
+import { startVm } from './start-vm.js';
+import { verifyVmid } from './verify-vmid.js';
+import { waitGame } from './wait-game.js';
+import { waitNetwork } from './wait-network.js';
 
 const STEPS: ReadonlyMap<string, Step> = new Map(
   [

@@ -1,42 +1,11 @@
-// setup_game and wait_game: through the GameRunner and GameProbe interfaces.
 import { formatDuration } from '@guildserver/game-query';
 import { pollUntil } from '@guildserver/timing';
 import { serverPorts } from '../../domain/server-ports.js';
 import type { Step, StepContext, StepOutcome } from '../context.js';
 import { StepFailure, StepInterrupted } from '../failures.js';
 import { guestQueryPort } from '../game/game-probe.js';
-import { GameSetupError } from '../game/game-runner.js';
-import { setupSubject } from '../game/setup-subject.js';
-import { readServer, recordServerFacts } from '../job-store.js';
-
-function ipv4Of(ctx: StepContext): string {
-  const ipv4 = readServer(ctx.deps.db, ctx.server.id).ipv4;
-  if (!ipv4)
-    throw new StepFailure(
-      'network_timeout',
-      'The VM has no known IPv4 address, so the game cannot be reached.',
-    );
-  return ipv4;
-}
-
-export const setupGame: Step = { name: 'setup_game', failure: 'game_setup_failed', run: runSetupGame };
-
-async function runSetupGame(ctx: StepContext): Promise<StepOutcome> {
-  const { server, game } = ctx;
-  try {
-    const result = await ctx.deps.gameRunner.setup({
-      ...setupSubject(ctx.deps.db, server, game),
-      ipv4: ipv4Of(ctx),
-      signal: ctx.signal,
-      onProgress: (message) => ctx.progress(message),
-    });
-    return { detail: result.detail };
-  } catch (error) {
-    if (ctx.signal.aborted) throw new StepInterrupted();
-    if (error instanceof GameSetupError) throw new StepFailure('game_setup_failed', error.message, error.log);
-    throw error;
-  }
-}
+import { recordServerFacts } from '../job-store.js';
+import { ipv4Of } from './server-vm.js';
 
 /** How long wait_game waits: the game's own deadline, capped by the runner option when one is set. */
 export function gameReadyTimeoutMs(ctx: StepContext): number {
@@ -45,6 +14,7 @@ export function gameReadyTimeoutMs(ctx: StepContext): number {
   return cap === undefined ? own : Math.min(own, cap);
 }
 
+/** wait_game: the game answers its query on its guest port before its deadline. */
 export const waitGame: Step = { name: 'wait_game', failure: 'game_unresponsive', run: runWaitGame };
 
 async function runWaitGame(ctx: StepContext): Promise<StepOutcome> {

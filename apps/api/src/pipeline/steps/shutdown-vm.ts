@@ -1,0 +1,67 @@
+import { TaskFailedError, type VmRef } from '@guildserver/proxmox';
+import type { Step, StepContext, StepOutcome } from '../context.js';
+import { decideShutdown, type ShutdownMemo } from '../decisions.js';
+import { StepFailure } from '../failures.js';
+import { ownershipOf } from '../ownership.js';
+import { readStatus, waitTask } from '../vm-adapter.js';
+import { checkVm } from './check-vm.js';
+import { powerOf, serverVm } from './server-vm.js';
+
+type ShutdownStepMemo = ShutdownMemo & { taskFinished?: boolean };
+
+/** shutdown_vm: graceful shutdown with a deadline, then a hard stop; nothing when already stopped. */
+export const shutdownVm: Step<ShutdownStepMemo> = {
+  name: 'shutdown_vm',
+  failure: 'stop_failed',
+  run: runShutdownVm,
+};
+
+async function runShutdownVm(ctx: StepContext<ShutdownStepMemo>): Promise<StepOutcome> {
+  const vm = serverVm(ctx);
+  if (!vm || ctx.memoOf(checkVm).nothingToTouch) return { detail: 'There is no VM of this server to stop.' };
+  return { detail: await stopVm(ctx, vm) };
+}
+
+async function stopVm(ctx: StepContext<ShutdownStepMemo>, vm: VmRef): Promise<string> {
+  const { proxmox } = ctx.deps;
+  const seconds = ctx.options.shutdownTimeoutSeconds;
+  for (let round = 0; round < 8; round++) {
+    const { memo } = ctx;
+    const status = await readStatus(ctx, vm);
+    const ownership = ownershipOf(ctx.server.id, status);
+    if (status && ownership !== 'ours') {
+      throw new StepFailure(
+        'vm_not_ours',
+        `VM ${vm.vmid} does not carry this server's tag, so GuildServer will not stop it.`,
+      );
+    }
+    const decision = decideShutdown(powerOf(status), memo, memo.taskFinished === true);
+    switch (decision.action) {
+      case 'done':
+        return decision.detail;
+      case 'wait_task':
+        await waitTask(
+          ctx,
+          decision.upid,
+          decision.phase === 'shutdown' ? (seconds + 30) * 1000 : ctx.options.taskTimeoutMs,
+        ).catch((error: unknown) => {
+          // A shutdown that failed or ran past our deadline is followed by a hard stop.
+          if (decision.phase === 'stop' && !(error instanceof TaskFailedError)) throw error;
+        });
+        ctx.remember({ taskFinished: true });
+        break;
+      case 'shutdown': {
+        const upid = await proxmox.power.shutdown(vm, { timeout: seconds });
+        ctx.remember({ phase: 'shutdown', upid, taskFinished: false });
+        break;
+      }
+      case 'stop': {
+        ctx.progress(`The guest did not shut down within ${seconds} s; stopping it hard.`);
+        const upid = await proxmox.power.stop(vm);
+        ctx.remember({ phase: 'stop', upid, taskFinished: false });
+        break;
+      }
+    }
+  }
+  throw new StepFailure('stop_failed', `VM ${vm.vmid} would not stop.`);
+}
