@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '@guildserver/timing';
 import { openDatabase } from '../apps/api/src/db/database.js';
 import { createApiToken } from '../apps/api/src/domain/tokens.js';
 import { ensureRedis } from '../apps/api/src/runtime/redis.js';
@@ -215,8 +216,6 @@ function serverStates(databasePath: string): Record<string, number> {
     db.$client.close();
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const discordInteractions: Benchmark = {
   name: 'discord-interactions',

@@ -4,6 +4,7 @@
 // slowdown read from this host's cores and load while the wait goes on. A busy host waits longer; an idle one
 // still gives up on a hung step after MARGIN times its expected time.
 import { availableParallelism, loadavg } from 'node:os';
+import { sleep } from '@guildserver/timing';
 
 /** How long a step took on the reference host. */
 export interface Expected {
@@ -148,6 +149,6 @@ export async function waitUntil<T>(
       const why = lastError === undefined ? '' : `; last error: ${String(lastError)}`;
       throw new Error(`${deadline.describe()}${why}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+    await sleep(options.pollMs ?? 1000);
   }
 }

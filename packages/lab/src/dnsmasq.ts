@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sleep } from '@guildserver/timing';
 import { LAB_BRIDGE, LAB_DHCP_RANGE, LAB_GATEWAY, LAB_NETNS } from './addresses.js';
 
 export interface DhcpLease {
@@ -47,7 +48,7 @@ export async function startDnsmasq(stateDir: string): Promise<ChildProcess> {
       child.kill('SIGKILL');
       throw new Error(`dnsmasq did not start within 10 s: ${stderr.trim()}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   return child;
 }

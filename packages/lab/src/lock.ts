@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sleep } from '@guildserver/timing';
 import { processAlive } from './process-alive.js';
 
 export interface LockOptions {
@@ -42,7 +43,7 @@ export async function acquireDirLock(lock: string, options: LockOptions = {}): P
     if (Date.now() > deadline) {
       throw new Error(`waited ${Math.round(timeoutMs / 1000)} s for ${lock} (held by pid ${holder || '?'})`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
 }
 

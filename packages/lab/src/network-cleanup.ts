@@ -1,6 +1,7 @@
 // Taking the lab down, used by stop() and before every start (a crashed run may have left any part of it).
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { sleep } from '@guildserver/timing';
 import { LAB_HOST_VETH, LAB_NETNS, LAB_SUBNET } from './addresses.js';
 import { dnsmasqFiles } from './dnsmasq.js';
 import { processAlive } from './process-alive.js';
@@ -17,7 +18,7 @@ export async function removeLab(stateDir: string, log: Log): Promise<void> {
     await run('ip', ['netns', 'del', LAB_NETNS]);
     // The kernel dismantles the namespace asynchronously; its veth end takes the host's end along.
     for (let waited = 0; existsSync(`/sys/class/net/${LAB_HOST_VETH}`) && waited < 3000; waited += 50) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
   }
   const dnsmasqPid = Number(readOr(dnsmasqFiles(stateDir).pid, ''));
@@ -62,12 +63,12 @@ async function killAll(pids: number[], graceMs = 5000): Promise<void> {
   for (const pid of pids) signal(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (pids.some(processAlive) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   for (const pid of pids.filter(processAlive)) signal(pid, 'SIGKILL');
   const killDeadline = Date.now() + graceMs;
   while (pids.some(processAlive) && Date.now() < killDeadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 

@@ -6,6 +6,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { sleep } from '@guildserver/timing';
 import { DEFAULT_SIM_TOKEN, type SchemaViolation, type SimulatorOptions } from './api.js';
 import { Credentials } from './auth/credentials.js';
 import { createSimulatedBackend } from './backend.js';
@@ -94,7 +95,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     storageLocks: new StorageLocks(options.storageLockSlots ?? 2),
     backend,
     tasks: new TaskRunner(state.tasks, changed),
-    work: (ms) => new Promise((resolve) => setTimeout(resolve, Math.round(ms * faults.durationFactor))),
+    work: (ms) => sleep(Math.round(ms * faults.durationFactor)),
     changed,
     typeConfigValue: (key, value) => {
       if (configEndpoint.kind !== 'ok') return value;

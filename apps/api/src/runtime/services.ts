@@ -6,6 +6,7 @@ import {
   type ProxmoxClient,
   toProxmoxClientOptions,
 } from '@guildserver/proxmox';
+import { sleep } from '@guildserver/timing';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
@@ -53,10 +54,7 @@ export async function openServices(config: ApiConfig, logger: Logger): Promise<S
   queue.queue.on('error', (error) => logger.warn({ err: error.message }, 'job queue error'));
   // Let the queue finish its own start-up (version check, scripts) before anyone can close it: closing a
   // connection under those commands rejects them where nobody listens. Redis may be down: don't wait long.
-  await Promise.race([
-    queue.queue.waitUntilReady().catch(() => {}),
-    new Promise((resolve) => setTimeout(resolve, 2_000)),
-  ]);
+  await Promise.race([queue.queue.waitUntilReady().catch(() => {}), sleep(2_000)]);
   return {
     config,
     logger,

@@ -1,3 +1,4 @@
+import { sleep } from '@guildserver/timing';
 import type { Credentials } from '../auth/credentials.js';
 import { PveHttpError } from '../errors.js';
 import { type Handler, str } from './context.js';
@@ -8,7 +9,7 @@ export function createTicketHandler(credentials: Credentials, failureDelayMs: nu
     const username = str(params, 'username')!;
     const issued = credentials.issueTicket(username, str(params, 'password') ?? '');
     if (!issued) {
-      await new Promise((resolve) => setTimeout(resolve, failureDelayMs));
+      await sleep(failureDelayMs);
       throw new PveHttpError(401, 'authentication failure');
     }
     return { username, ticket: issued.ticket, CSRFPreventionToken: issued.csrf, cap: {} };

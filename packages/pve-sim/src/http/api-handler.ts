@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sleep } from '@guildserver/timing';
 import type { SchemaViolation } from '../api.js';
 import { type Credentials, hasPrivilege, type Identity } from '../auth/credentials.js';
 import { Envelope, PveHttpError } from '../errors.js';
@@ -24,8 +25,6 @@ export interface ApiHandlerOptions {
   /** Counts each matched call as `METHOD <schema path>` (benchmarks read how many calls a workflow makes). */
   countCall(endpoint: string): void;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One request through pveproxy's stages: match, authenticate, proxy to the node, check permissions, validate, run. */
 export function createApiHandler(options: ApiHandlerOptions) {

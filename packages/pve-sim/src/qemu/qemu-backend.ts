@@ -2,6 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { type Accel, type AccelChoice, chooseAccel } from '@guildserver/lab';
+import { sleep } from '@guildserver/timing';
 import { type AgentCommand, AgentNotRunningError, type VmBackend } from '../backend.js';
 import type { SimVm } from '../cluster/model.js';
 import { disksOf, parseDisk } from '../cluster/vm-config.js';
@@ -74,8 +75,6 @@ const QGA_COMMANDS: Record<AgentCommand, string> = {
 };
 
 const silentLogger: BackendLogger = { info: () => {}, warn: () => {} };
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 export function createQemuBackend(options: QemuBackendOptions): VmBackend {
   const logger = options.logger ?? silentLogger;
