@@ -2,6 +2,7 @@
 // `gs`: the operator's and the demo's command line. It talks to the GuildServer API only (API_URL,
 // API_TOKEN, or the local stack's data/stack.json); `up` starts that local stack, `demo` tours the
 // Proxmox client on a real cluster.
+import { ApiError } from '@guildserver/api-client';
 import { ConfigError } from '@guildserver/config';
 import { createProxmoxClient, ProxmoxError, toProxmoxClientOptions } from '@guildserver/proxmox';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -356,7 +357,7 @@ async function main(): Promise<void> {
         'usage',
       );
     }
-    if (error instanceof CliError) fail(error.message, error.code);
+    if (error instanceof CliError || error instanceof ApiError) fail(error.message, error.code);
     if (error instanceof ConfigError) fail(error.message, 'config');
     if (error instanceof ProxmoxError) fail(error.message, error.code);
     fail(error instanceof Error ? error.message : String(error), 'internal');

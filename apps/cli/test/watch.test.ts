@@ -13,7 +13,6 @@ import {
   type Job,
 } from '@guildserver/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSseParser, type SseMessage } from '../src/api/sse-parser.js';
 import { progressNote } from '../src/progress/job-watch.js';
 
 const run = promisify(execFile);
@@ -229,27 +228,6 @@ describe('gs watch', () => {
     const { code, stderr } = await gs(['watch', JOB], { API_URL: url, API_TOKEN: 'gs_wrong-token-000000' });
     expect(code).toBe(1);
     expect(stderr.trim()).toBe('gs: That API token is unknown or revoked.');
-  });
-});
-
-describe('the event-stream parser', () => {
-  it('handles chunks split anywhere, CRLF, comments, multi-line data, ids and retry', () => {
-    const messages: SseMessage[] = [];
-    const retries: number[] = [];
-    const parser = createSseParser(
-      (m) => messages.push(m),
-      (ms) => retries.push(ms),
-    );
-    const text =
-      ': keep-alive\r\nretry: 250\r\nid: 7\r\nevent: step.started\r\ndata: {"a":\r\ndata: 1}\r\n\r\ndata: x\n\nid: 9\ndata: y\n\n';
-    for (let i = 0; i < text.length; i += 3) parser.push(text.slice(i, i + 3));
-    expect(retries).toEqual([250]);
-    expect(messages).toEqual([
-      { lastEventId: '7', event: 'step.started', data: '{"a":\n1}' },
-      { lastEventId: '7', event: 'message', data: 'x' },
-      { lastEventId: '9', event: 'message', data: 'y' },
-    ]);
-    expect(parser.lastEventId).toBe('9');
   });
 });
 

@@ -1,9 +1,9 @@
 // The bot, assembled: a discord.js gateway client (intent Guilds only), the router, the notifier, the
 // durable state. `main.ts` runs it; tests start and stop it in-process against the fake Discord.
+import { type ApiClient, createApiClient } from '@guildserver/api-client';
 import { Client, Events, GatewayIntentBits, Routes } from 'discord.js';
 import type { Logger } from 'pino';
 import { GameCatalog, ServerLookup } from './api/caches.js';
-import { type ApiClient, createApiClient } from './api/client.js';
 import { COMMANDS } from './command-definitions/server.js';
 import type { BotConfig } from './config.js';
 import type { BotServices } from './core/services.js';
@@ -49,7 +49,7 @@ export async function startBot(config: BotConfig, options: BotOptions): Promise<
   const { logger } = options;
   const now = options.now ?? Date.now;
   const state = BotState.load(config.statePath);
-  const api = createApiClient(config.apiUrl, config.apiToken, options.fetch);
+  const api = createApiClient({ baseUrl: config.apiUrl, token: config.apiToken, fetch: options.fetch });
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.discordApiUrl } });
   const metrics = new Metrics();
   const catalog = new GameCatalog(api, now);

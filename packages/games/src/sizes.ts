@@ -1,11 +1,10 @@
 import { ConfigError, type Env } from '@guildserver/config';
 import { getGame } from './games';
 import { GAME_IDS, type GameId } from './ids';
+import { SIZE_KEYS as KEYS, parseSizeText, type SizeKey } from './size-text';
 import type { Resources } from './types';
 
 const PREFIX = 'PROXMOX_RESOURCES_';
-const KEYS = ['cores', 'memory', 'disk'] as const;
-type ResourceKey = (typeof KEYS)[number];
 
 /** The largest VM anyone may ask for; the same bounds as `vmSizeSchema` of @guildserver/contracts. */
 export const RESOURCE_LIMITS: Resources = { cores: 128, memory: 4 * 1024 * 1024, disk: 65_536 };
@@ -39,7 +38,8 @@ export function resolveGameSizes(env: Env): Map<GameId, Resources> {
 
 function overrideOf(name: string, raw: string, base: Resources, minimum: Resources): Resources {
   if (raw === '') return { ...base };
-  const given = parse(raw);
+  const parsed = parseSizeText(raw);
+  const given = 'size' in parsed ? parsed.size : undefined;
   if (given === undefined || KEYS.some((key) => (given[key] ?? minimum[key]) < minimum[key])) {
     throw new ConfigError(
       `${name} must be ${FORM}, each at least the game's minimum (${describe(minimum)}); got ${quoted(raw)}.`,
@@ -57,7 +57,7 @@ function overrideOf(name: string, raw: string, base: Resources, minimum: Resourc
 
 const FORM = 'cores=<n>,memory=<MiB>,disk=<GiB> (any of the three)';
 
-const UNITS: Record<ResourceKey, string> = { cores: '', memory: ' MiB', disk: ' GiB' };
+const UNITS: Record<SizeKey, string> = { cores: '', memory: ' MiB', disk: ' GiB' };
 
 /**
  * Why a size asked for a game will not do, as one sentence naming the dimension, its unit and the range
@@ -71,19 +71,6 @@ export function sizeProblem(gameName: string, minimum: Resources, size: Resource
     return `${key} must be a whole number from ${minimum[key]}${unit} (${gameName}'s minimum) to ${RESOURCE_LIMITS[key]}${unit}; got ${value}.`;
   }
   return undefined;
-}
-
-/** `cores=4, memory=8192` → `{ cores: 4, memory: 8192 }`; undefined for anything else. */
-function parse(raw: string): Partial<Resources> | undefined {
-  const out: Partial<Record<ResourceKey, number>> = {};
-  for (const part of raw.split(',')) {
-    const match = /^\s*(cores|memory|disk)\s*=\s*(\d{1,9})\s*$/.exec(part);
-    if (!match) return undefined;
-    const key = match[1] as ResourceKey;
-    if (out[key] !== undefined) return undefined;
-    out[key] = Number(match[2]);
-  }
-  return out;
 }
 
 function describe(size: Resources): string {

@@ -1,6 +1,6 @@
 import { ConfigError } from '@guildserver/config';
 import { describe, expect, it } from 'vitest';
-import { GAME_IDS, getGame, resolveGameSizes, resourcesVariableName } from '../src/index';
+import { GAME_IDS, getGame, parseSizeText, resolveGameSizes, resourcesVariableName } from '../src/index';
 
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
@@ -99,5 +99,20 @@ describe('resolveGameSizes', () => {
     expect(configError({ 'PROXMOX_RESOURCES_MINECRAFT-JAVA': 'cores=4' }).variables).toEqual([
       'PROXMOX_RESOURCES_MINECRAFT-JAVA',
     ]);
+  });
+});
+
+describe('parseSizeText', () => {
+  it('reads any of the three keys, separated by commas or spaces, in any case', () => {
+    expect(parseSizeText('cores=4,memory=8192,disk=32')).toEqual({
+      size: { cores: 4, memory: 8192, disk: 32 },
+    });
+    expect(parseSizeText(' Cores = 3  memory=4096 ')).toEqual({ size: { cores: 3, memory: 4096 } });
+  });
+  it('says what is wrong otherwise, leaving the bounds to the caller', () => {
+    expect(parseSizeText('cores=0')).toEqual({ size: { cores: 0 } });
+    expect(parseSizeText('cores=4,cores=8')).toEqual({ problem: 'repeated', key: 'cores' });
+    for (const text of ['', 'big', 'cores=4,', 'memory=8G', 'ram=1', 'cores=1234567890'])
+      expect(parseSizeText(text), text).toEqual({ problem: 'form' });
   });
 });

@@ -1,4 +1,5 @@
-import { type ApiClient, createApiClient } from '../api/client.js';
+import type { ApiClient } from '@guildserver/api-client';
+import { createCliApiClient } from '../api/client.js';
 import { type ResolvedTarget, resolveApiTarget } from '../api/target.js';
 import type { CliEnvironment } from '../config.js';
 import type { Output } from '../progress/renderers.js';
@@ -32,7 +33,7 @@ export function createCommandContext(env: CliEnvironment, color: boolean): Comma
     err: (line) => process.stderr.write(`${line}\n`),
     target: resolved,
     api: () => {
-      client ??= createApiClient(resolved());
+      client ??= createCliApiClient(resolved());
       return client;
     },
   };

@@ -2,6 +2,7 @@
 // bot is on it, and the message stays as it was until the bot edits it (or sends the user a follow-up). What the
 // user then sees is that edit or follow-up, so that is what `gs discord click|submit` waits for and prints.
 import type { ControlMessage, ControlResult } from '@guildserver/discord-fake';
+import { sleep } from '@guildserver/timing';
 
 /** What the user can see, read through the fake's control surface. */
 export interface VisibleMessages {
@@ -43,6 +44,6 @@ export async function answerOf(
       return { result: { ...rest, ...(now ? { message: now } : {}), followUps }, answered: true };
     }
     if (Date.now() >= until) return { result, answered: false };
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(250);
   }
 }

@@ -2,6 +2,7 @@
 // printing what that user sees. For commands that start a job, it follows the message's progress edits until
 // the final state (the join address, or why it failed).
 import type { ControlMessage, ControlResult } from '@guildserver/discord-fake';
+import { sleep } from '@guildserver/timing';
 import { DEFAULT_STATE_FILE } from '../config.js';
 import { CliError } from '../errors.js';
 import { painter } from '../progress/renderers.js';
@@ -173,7 +174,7 @@ async function show(ctx: CommandContext, base: string, result: SayResult, option
     const until = Date.now() + (options.timeout ?? 600) * 1000;
     let last = JSON.stringify(message);
     while (inProgress(message) && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       const next = await call<MessageView>(`${base}/messages/${message.id}`, 'GET');
       const text = JSON.stringify(next);
       if (text !== last) {

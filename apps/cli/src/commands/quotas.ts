@@ -1,7 +1,7 @@
 // `gs quota get|set <guild|user> <id>`: a guild's or a user's limits (servers, cores, memory), through
 // GET/PUT /v1/quotas/{scope}/{id} (admin tokens only).
+import type { Quota, QuotaLimits, QuotaScope } from '@guildserver/api-client';
 import { InvalidArgumentError } from 'commander';
-import type { Quota, QuotaLimits, QuotaScope } from '../api/client.js';
 import { CliError } from '../errors.js';
 import { type CommandContext, indentedTable, printJson, say } from './context.js';
 import type { JsonOption } from './servers.js';

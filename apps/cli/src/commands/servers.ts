@@ -1,12 +1,18 @@
-import type { Job, Server, ServerAction, VmSize } from '@guildserver/contracts';
-import type { Accepted, ApiClient } from '../api/client.js';
-import { ApiError, CliError } from '../errors.js';
+import { type Accepted, type ApiClient, ApiError } from '@guildserver/api-client';
+import {
+  type Job,
+  SERVER_ID_PATTERN,
+  type Server,
+  type ServerAction,
+  type VmSize,
+} from '@guildserver/contracts';
+import { parseSizeText } from '@guildserver/games';
+import { CliError } from '../errors.js';
 import { watchJob } from '../progress/job-watch.js';
 import { painter, reporterFor, seconds } from '../progress/renderers.js';
 import { type CommandContext, indentedTable, printJson, say, table } from './context.js';
 import { placeOf } from './create-place.js';
 
-const SERVER_ID = /^srv_[a-z0-9]{12}$/;
 const JOB_ID = /^job_[a-z0-9]{12}$/;
 
 export interface JsonOption {
@@ -17,25 +23,21 @@ export interface WatchOption extends JsonOption {
   guild?: string;
 }
 
-/** `cores=4,memory=8192,disk=32`, any subset: memory in MiB, disk in GiB. */
+/** `cores=4,memory=8192,disk=32`, any subset: memory in MiB, disk in GiB; the API checks the bounds. */
 export function parseSize(text: string): Partial<VmSize> {
-  const size: Partial<VmSize> = {};
-  for (const part of text.split(',')) {
-    const match = /^\s*(cores|memory|disk)\s*=\s*(\d+)\s*$/.exec(part);
-    if (!match) {
-      throw new CliError(
-        `--size must look like cores=4,memory=8192,disk=32 (memory in MiB, disk in GiB; got "${text}").`,
-        'invalid_request',
-      );
-    }
-    size[match[1] as keyof VmSize] = Number(match[2]);
+  const read = parseSizeText(text);
+  if ('problem' in read) {
+    throw new CliError(
+      `--size must look like cores=4,memory=8192,disk=32 (memory in MiB, disk in GiB; got "${text}").`,
+      'invalid_request',
+    );
   }
-  return size;
+  return read.size;
 }
 
 /** A server id, or a name looked up through the list (in one guild when --guild is given). */
 export async function resolveServer(client: ApiClient, nameOrId: string, guildId?: string): Promise<Server> {
-  if (SERVER_ID.test(nameOrId)) return client.getServer(nameOrId);
+  if (SERVER_ID_PATTERN.test(nameOrId)) return client.getServer(nameOrId);
   const matches: Server[] = [];
   let cursor: string | undefined;
   do {

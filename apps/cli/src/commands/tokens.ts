@@ -1,5 +1,5 @@
+import type { TokenSummary } from '@guildserver/api-client';
 import { TOKEN_SCOPES, type TokenScope } from '@guildserver/contracts';
-import type { TokenSummary } from '../api/client.js';
 import { CliError } from '../errors.js';
 import { type CommandContext, printJson, say, table } from './context.js';
 import type { JsonOption } from './servers.js';

@@ -1,7 +1,5 @@
+import { type ApiClient, ApiUnreachableError } from '@guildserver/api-client';
 import type { GuildEvent, GuildEventOf, Job, JobStep } from '@guildserver/contracts';
-import type { ApiClient } from '../api/client.js';
-import { followEvents } from '../api/event-stream.js';
-import { ApiUnreachableError } from '../errors.js';
 
 /** What a watcher shows; the TTY spinner, plain lines and --json (silence) implement it. */
 export interface WatchReporter {
@@ -133,28 +131,30 @@ export async function watchJob(
     void refresh();
   };
 
-  followEvents(client, {
-    serverId: job.serverId,
-    after: 0,
-    signal: stop.signal,
-    onEvent,
-    onConnection: (state) => {
-      reporter.connection(state);
-      if (state === 'open') void refresh(); // catch up on whatever happened while away
-    },
-    giveUpAfterMs: giveUpAfter,
-  }).then(
-    (outcome) => {
-      if (outcome === 'unsupported' && !stop.signal.aborted) {
-        clearInterval(interval);
-        interval = setInterval(() => void refresh(), fallbackPollMs);
-      }
-    },
-    (error: unknown) => {
-      stop.abort();
-      failed(error);
-    },
-  );
+  client
+    .followEvents({
+      serverId: job.serverId,
+      after: 0,
+      signal: stop.signal,
+      onEvent,
+      onConnection: (state) => {
+        reporter.connection(state);
+        if (state === 'open') void refresh(); // catch up on whatever happened while away
+      },
+      giveUpAfterMs: giveUpAfter,
+    })
+    .then(
+      (outcome) => {
+        if (outcome === 'unsupported' && !stop.signal.aborted) {
+          clearInterval(interval);
+          interval = setInterval(() => void refresh(), fallbackPollMs);
+        }
+      },
+      (error: unknown) => {
+        stop.abort();
+        failed(error);
+      },
+    );
 
   try {
     return await done;

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { sleep } from '@guildserver/timing';
 import { CliError } from '../errors.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..', '..');
@@ -81,7 +82,7 @@ export function spawnNodeChild(
     const until = Date.now() + ms;
     while (Date.now() < until) {
       if (condition()) return true;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
     return condition();
   };

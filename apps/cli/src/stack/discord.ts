@@ -3,7 +3,7 @@
 // real Discord. Either way the bot (apps/discord-bot) runs as a child process group with a `bot`-scope token.
 import { join } from 'node:path';
 import { type FakeDiscord, fakeBotToken, startFakeDiscord } from '@guildserver/discord-fake';
-import { createApiClient } from '../api/client.js';
+import { createCliApiClient } from '../api/client.js';
 import { CliError } from '../errors.js';
 import { type ApiProcess, type ChildEnv, REPO_ROOT, spawnNodeChild } from './api-process.js';
 
@@ -48,7 +48,7 @@ export async function startDemoDiscord(port = 0): Promise<{ fake: FakeDiscord; b
 
 /** A `bot`-scope API token for the bot, made with the admin token. */
 export async function createBotToken(apiUrl: string, adminToken: string): Promise<string> {
-  const created = await createApiClient({ baseUrl: apiUrl, token: adminToken }).createToken(
+  const created = await createCliApiClient({ baseUrl: apiUrl, token: adminToken }).createToken(
     'discord-bot (gs up)',
     ['bot'],
   );

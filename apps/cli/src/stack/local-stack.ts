@@ -1,13 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { ApiError } from '@guildserver/api-client';
 import type { FakeDiscord } from '@guildserver/discord-fake';
 import { getGame, isGameId, isLicenceId, resolveGameSizes, unacceptedLicences } from '@guildserver/games';
 import type { RunningSimulator } from '@guildserver/pve-sim';
-import { createApiClient } from '../api/client.js';
+import { pollUntil } from '@guildserver/timing';
+import { createCliApiClient } from '../api/client.js';
 import type { Place } from '../commands/create-place.js';
 import type { CliEnvironment } from '../config.js';
 import { DEFAULT_SIM_TOKEN, startEmbeddedSimulator } from '../embedded-simulator.js';
-import { ApiError, CliError } from '../errors.js';
+import { CliError } from '../errors.js';
 import { watchJob } from '../progress/job-watch.js';
 import { type Output, painter, reporterFor, seconds } from '../progress/renderers.js';
 import { type ApiProcess, type ChildEnv, createAdminToken, pickPort, spawnApi } from './api-process.js';
@@ -351,21 +353,29 @@ async function waitForHealth(apiUrl: string, timeoutMs: number, exited?: Promise
   void exited?.finally(() => {
     gone = true;
   });
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until && !gone) {
-    try {
-      const response = await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new CliError(
-    gone
-      ? `The API at ${apiUrl} stopped before it answered /healthz.`
-      : `The API did not answer at ${apiUrl}/healthz within ${timeoutMs / 1000} s.`,
-    'stack_failed',
+  const stopped = () =>
+    new CliError(`The API at ${apiUrl} stopped before it answered /healthz.`, 'stack_failed');
+  await pollUntil(
+    async () => {
+      if (gone) throw stopped();
+      try {
+        const response = await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        return response.ok || undefined;
+      } catch {
+        return undefined; // not up yet
+      }
+    },
+    {
+      timeoutMs,
+      intervalMs: 200,
+      onTimeout: () =>
+        gone
+          ? stopped()
+          : new CliError(
+              `The API did not answer at ${apiUrl}/healthz within ${timeoutMs / 1000} s.`,
+              'stack_failed',
+            ),
+    },
   );
 }
 
@@ -374,7 +384,7 @@ async function adminToken(statePath: string, apiUrl: string, childEnv: ChildEnv)
   const previous = readStackState(statePath)?.token;
   if (previous) {
     try {
-      await createApiClient({ baseUrl: apiUrl, token: previous }).games();
+      await createCliApiClient({ baseUrl: apiUrl, token: previous }).games();
       return previous;
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401) throw error;
@@ -393,7 +403,7 @@ async function smoke(
 ): Promise<number> {
   const paint = painter(out.color);
   const print = (line: string) => out.write(`${line}\n`);
-  const client = createApiClient({ baseUrl: apiUrl, token });
+  const client = createCliApiClient({ baseUrl: apiUrl, token });
   // Minecraft Java when its licence was accepted, else the first game that needs none.
   const accepted = new Set(licencesAccepted.split(',').filter(isLicenceId));
   const games = (await client.games()).filter(

@@ -1,9 +1,13 @@
 // Reads the bot repeats a lot, kept briefly so autocomplete can always answer within Discord's 3 s: the game
 // catalog (kept 5 minutes), and each guild's (or user's) last server list, the fallback when a read is slow.
-import type { Server } from '@guildserver/contracts';
-import { isServerId, normaliseName } from '../command-definitions/options.js';
+import { type Acting, type ApiClient, ApiError } from '@guildserver/api-client';
+import { SERVER_ID_PATTERN, type Server } from '@guildserver/contracts';
+import type { GameSummary } from '@guildserver/games';
+import { normaliseName } from '../command-definitions/options.js';
 import { BotError } from '../core/bot-error.js';
-import { type Acting, type ApiClient, ApiError, type Game } from './client.js';
+
+/** What the bot needs of a game. */
+export type Game = Pick<GameSummary, 'id' | 'name' | 'defaultSize' | 'minimumSize'>;
 
 const CATALOG_TTL_MS = 5 * 60_000;
 /** Pages walked at most for one listing (100 servers each): a guild is bounded by its quota long before. */
@@ -92,7 +96,7 @@ export class ServerLookup {
    * guild). The API checks again that the user may act on it.
    */
   async resolve(guildId: string, text: string, acting: Acting): Promise<Server> {
-    if (isServerId(text)) {
+    if (SERVER_ID_PATTERN.test(text)) {
       const server = await this.api.getServer(text, { acting });
       if (server.guildId !== guildId) throw new ApiError('not_found', 'That server is in another guild.');
       return server;

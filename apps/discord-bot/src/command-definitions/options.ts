@@ -1,5 +1,6 @@
 // Parsing what users type into options, with one sentence for each way it can be wrong.
 import { type VmSize, vmSizeSchema } from '@guildserver/contracts';
+import { parseSizeText } from '@guildserver/games';
 import { BotError } from '../core/bot-error.js';
 import { SIZE_FORM_SENTENCE } from '../rendering/sentences.js';
 
@@ -12,36 +13,27 @@ function sizeBounds(key: keyof VmSize): [number, number] {
 }
 
 /**
- * `cores=4,memory=8192,disk=32`, any of the three, in any order (spaces allowed; memory in MiB, disk in GiB);
- * also `4 cores` style is refused with the expected form rather than guessed. The game's own minimum is the
- * API's to check (it says so in its own sentence).
+ * `cores=4,memory=8192,disk=32`, any of the three (memory in MiB, disk in GiB), read as the API reads its
+ * sizes; each within the bounds of the API's request schema. The game's own minimum is the API's to check
+ * (it says so in its own sentence).
  */
 export function parseSize(text: string): Partial<VmSize> {
-  const size: Partial<VmSize> = {};
-  const parts = text
-    .split(/[,\s]+/)
-    .map((p) => p.trim())
-    .filter((p) => p !== '');
-  if (parts.length === 0) throw new BotError('size_invalid', SIZE_FORM_SENTENCE);
-  for (const part of parts) {
-    const match = /^(cores|memory|disk)=(\d{1,9})$/i.exec(part);
-    if (!match) throw new BotError('size_invalid', SIZE_FORM_SENTENCE);
-    const key = match[1]!.toLowerCase() as keyof VmSize;
-    const value = Number(match[2]);
+  const read = parseSizeText(text);
+  if ('problem' in read) {
+    if (read.problem === 'repeated')
+      throw new BotError('size_invalid', `Give ${read.key} only once. ${SIZE_FORM_SENTENCE}`);
+    throw new BotError('size_invalid', SIZE_FORM_SENTENCE);
+  }
+  for (const [key, value] of Object.entries(read.size) as [keyof VmSize, number][]) {
     const [min, max] = sizeBounds(key);
-    if (key in size) throw new BotError('size_invalid', `Give ${key} only once. ${SIZE_FORM_SENTENCE}`);
     if (value < min || value > max) {
       throw new BotError('size_invalid', `${key} must be from ${min} to ${max}${SIZE_UNITS[key]}.`);
     }
-    size[key] = value;
   }
-  return size;
+  return read.size;
 }
 
 /** Names as the API wants them: what people type, lower-cased and trimmed. */
 export function normaliseName(text: string): string {
   return text.trim().toLowerCase();
 }
-
-/** True when an autocomplete value (a server id) was picked rather than free text typed. */
-export const isServerId = (text: string) => /^srv_[a-z0-9]{12}$/.test(text);

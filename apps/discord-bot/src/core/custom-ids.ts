@@ -1,7 +1,7 @@
 // Every button and modal the bot makes carries what it acts on in its custom_id (≤ 100 characters), so a click
 // works later too — even after a restart — and is checked again when it comes back: `gs:<kind>:<...>`.
 
-const SERVER_ID = /^srv_[a-z0-9]{12}$/;
+import { SERVER_ID_PATTERN } from '@guildserver/contracts';
 
 export const SERVER_BUTTON_ACTIONS = ['start', 'stop', 'restart', 'refresh'] as const;
 export type ServerButtonAction = (typeof SERVER_BUTTON_ACTIONS)[number];
@@ -46,17 +46,17 @@ export function decodeCustomId(text: string): CustomId | undefined {
   if (prefix !== 'gs' || rest.length > 0) return undefined;
   switch (kind) {
     case 'srv':
-      if (includes(SERVER_BUTTON_ACTIONS, a) && b !== undefined && SERVER_ID.test(b)) {
+      if (includes(SERVER_BUTTON_ACTIONS, a) && b !== undefined && SERVER_ID_PATTERN.test(b)) {
         return { kind: 'server', action: a, serverId: b };
       }
       return undefined;
     case 'del':
-      if (includes(DELETE_STEPS, a) && b !== undefined && SERVER_ID.test(b)) {
+      if (includes(DELETE_STEPS, a) && b !== undefined && SERVER_ID_PATTERN.test(b)) {
         return { kind: 'delete', step: a, serverId: b };
       }
       return undefined;
     case 'delm':
-      if (a !== undefined && SERVER_ID.test(a) && b === undefined)
+      if (a !== undefined && SERVER_ID_PATTERN.test(a) && b === undefined)
         return { kind: 'delete-modal', serverId: a };
       return undefined;
     case 'list':

@@ -1,7 +1,7 @@
 // What every handler is given: the bot's services, and who is asking.
+import type { Acting, ApiClient } from '@guildserver/api-client';
 import type { Logger } from 'pino';
 import type { GameCatalog, ServerLookup } from '../api/caches.js';
-import type { Acting, ApiClient } from '../api/client.js';
 import type { BotConfig } from '../config.js';
 import type { Notifier } from '../notices/notifier.js';
 

@@ -1,12 +1,12 @@
 // Notices sent with the bot token, once the interaction's token cannot be used: to the channel mentioning the
 // user, by DM when the channel will not take it; DMs closed is logged and the notice dropped.
+import type { ApiClient } from '@guildserver/api-client';
 import type { GuildEvent } from '@guildserver/contracts';
+import { pause } from '@guildserver/timing';
 import { DiscordAPIError, type REST, Routes } from 'discord.js';
 import type { Logger } from 'pino';
-import type { ApiClient } from '../api/client.js';
 import { driftNotice, jobNotice } from '../rendering/notices.js';
 import type { TrackedInteraction } from '../state/bot-state.js';
-import { sleep } from './abortable-sleep.js';
 import type { DeliveredCounts } from './delivered.js';
 import {
   type AnnouncedDrift,
@@ -136,7 +136,7 @@ export class BotNotices {
         last = error;
         if (error instanceof DiscordAPIError && error.status < 500) return error;
         if (signal.aborted) return error;
-        await sleep(500 * 2 ** i, signal);
+        await pause(500 * 2 ** i, signal);
       }
     }
     return last;

@@ -1,8 +1,9 @@
 // Progress and the final state shown by editing the interaction's own message, through its token (which
 // Discord honours for 15 minutes). One render at a time per job, each from fresh API state.
+import type { ApiClient } from '@guildserver/api-client';
 import { DiscordAPIError, type REST, Routes } from 'discord.js';
 import type { Logger } from 'pino';
-import type { ApiClient, Game } from '../api/client.js';
+import type { Game } from '../api/caches.js';
 import { jobView, type MessageView, statusView } from '../rendering/views.js';
 import type { BotState } from '../state/bot-state.js';
 import type { DeliveredCounts } from './delivered.js';

@@ -1,8 +1,8 @@
 // What command handlers call to start a job: the API call runs here so the interaction is remembered before
 // the event loop can see the job's events; then the first progress is shown.
+import type { Accepted } from '@guildserver/api-client';
 import type { JobKind } from '@guildserver/contracts';
 import type { Logger } from 'pino';
-import type { Accepted } from '../api/client.js';
 import type { BotState } from '../state/bot-state.js';
 import type { InteractionMessages } from './interaction-message.js';
 

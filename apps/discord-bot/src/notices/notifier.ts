@@ -2,10 +2,8 @@
 // final state edit the interaction's message while its token lives (interaction-message.ts); afterwards (or for
 // changes made outside Discord) the final notice goes out with the bot token (bot-notices.ts). Events are
 // handled one at a time, in order, and the cursor is saved after each.
-import { eventSchema, type GuildEvent, type JobKind } from '@guildserver/contracts';
-import type { Accepted } from '../api/client.js';
-import { createSseReader } from '../api/sse.js';
-import { sleep } from './abortable-sleep.js';
+import type { Accepted } from '@guildserver/api-client';
+import type { GuildEvent, JobKind } from '@guildserver/contracts';
 import { BotNotices } from './bot-notices.js';
 import { type DeliveredCounts, noDeliveries } from './delivered.js';
 import { type InteractionMessageDeps, InteractionMessages } from './interaction-message.js';
@@ -60,7 +58,7 @@ export class Notifier {
       // First start: begin at the stream's head; what happened before the bot existed is not news.
       let after = 0;
       for (;;) {
-        const page = await api.events(after, HEAD_PAGE);
+        const page = await api.events({ after, limit: HEAD_PAGE });
         after = page.cursor;
         if (page.events.length < HEAD_PAGE) break;
       }
@@ -81,48 +79,20 @@ export class Notifier {
     await this.deps.state.flush();
   }
 
+  /** Queues each new event; reconnects (with Last-Event-ID) until stopped, whatever the API answers. */
   private async follow(): Promise<void> {
     const { api, logger } = this.deps;
-    const signal = this.abort.signal;
-    let delay = 0;
-    while (!signal.aborted) {
-      if (delay > 0) await sleep(delay, signal);
-      if (signal.aborted) break;
-      try {
-        const response = await api.openEventStream(this.lastQueued, signal);
-        if (!response.ok || !response.body) {
-          await response.body?.cancel();
-          throw new Error(`the event stream answered HTTP ${response.status}`);
-        }
-        delay = 0;
-        logger.debug({ after: this.lastQueued }, 'event stream open');
-        const reader = createSseReader((message) => {
-          let event: GuildEvent;
-          try {
-            const parsed = eventSchema.safeParse(JSON.parse(message.data));
-            if (!parsed.success) return;
-            event = parsed.data;
-          } catch {
-            return;
-          }
-          if (event.id <= this.lastQueued) return;
-          this.lastQueued = event.id;
-          this.queue.push(event);
-          this.wake?.();
-        });
-        const decoder = new TextDecoder();
-        const body = response.body.getReader();
-        for (;;) {
-          const { done, value } = await body.read();
-          if (done) break;
-          reader.push(decoder.decode(value, { stream: true }));
-        }
-      } catch (error) {
-        if (signal.aborted) break;
-        logger.warn({ err: error }, 'event stream lost; reconnecting');
-      }
-      delay = Math.min(Math.max(delay * 2, 500), 5_000);
-    }
+    await api.followEvents({
+      after: this.lastQueued,
+      signal: this.abort.signal,
+      retryRefusals: true,
+      onEvent: (event) => {
+        this.lastQueued = event.id;
+        this.queue.push(event);
+        this.wake?.();
+      },
+      onRetry: (error) => logger.warn({ err: error }, 'event stream lost; reconnecting'),
+    });
   }
 
   private async process(): Promise<void> {

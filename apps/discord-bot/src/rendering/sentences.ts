@@ -1,6 +1,6 @@
 // Every failure the user can meet becomes one plain sentence: no stack, no ids, no HTTP status.
+import type { ApiErrorCode } from '@guildserver/api-client';
 import { SERVER_NAME_RULE } from '@guildserver/contracts';
-import type { ApiErrorCode } from '../api/client.js';
 import { BotError } from '../core/bot-error.js';
 
 export const NAME_RULE_SENTENCE = `That name will not do: use ${SERVER_NAME_RULE}, like \`my-world\`.`;

@@ -1,6 +1,13 @@
 // What the user sees, as plain Discord message JSON: progress, status, list pages, delete confirmation,
 // notices. Pure functions of API objects, so they are tested without Discord.
-import { type Job, type JobKind, joinPortOf, type Server, type ServerState } from '@guildserver/contracts';
+import {
+  actionAllowed,
+  type Job,
+  type JobKind,
+  joinPortOf,
+  type Server,
+  type ServerState,
+} from '@guildserver/contracts';
 import {
   type APIActionRowComponent,
   type APIButtonComponent,
@@ -9,7 +16,7 @@ import {
   ButtonStyle,
   ComponentType,
 } from 'discord.js';
-import type { Game } from '../api/client.js';
+import type { Game } from '../api/caches.js';
 import { encodeCustomId, type ListScope } from '../core/custom-ids.js';
 
 export interface MessageView {
@@ -179,19 +186,19 @@ export function statusView(
                 'Start',
                 encodeCustomId({ kind: 'server', action: 'start', serverId: id }),
                 ButtonStyle.Success,
-                server.state !== 'stopped',
+                !actionAllowed('start', server.state),
               ),
               button(
                 'Stop',
                 encodeCustomId({ kind: 'server', action: 'stop', serverId: id }),
                 ButtonStyle.Danger,
-                server.state !== 'running',
+                !actionAllowed('stop', server.state),
               ),
               button(
                 'Restart',
                 encodeCustomId({ kind: 'server', action: 'restart', serverId: id }),
                 ButtonStyle.Primary,
-                server.state !== 'running',
+                !actionAllowed('restart', server.state),
               ),
               button(
                 'Refresh',

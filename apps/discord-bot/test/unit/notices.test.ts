@@ -3,11 +3,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ApiClient } from '@guildserver/api-client';
 import { eventSchema, type GuildEvent } from '@guildserver/contracts';
 import type { REST } from 'discord.js';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { ApiClient } from '../../src/api/client.js';
 import { Notifier } from '../../src/notices/notifier.js';
 import { isAnnouncedDrift, isJobOutcome } from '../../src/notices/routing.js';
 import { driftNotice, jobNotice } from '../../src/rendering/notices.js';

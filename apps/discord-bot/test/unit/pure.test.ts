@@ -1,9 +1,9 @@
 // The bot's pure parts: custom_ids, option parsing, error sentences, rendering, autocomplete choices, notice
 // routing, the delete rule, config.
+import { ApiError } from '@guildserver/api-client';
 import { ConfigError } from '@guildserver/config';
 import { serverNameSchema } from '@guildserver/contracts';
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/api/client.js';
 import { parseSize } from '../../src/command-definitions/options.js';
 import { COMMANDS } from '../../src/command-definitions/server.js';
 import { loadBotConfig } from '../../src/config.js';

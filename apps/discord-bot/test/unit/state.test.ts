@@ -1,9 +1,8 @@
-// The durable state file and the event-stream reader.
+// The durable state file.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSseReader, type SseMessage } from '../../src/api/sse.js';
 import { BotState } from '../../src/state/bot-state.js';
 import { tracked } from './fixtures.js';
 
@@ -48,19 +47,5 @@ describe('bot state file', () => {
     expect(() => BotState.load(path)).toThrow(/not JSON/);
     writeFileSync(path, '{"version":2}');
     expect(() => BotState.load(path)).toThrow(/not a state this bot wrote/);
-  });
-});
-
-describe('event-stream reader', () => {
-  it('reads messages split anywhere, CRLF or LF, skipping comments', () => {
-    const got: SseMessage[] = [];
-    const reader = createSseReader((m) => got.push(m));
-    const text =
-      'retry: 2000\n\n: keep-alive\n\nid: 7\nevent: step.started\ndata: {"a":1}\n\nid: 8\r\ndata: x\r\ndata: y\r\n\r\n';
-    for (const ch of text) reader.push(ch);
-    expect(got).toEqual([
-      { id: '7', event: 'step.started', data: '{"a":1}' },
-      { id: '8', event: 'message', data: 'x\ny' },
-    ]);
   });
 });

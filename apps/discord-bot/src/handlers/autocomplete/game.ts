@@ -1,4 +1,4 @@
-import type { Game } from '../../api/client.js';
+import type { Game } from '../../api/caches.js';
 import type { AutocompleteChoice, AutocompleteHandler } from '../types.js';
 
 const MAX_CHOICES = 25;

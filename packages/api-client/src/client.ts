@@ -1,0 +1,104 @@
+// The typed calls of the API the bot and `gs` make, each answer parsed with its schema from
+// @guildserver/contracts (or the games catalog's).
+import {
+  type CreateServerRequest,
+  type EventsPage,
+  eventsPageSchema,
+  type Job,
+  jobSchema,
+  type Server,
+  type ServerAction,
+  type ServerCredentials,
+  type ServerList,
+  serverCredentialsSchema,
+  serverListSchema,
+  serverSchema,
+  type TokenScope,
+} from '@guildserver/contracts';
+import { type GameSummary, gameSummarySchema } from '@guildserver/games';
+import { z } from 'zod';
+import {
+  type CreatedToken,
+  createdTokenSchema,
+  type Quota,
+  type QuotaScope,
+  quotaSchema,
+  type TokenSummary,
+  tokenListSchema,
+  tokenSummarySchema,
+} from './admin-shapes.js';
+import { type FollowOptions, followEvents } from './follow-events.js';
+import { type ApiClientOptions, type CallOptions, createHttp } from './http.js';
+
+/** What every accepted change answers: the server as it is now and the queued job. */
+export const acceptedSchema = z.object({ server: serverSchema, jobId: z.string() });
+export type Accepted = z.infer<typeof acceptedSchema>;
+
+const gameListSchema = z.object({ games: z.array(gameSummarySchema) });
+
+export interface ServerListQuery {
+  guildId?: string;
+  ownerId?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface EventsQuery {
+  after: number;
+  serverId?: string;
+  limit?: number;
+}
+
+export interface ApiClient {
+  readonly baseUrl: string;
+  games(options?: CallOptions): Promise<GameSummary[]>;
+  listServers(query: ServerListQuery, options?: CallOptions): Promise<ServerList>;
+  getServer(id: string, options?: CallOptions): Promise<Server>;
+  /** The passwords generated for a server (owner, guild admins and admin tokens only). */
+  serverCredentials(id: string, options?: CallOptions): Promise<ServerCredentials>;
+  createServer(request: CreateServerRequest, options?: CallOptions): Promise<Accepted>;
+  act(id: string, action: ServerAction | 'retry', options?: CallOptions): Promise<Accepted>;
+  deleteServer(id: string, options?: CallOptions): Promise<Accepted>;
+  job(id: string, options?: CallOptions): Promise<Job>;
+  events(query: EventsQuery, options?: CallOptions): Promise<EventsPage>;
+  /** Follows the event stream, reconnecting with Last-Event-ID: see followEvents. */
+  followEvents(options: FollowOptions): Promise<'aborted' | 'unsupported'>;
+  createToken(name: string, scopes: TokenScope[]): Promise<CreatedToken>;
+  listTokens(): Promise<TokenSummary[]>;
+  revokeToken(id: string): Promise<TokenSummary>;
+  quota(scope: QuotaScope, id: string): Promise<Quota>;
+  /** Replaces the stored limits: a null (or left-out) limit falls back to the default. */
+  setQuota(scope: QuotaScope, id: string, limits: Quota['override']): Promise<Quota>;
+}
+
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const http = createHttp(options);
+  const { request } = http;
+  const id = encodeURIComponent;
+  return {
+    baseUrl: http.baseUrl,
+    games: async (call) => (await request('GET', '/v1/games', { ...call, parse: gameListSchema })).games,
+    listServers: (query, call) =>
+      request('GET', '/v1/servers', { ...call, query: { ...query }, parse: serverListSchema }),
+    getServer: (serverId, call) =>
+      request('GET', `/v1/servers/${id(serverId)}`, { ...call, parse: serverSchema }),
+    serverCredentials: (serverId, call) =>
+      request('GET', `/v1/servers/${id(serverId)}/credentials`, { ...call, parse: serverCredentialsSchema }),
+    createServer: (body, call) => request('POST', '/v1/servers', { ...call, body, parse: acceptedSchema }),
+    act: (serverId, action, call) =>
+      request('POST', `/v1/servers/${id(serverId)}/${action}`, { ...call, parse: acceptedSchema }),
+    deleteServer: (serverId, call) =>
+      request('DELETE', `/v1/servers/${id(serverId)}`, { ...call, parse: acceptedSchema }),
+    job: (jobId, call) => request('GET', `/v1/jobs/${id(jobId)}`, { ...call, parse: jobSchema }),
+    events: (query, call) =>
+      request('GET', '/v1/events', { ...call, query: { ...query }, parse: eventsPageSchema }),
+    followEvents: (follow) => followEvents(http, follow),
+    createToken: (name, scopes) =>
+      request('POST', '/v1/tokens', { body: { name, scopes }, parse: createdTokenSchema }),
+    listTokens: async () => (await request('GET', '/v1/tokens', { parse: tokenListSchema })).tokens,
+    revokeToken: (tokenId) => request('DELETE', `/v1/tokens/${id(tokenId)}`, { parse: tokenSummarySchema }),
+    quota: (scope, subject) => request('GET', `/v1/quotas/${scope}/${id(subject)}`, { parse: quotaSchema }),
+    setQuota: (scope, subject, limits) =>
+      request('PUT', `/v1/quotas/${scope}/${id(subject)}`, { body: limits, parse: quotaSchema }),
+  };
+}
