@@ -1,11 +1,16 @@
 // The typed calls of the API the bot and `gs` make, each answer parsed with its schema from
 // @guildserver/contracts (or the games catalog's).
 import {
+  type CreatedToken,
   type CreateServerRequest,
+  createdTokenSchema,
   type EventsPage,
   eventsPageSchema,
   type Job,
   jobSchema,
+  type Quota,
+  type QuotaScope,
+  quotaSchema,
   type Server,
   type ServerAction,
   type ServerCredentials,
@@ -14,19 +19,12 @@ import {
   serverListSchema,
   serverSchema,
   type TokenScope,
-} from '@guildserver/contracts';
-import { type GameSummary, gameSummarySchema } from '@guildserver/games';
-import { z } from 'zod';
-import {
-  type CreatedToken,
-  createdTokenSchema,
-  type Quota,
-  type QuotaScope,
-  quotaSchema,
   type TokenSummary,
   tokenListSchema,
   tokenSummarySchema,
-} from './admin-shapes.js';
+} from '@guildserver/contracts';
+import { type GameSummary, gameSummarySchema } from '@guildserver/games';
+import { z } from 'zod';
 import { type FollowOptions, followEvents } from './follow-events.js';
 import { type ApiClientOptions, type CallOptions, createHttp } from './http.js';
 

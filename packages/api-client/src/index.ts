@@ -4,7 +4,7 @@ export type {
   QuotaLimits,
   QuotaScope,
   TokenSummary,
-} from './admin-shapes.js';
+} from '@guildserver/contracts';
 export {
   type Accepted,
   type ApiClient,

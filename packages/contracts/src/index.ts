@@ -1,3 +1,4 @@
+export * from './api/admin.js';
 export * from './api/events.js';
 export * from './api/jobs.js';
 export * from './api/servers.js';

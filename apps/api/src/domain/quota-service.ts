@@ -1,3 +1,4 @@
+import type { QuotaScope } from '@guildserver/contracts';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -5,7 +6,7 @@ import { quotas } from '../db/schema.js';
 import type { Actor } from './actor.js';
 import { auditAdmin } from './admin.js';
 import { now } from './ids.js';
-import { type QuotaScope, quotaOverride, usageOf } from './quotas.js';
+import { quotaOverride, usageOf } from './quotas.js';
 
 /** A limit, or null (or absent) to fall back to the configured default (QUOTA_GUILD_* / QUOTA_USER_*). */
 export interface QuotaOverride {

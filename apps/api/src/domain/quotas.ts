@@ -1,3 +1,4 @@
+import type { QuotaScope } from '@guildserver/contracts';
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { QuotaLimits } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -13,8 +14,6 @@ export interface Usage {
   cores: number;
   memoryMiB: number;
 }
-
-export type QuotaScope = 'guild' | 'user';
 
 /** What a guild's or user's live servers use (failed ones do not count). */
 export function usageOf(db: Reader, scope: QuotaScope, id: string): Usage {

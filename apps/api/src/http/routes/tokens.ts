@@ -1,28 +1,15 @@
-import { tokenScopeSchema } from '@guildserver/contracts';
+import {
+  createdTokenSchema,
+  createTokenSchema,
+  tokenListSchema,
+  tokenSummarySchema,
+} from '@guildserver/contracts';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { requireAdmin } from '../../domain/admin.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import { validationHook } from '../errors.js';
 import { adminErrors, json, jsonBody } from '../openapi.js';
-
-const createTokenSchema = z.object({
-  name: z.string().trim().min(1).max(64),
-  scopes: z.array(tokenScopeSchema).min(1).max(3),
-});
-
-const tokenSummarySchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  scopes: z.array(tokenScopeSchema),
-  createdAt: z.string(),
-  revokedAt: z.string().nullable(),
-});
-
-const createdTokenSchema = tokenSummarySchema.extend({
-  /** The token itself: shown in this answer only; GuildServer keeps only its hash. */
-  token: z.string(),
-});
 
 /** Mounted at `/tokens`. */
 export function tokenRoutes(deps: ApiDeps) {
@@ -51,7 +38,7 @@ export function tokenRoutes(deps: ApiDeps) {
       path: '/',
       summary: 'List API tokens (admin); never the tokens themselves',
       responses: {
-        200: json(z.object({ tokens: z.array(tokenSummarySchema) }), 'Every token'),
+        200: json(tokenListSchema, 'Every token'),
         ...adminErrors,
       },
     }),
