@@ -9,6 +9,7 @@ import type { BotConfig } from './config.js';
 import type { BotServices } from './core/services.js';
 import { createRouter } from './interactions/router.js';
 import { Metrics } from './metrics.js';
+import { type MetricsServer, startMetricsServer } from './metrics-server.js';
 import { Notifier } from './notices/notifier.js';
 import { BotState } from './state/bot-state.js';
 
@@ -25,6 +26,8 @@ export interface RunningBot {
   client: Client;
   api: ApiClient;
   metrics: Metrics;
+  /** GET /metrics and /healthz, when BOT_METRICS_PORT is set. */
+  metricsServer: MetricsServer | undefined;
   notices: Notifier;
   state: BotState;
   applicationId: string;
@@ -51,7 +54,6 @@ export async function startBot(config: BotConfig, options: BotOptions): Promise<
   const state = BotState.load(config.statePath);
   const api = createApiClient({ baseUrl: config.apiUrl, token: config.apiToken, fetch: options.fetch });
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.discordApiUrl } });
-  const metrics = new Metrics();
   const catalog = new GameCatalog(api, now);
   const notices = new Notifier({
     api,
@@ -61,6 +63,9 @@ export async function startBot(config: BotConfig, options: BotOptions): Promise<
     hostExternal: config.hostExternal,
     games: () => catalog.forDisplay(),
     now,
+  });
+  const metrics = new Metrics(() => notices.delivered, {
+    defaultMetrics: config.metricsListen !== undefined,
   });
   let applicationId = config.applicationId ?? '';
   const services: BotServices = {
@@ -115,9 +120,13 @@ export async function startBot(config: BotConfig, options: BotOptions): Promise<
     .list()
     .catch((error) => logger.warn({ err: error }, 'could not read the game catalog yet'));
   await notices.start();
+  const metricsServer = config.metricsListen
+    ? await startMetricsServer(metrics.registry, () => client.isReady(), config.metricsListen)
+    : undefined;
+  if (metricsServer) logger.info({ url: `${metricsServer.url}/metrics` }, 'serving metrics');
 
   const interval = options.metricsIntervalMs ?? 5 * 60_000;
-  const timer = interval > 0 ? setInterval(() => metrics.log(logger), interval) : undefined;
+  const timer = interval > 0 ? setInterval(() => void metrics.log(logger), interval) : undefined;
   timer?.unref();
 
   let stopped: Promise<void> | undefined;
@@ -125,6 +134,7 @@ export async function startBot(config: BotConfig, options: BotOptions): Promise<
     client,
     api,
     metrics,
+    metricsServer,
     notices,
     state,
     applicationId,
@@ -134,7 +144,8 @@ export async function startBot(config: BotConfig, options: BotOptions): Promise<
         client.removeAllListeners(Events.InteractionCreate);
         await notices.stop();
         await client.destroy();
-        metrics.log(logger);
+        await metricsServer?.close();
+        await metrics.log(logger);
         logger.info(notices.delivered, 'bot stopped');
       })();
       return stopped;

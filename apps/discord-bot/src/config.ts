@@ -5,6 +5,7 @@ import {
   type Env,
   hostName,
   httpUrl,
+  integer,
   matching,
   optional,
   readEnv,
@@ -32,6 +33,8 @@ export interface BotConfig {
   /** The durable notice state: cursor of the event stream and the interactions being followed. */
   statePath: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Where GET /metrics and /healthz are served; absent: not served. */
+  metricsListen: { host: string; port: number } | undefined;
 }
 
 const snowflake = matching(/^\d{17,20}$/);
@@ -55,6 +58,12 @@ const SPEC = {
     'localhost',
   ),
   BOT_STATE_PATH: withDefault('the path of the bot state file', z.string().min(1), './data/discord-bot.json'),
+  BOT_METRICS_PORT: optional('a TCP port from 0 to 65535 for GET /metrics and /healthz', integer(0, 65_535)),
+  BOT_METRICS_HOST: withDefault(
+    'the address /metrics listens on, such as 127.0.0.1 or 0.0.0.0',
+    word,
+    '127.0.0.1',
+  ),
   LOG_LEVEL: withDefault(
     'one of fatal, error, warn, info, debug, trace, silent',
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -76,5 +85,7 @@ export function loadBotConfig(env: Env): BotConfig {
     hostExternal: v.HOST_EXTERNAL,
     statePath: v.BOT_STATE_PATH,
     logLevel: v.LOG_LEVEL,
+    metricsListen:
+      v.BOT_METRICS_PORT === undefined ? undefined : { host: v.BOT_METRICS_HOST, port: v.BOT_METRICS_PORT },
   };
 }
