@@ -1,4 +1,6 @@
 // A deliberately plain HTTP caller for simulator tests: it shows the wire exactly, with no client logic in between.
+
+import { sleep } from '@guildserver/timing';
 import { DEFAULT_SIM_TOKEN } from '../../src/api.js';
 
 export interface RawAnswer {
@@ -41,8 +43,6 @@ export function rawClient(baseUrl: string, defaults: RawOptions = {}) {
 }
 
 export type RawCall = ReturnType<typeof rawClient>;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls a task until it stops; returns its final status object. */
 export async function waitTask(call: RawCall, upid: string): Promise<{ exitstatus: string; status: string }> {
