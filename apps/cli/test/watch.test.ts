@@ -1,8 +1,7 @@
 // `gs watch` against a scripted API: the event stream drops mid-job and must be resumed with Last-Event-ID;
 // the job's steps come from GET /v1/jobs/:id. Independent of the real API's worker and timings.
 import { execFile } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -12,7 +11,8 @@ import {
   type GuildEventOf,
   type Job,
 } from '@guildserver/contracts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useLocalHttp } from '../../../test/support/local-http.js';
 import { progressNote } from '../src/progress/job-watch.js';
 
 const run = promisify(execFile);
@@ -158,20 +158,7 @@ function scriptedApi(outcome: 'succeeds' | 'fails') {
   return { handler, streamRequests, advance: () => done++ };
 }
 
-let http: Server | undefined;
-afterEach(async () => {
-  const server = http;
-  http = undefined;
-  if (!server) return;
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
-
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void) {
-  http = createServer(handler);
-  await new Promise<void>((resolve) => http!.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-}
+const { listen } = useLocalHttp();
 
 describe('gs watch', () => {
   it('shows every step, resumes the dropped stream with Last-Event-ID, and ends with the address', async () => {

@@ -1,31 +1,12 @@
 // Requests and their failures against a real local HTTP server.
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { useLocalHttp } from '../../../test/support/local-http.js';
 import { ApiUnreachableError, createApiClient } from '../src/index.js';
 
 const TOKEN = 'gs_test-token-1234567890';
 
-let http: Server | undefined;
-afterEach(async () => {
-  const server = http;
-  http = undefined;
-  if (!server) return;
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
-
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  http = createServer(handler);
-  await new Promise<void>((resolve) => http!.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-}
+const { listen } = useLocalHttp();
 
 const answer = (res: ServerResponse, status: number, body: unknown, statusText?: string) => {
   res.writeHead(status, statusText, { 'content-type': 'application/json' });

@@ -1,8 +1,8 @@
 // The reconnecting follower against a real local HTTP server that drops the connection mid-stream.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GuildEvent } from '@guildserver/contracts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useLocalHttp } from '../../../test/support/local-http.js';
 import { ApiError, createApiClient } from '../src/index.js';
 
 const TOKEN = 'gs_test-token-1234567890';
@@ -21,20 +21,7 @@ const event = (id: number): GuildEvent => ({
 });
 const frame = (e: GuildEvent) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
 
-let http: Server | undefined;
-afterEach(async () => {
-  const server = http;
-  http = undefined;
-  if (!server) return;
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
-
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  http = createServer(handler);
-  await new Promise<void>((resolve) => http!.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-}
+const { listen, close } = useLocalHttp();
 
 interface StreamRequest {
   lastEventId: string | undefined;
@@ -151,8 +138,7 @@ describe('followEvents', () => {
   it('gives up after giveUpAfterMs without a connection, naming why', async () => {
     const url = await listen(() => {});
     const port = new URL(url).port;
-    await new Promise((resolve) => http!.close(resolve));
-    http = undefined;
+    await close();
     const client = createApiClient({ baseUrl: url, token: TOKEN, unreachableAdvice: 'start it' });
     await expect(
       client.followEvents({ signal: new AbortController().signal, onEvent: () => {}, giveUpAfterMs: 500 }),
