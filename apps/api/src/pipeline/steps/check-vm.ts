@@ -1,4 +1,4 @@
-import type { Step, StepContext, StepOutcome } from '../context.js';
+import type { Step } from '../context.js';
 import { decideCheck } from '../decisions.js';
 import { StepFailure } from '../failures.js';
 import { ownershipOf } from '../ownership.js';
@@ -12,22 +12,24 @@ export interface CheckMemo {
 }
 
 /** check_vm: the server's VM is there and ours (tagging one that only carries our marker). */
-export const checkVm: Step<CheckMemo> = { name: 'check_vm', failure: 'vm_missing', run: runCheckVm };
-
-async function runCheckVm(ctx: StepContext<CheckMemo>): Promise<StepOutcome> {
-  const vm = serverVm(ctx);
-  const current = vm ? await readConfig(ctx, vm) : undefined;
-  const decision = decideCheck(ctx.kind, ownershipOf(ctx.server.id, current), vm?.vmid ?? null);
-  switch (decision.action) {
-    case 'fail':
-      throw new StepFailure(decision.code, decision.message);
-    case 'nothing_to_touch':
-      ctx.remember({ nothingToTouch: true });
-      return { detail: decision.detail };
-    case 'claim':
-      await tagAsOurs(ctx, vm!);
-      return { detail: `VM ${vm!.vmid} is this server's (tagged it now).` };
-    case 'ok':
-      return { detail: `VM ${vm!.vmid} is this server's.` };
-  }
-}
+export const checkVm: Step<CheckMemo> = {
+  name: 'check_vm',
+  failure: 'vm_missing',
+  async run(ctx) {
+    const vm = serverVm(ctx);
+    const current = vm ? await readConfig(ctx, vm) : undefined;
+    const decision = decideCheck(ctx.kind, ownershipOf(ctx.server.id, current), vm?.vmid ?? null);
+    switch (decision.action) {
+      case 'fail':
+        throw new StepFailure(decision.code, decision.message);
+      case 'nothing_to_touch':
+        ctx.remember({ nothingToTouch: true });
+        return { detail: decision.detail };
+      case 'claim':
+        await tagAsOurs(ctx, vm!);
+        return { detail: `VM ${vm!.vmid} is this server's (tagged it now).` };
+      case 'ok':
+        return { detail: `VM ${vm!.vmid} is this server's.` };
+    }
+  },
+};

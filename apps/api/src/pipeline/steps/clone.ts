@@ -1,6 +1,6 @@
 import { LockTimeoutError, TaskFailedError, type VmRef, withLockRetry } from '@guildserver/proxmox';
 import { now } from '../../domain/ids.js';
-import type { Step, StepContext, StepOutcome } from '../context.js';
+import type { Step, StepContext } from '../context.js';
 import { type CloneMemo, decideClone } from '../decisions.js';
 import { StepFailure } from '../failures.js';
 import { isOurs, ownershipOf, vmName } from '../ownership.js';
@@ -11,48 +11,50 @@ import { cloneTimeoutMs, vmOf } from './server-vm.js';
 type CloneStepMemo = CloneMemo & { taskFinished?: boolean };
 
 /** clone: template → our VM id, inside the node/storage limiter, lock time-outs retried; never a blind second clone. */
-export const clone: Step<CloneStepMemo> = { name: 'clone', failure: 'clone_failed', run: runClone };
-
-async function runClone(ctx: StepContext<CloneStepMemo>): Promise<StepOutcome> {
-  const vm = vmOf(ctx);
-  const { config } = ctx.deps;
-  let cloned = false;
-  for (let round = 0; round < 10; round++) {
-    const { memo } = ctx;
-    const existing = await readConfig(ctx, vm);
-    const decision = decideClone(
-      ownershipOf(ctx.server.id, existing),
-      memo,
-      vm.vmid,
-      memo.taskFinished === true,
-    );
-    switch (decision.action) {
-      case 'done':
-        return {
-          detail: cloned
-            ? `Cloned template ${config.proxmox.baseImageVmid} into VM ${vm.vmid} (${vmName(ctx.server.id)}).`
-            : `VM ${vm.vmid} was already cloned.`,
-        };
-      case 'fail':
-        throw new StepFailure(decision.code, decision.message);
-      case 'wait_unlock':
-        await waitCloneUnlocked(ctx, vm, cloneTimeoutMs(ctx));
-        ctx.remember({ taskFinished: true });
-        break;
-      case 'wait_task':
-        await waitForEarlierClone(ctx, decision.upid);
-        break;
-      case 'clone':
-        await sendClone(ctx, vm);
-        cloned = true;
-        break;
+export const clone: Step<CloneStepMemo> = {
+  name: 'clone',
+  failure: 'clone_failed',
+  async run(ctx) {
+    const vm = vmOf(ctx);
+    const { config } = ctx.deps;
+    let cloned = false;
+    for (let round = 0; round < 10; round++) {
+      const { memo } = ctx;
+      const existing = await readConfig(ctx, vm);
+      const decision = decideClone(
+        ownershipOf(ctx.server.id, existing),
+        memo,
+        vm.vmid,
+        memo.taskFinished === true,
+      );
+      switch (decision.action) {
+        case 'done':
+          return {
+            detail: cloned
+              ? `Cloned template ${config.proxmox.baseImageVmid} into VM ${vm.vmid} (${vmName(ctx.server.id)}).`
+              : `VM ${vm.vmid} was already cloned.`,
+          };
+        case 'fail':
+          throw new StepFailure(decision.code, decision.message);
+        case 'wait_unlock':
+          await waitCloneUnlocked(ctx, vm, cloneTimeoutMs(ctx));
+          ctx.remember({ taskFinished: true });
+          break;
+        case 'wait_task':
+          await waitForEarlierClone(ctx, decision.upid);
+          break;
+        case 'clone':
+          await sendClone(ctx, vm);
+          cloned = true;
+          break;
+      }
     }
-  }
-  throw new StepFailure(
-    'clone_failed',
-    `VM ${vm.vmid} did not settle after cloning; an admin should look at it.`,
-  );
-}
+    throw new StepFailure(
+      'clone_failed',
+      `VM ${vm.vmid} did not settle after cloning; an admin should look at it.`,
+    );
+  },
+};
 
 async function waitForEarlierClone(ctx: StepContext<CloneStepMemo>, upid: string): Promise<void> {
   try {

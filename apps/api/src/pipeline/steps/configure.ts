@@ -1,4 +1,4 @@
-import type { Step, StepContext, StepOutcome } from '../context.js';
+import type { Step } from '../context.js';
 import { StepFailure } from '../failures.js';
 import { descriptionMarker, isOurs, ownershipOf } from '../ownership.js';
 import { awaitStartedTask, resumeStartedTask, type TaskMemo } from '../task-memo.js';
@@ -10,29 +10,27 @@ import { cloneTimeoutMs, vmOf } from './server-vm.js';
 export const configure: Step<TaskMemo> = {
   name: 'configure',
   failure: 'configure_failed',
-  run: runConfigure,
+  async run(ctx) {
+    const vm = vmOf(ctx);
+    await resumeStartedTask(ctx);
+    let current = await readConfig(ctx, vm);
+    if (current?.lock === 'clone') current = await waitCloneUnlocked(ctx, vm, cloneTimeoutMs(ctx));
+    const ownership = ownershipOf(ctx.server.id, current);
+    if (!current || ownership === 'absent') {
+      throw new StepFailure('vm_missing', `VM ${vm.vmid} disappeared before it was configured.`);
+    }
+    if (!isOurs(ownership)) {
+      throw new StepFailure(
+        'vm_not_ours',
+        `VM ${vm.vmid} carries neither this server's tag nor its marker (${descriptionMarker(ctx.server.id)}); it is left untouched.`,
+      );
+    }
+    const desired = desiredVm(ctx.server, ctx.game, ctx.deps.config.proxmox);
+    const update = configChanges(current, desired);
+    const summary = `${desired.cores} cores, ${desired.memory} MiB, CPU ${desired.cpu}, ${desired.bridge}${desired.vlanTag ? ` VLAN ${desired.vlanTag}` : ''}, DHCP, tagged ${desired.tags.join(';')}`;
+    if (!update) return { detail: `Already configured: ${summary}.` };
+    const upid = await ctx.deps.proxmox.qemu.updateConfigAsync(vm, update);
+    if (upid) await awaitStartedTask(ctx, upid);
+    return { detail: `Configured ${summary}.` };
+  },
 };
-
-async function runConfigure(ctx: StepContext<TaskMemo>): Promise<StepOutcome> {
-  const vm = vmOf(ctx);
-  await resumeStartedTask(ctx);
-  let current = await readConfig(ctx, vm);
-  if (current?.lock === 'clone') current = await waitCloneUnlocked(ctx, vm, cloneTimeoutMs(ctx));
-  const ownership = ownershipOf(ctx.server.id, current);
-  if (!current || ownership === 'absent') {
-    throw new StepFailure('vm_missing', `VM ${vm.vmid} disappeared before it was configured.`);
-  }
-  if (!isOurs(ownership)) {
-    throw new StepFailure(
-      'vm_not_ours',
-      `VM ${vm.vmid} carries neither this server's tag nor its marker (${descriptionMarker(ctx.server.id)}); it is left untouched.`,
-    );
-  }
-  const desired = desiredVm(ctx.server, ctx.game, ctx.deps.config.proxmox);
-  const update = configChanges(current, desired);
-  const summary = `${desired.cores} cores, ${desired.memory} MiB, CPU ${desired.cpu}, ${desired.bridge}${desired.vlanTag ? ` VLAN ${desired.vlanTag}` : ''}, DHCP, tagged ${desired.tags.join(';')}`;
-  if (!update) return { detail: `Already configured: ${summary}.` };
-  const upid = await ctx.deps.proxmox.qemu.updateConfigAsync(vm, update);
-  if (upid) await awaitStartedTask(ctx, upid);
-  return { detail: `Configured ${summary}.` };
-}

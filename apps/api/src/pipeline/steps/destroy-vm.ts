@@ -1,5 +1,5 @@
 import { TaskFailedError, type VmRef } from '@guildserver/proxmox';
-import type { Step, StepContext, StepOutcome } from '../context.js';
+import type { Step, StepContext } from '../context.js';
 import { decideDestroy } from '../decisions.js';
 import { StepFailure } from '../failures.js';
 import { ownershipOf } from '../ownership.js';
@@ -17,15 +17,13 @@ export interface DestroyMemo {
 export const destroyVm: Step<DestroyMemo> = {
   name: 'destroy_vm',
   failure: 'destroy_failed',
-  run: runDestroyVm,
+  async run(ctx) {
+    const vm = serverVm(ctx);
+    if (!vm || ctx.memoOf(checkVm).nothingToTouch)
+      return { detail: 'There is no VM of this server to destroy.' };
+    return { detail: await destroyOurVm(ctx, vm) };
+  },
 };
-
-async function runDestroyVm(ctx: StepContext<DestroyMemo>): Promise<StepOutcome> {
-  const vm = serverVm(ctx);
-  if (!vm || ctx.memoOf(checkVm).nothingToTouch)
-    return { detail: 'There is no VM of this server to destroy.' };
-  return { detail: await destroyOurVm(ctx, vm) };
-}
 
 /** Destroys the VM if, and only if, it is ours; the sentence says what happened. */
 export async function destroyOurVm(ctx: StepContext<DestroyMemo>, vm: VmRef): Promise<string> {

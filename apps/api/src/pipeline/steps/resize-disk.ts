@@ -1,4 +1,4 @@
-import type { Step, StepContext, StepOutcome } from '../context.js';
+import type { Step } from '../context.js';
 import { decideResize } from '../decisions.js';
 import { StepFailure } from '../failures.js';
 import { awaitStartedTask, resumeStartedTask, type TaskMemo } from '../task-memo.js';
@@ -10,23 +10,21 @@ import { requireOurs, vmOf } from './server-vm.js';
 export const resizeDisk: Step<TaskMemo> = {
   name: 'resize_disk',
   failure: 'resize_failed',
-  run: runResizeDisk,
+  async run(ctx) {
+    const vm = vmOf(ctx);
+    await resumeStartedTask(ctx);
+    const current = await readConfig(ctx, vm);
+    requireOurs(ctx, current, vm);
+    if (current?.scsi0 === undefined) {
+      throw new StepFailure(
+        'resize_failed',
+        `VM ${vm.vmid} has no scsi0 disk; the template must keep its system disk on scsi0.`,
+      );
+    }
+    const decision = decideResize(diskBytes(current.scsi0), ctx.server.diskGiB);
+    if (decision.action === 'keep') return { detail: decision.detail };
+    const upid = await ctx.deps.proxmox.qemu.resize(vm, 'scsi0', decision.size);
+    if (upid) await awaitStartedTask(ctx, upid);
+    return { detail: `Grew the disk to ${ctx.server.diskGiB} GiB.` };
+  },
 };
-
-async function runResizeDisk(ctx: StepContext<TaskMemo>): Promise<StepOutcome> {
-  const vm = vmOf(ctx);
-  await resumeStartedTask(ctx);
-  const current = await readConfig(ctx, vm);
-  requireOurs(ctx, current, vm);
-  if (current?.scsi0 === undefined) {
-    throw new StepFailure(
-      'resize_failed',
-      `VM ${vm.vmid} has no scsi0 disk; the template must keep its system disk on scsi0.`,
-    );
-  }
-  const decision = decideResize(diskBytes(current.scsi0), ctx.server.diskGiB);
-  if (decision.action === 'keep') return { detail: decision.detail };
-  const upid = await ctx.deps.proxmox.qemu.resize(vm, 'scsi0', decision.size);
-  if (upid) await awaitStartedTask(ctx, upid);
-  return { detail: `Grew the disk to ${ctx.server.diskGiB} GiB.` };
-}

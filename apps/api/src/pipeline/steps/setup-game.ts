@@ -1,25 +1,28 @@
-import type { Step, StepContext, StepOutcome } from '../context.js';
+import type { Step } from '../context.js';
 import { StepFailure, StepInterrupted } from '../failures.js';
 import { GameSetupError } from '../game/game-runner.js';
 import { setupSubject } from '../game/setup-subject.js';
 import { ipv4Of } from './server-vm.js';
 
 /** setup_game: the game runner (Ansible, or the simulated runner) installs and configures the game. */
-export const setupGame: Step = { name: 'setup_game', failure: 'game_setup_failed', run: runSetupGame };
-
-async function runSetupGame(ctx: StepContext): Promise<StepOutcome> {
-  const { server, game } = ctx;
-  try {
-    const result = await ctx.deps.gameRunner.setup({
-      ...setupSubject(ctx.deps.db, server, game),
-      ipv4: ipv4Of(ctx),
-      signal: ctx.signal,
-      onProgress: (message) => ctx.progress(message),
-    });
-    return { detail: result.detail };
-  } catch (error) {
-    if (ctx.signal.aborted) throw new StepInterrupted();
-    if (error instanceof GameSetupError) throw new StepFailure('game_setup_failed', error.message, error.log);
-    throw error;
-  }
-}
+export const setupGame: Step = {
+  name: 'setup_game',
+  failure: 'game_setup_failed',
+  async run(ctx) {
+    const { server, game } = ctx;
+    try {
+      const result = await ctx.deps.gameRunner.setup({
+        ...setupSubject(ctx.deps.db, server, game),
+        ipv4: ipv4Of(ctx),
+        signal: ctx.signal,
+        onProgress: (message) => ctx.progress(message),
+      });
+      return { detail: result.detail };
+    } catch (error) {
+      if (ctx.signal.aborted) throw new StepInterrupted();
+      if (error instanceof GameSetupError)
+        throw new StepFailure('game_setup_failed', error.message, error.log);
+      throw error;
+    }
+  },
+};

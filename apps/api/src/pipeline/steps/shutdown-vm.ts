@@ -1,5 +1,5 @@
 import { TaskFailedError, type VmRef } from '@guildserver/proxmox';
-import type { Step, StepContext, StepOutcome } from '../context.js';
+import type { Step, StepContext } from '../context.js';
 import { decideShutdown, type ShutdownMemo } from '../decisions.js';
 import { StepFailure } from '../failures.js';
 import { ownershipOf } from '../ownership.js';
@@ -13,14 +13,13 @@ type ShutdownStepMemo = ShutdownMemo & { taskFinished?: boolean };
 export const shutdownVm: Step<ShutdownStepMemo> = {
   name: 'shutdown_vm',
   failure: 'stop_failed',
-  run: runShutdownVm,
+  async run(ctx) {
+    const vm = serverVm(ctx);
+    if (!vm || ctx.memoOf(checkVm).nothingToTouch)
+      return { detail: 'There is no VM of this server to stop.' };
+    return { detail: await stopVm(ctx, vm) };
+  },
 };
-
-async function runShutdownVm(ctx: StepContext<ShutdownStepMemo>): Promise<StepOutcome> {
-  const vm = serverVm(ctx);
-  if (!vm || ctx.memoOf(checkVm).nothingToTouch) return { detail: 'There is no VM of this server to stop.' };
-  return { detail: await stopVm(ctx, vm) };
-}
 
 async function stopVm(ctx: StepContext<ShutdownStepMemo>, vm: VmRef): Promise<string> {
   const { proxmox } = ctx.deps;
