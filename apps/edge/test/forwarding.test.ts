@@ -1,0 +1,116 @@
+// The edge's table with real nftables, as a player reaches it: from a player namespace through the edge's
+// public address to a VM namespace's real TCP and UDP service (test/support/netns-world.ts).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { ForwardingEntry, ForwardingTable } from '@guildserver/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyRuleset, buildRuleset, listTable, NftError, removeTable } from '../src/index.js';
+import {
+  EDGE_VM_SIDE_ADDRESS,
+  GAME_PORT,
+  missingForNetns,
+  type NetnsWorld,
+  PLAYER_ADDRESS,
+  startNetnsWorld,
+  VM_ADDRESS,
+} from './support/netns-world.js';
+
+const run = promisify(execFile);
+const missing = await missingForNetns();
+if (missing.length > 0) console.warn(`SKIPPING the edge's nftables tests: they need ${missing.join(', ')}`);
+
+const RANGE = { first: 20_000, last: 29_999 };
+const survival = (protocol: 'tcp' | 'udp', publishedPort: number): ForwardingEntry => ({
+  serverId: 'srv_survival0001',
+  serverName: 'survival',
+  vmIpv4: VM_ADDRESS,
+  protocol,
+  publishedPort,
+  guestPort: GAME_PORT,
+});
+const tableOf = (generation: number, entries: ForwardingEntry[]): ForwardingTable => ({
+  generation,
+  portRange: RANGE,
+  entries,
+});
+
+describe.skipIf(missing.length > 0)('the edge forwarding with real nftables', () => {
+  let world: NetnsWorld;
+  const edge = () => ({ netns: world.edge });
+  const apply = (table: ForwardingTable, snat = false) =>
+    applyRuleset(buildRuleset(table, { snat }).text, edge());
+
+  beforeAll(async () => {
+    world = await startNetnsWorld();
+  });
+  afterAll(() => world?.close());
+
+  it('forwards the published TCP and UDP ports to the VM, and the game sees the player’s own address', async () => {
+    expect(await world.play(20_000, 'tcp')).toBe('error ECONNREFUSED');
+    await apply(tableOf(1, [survival('tcp', 20_000), survival('udp', 20_001)]));
+    expect(await world.play(20_000, 'tcp')).toBe(`hello ${PLAYER_ADDRESS}`);
+    expect(await world.play(20_001, 'udp')).toBe(`hello ${PLAYER_ADDRESS}`);
+    // Nothing else of the range forwards: the UDP port is not open over TCP, nor a neighbour port.
+    expect(await world.play(20_001, 'tcp')).toBe('error ECONNREFUSED');
+    expect(await world.play(20_002, 'tcp')).toBe('error ECONNREFUSED');
+  });
+
+  it('with source NAT, the game sees the edge instead', async () => {
+    await apply(tableOf(2, [survival('tcp', 20_000), survival('udp', 20_001)]), true);
+    expect(await world.play(20_000, 'tcp')).toBe(`hello ${EDGE_VM_SIDE_ADDRESS}`);
+    expect(await world.play(20_001, 'udp')).toBe(`hello ${EDGE_VM_SIDE_ADDRESS}`);
+  });
+
+  it('a definition nft refuses changes nothing: the table in force keeps forwarding', async () => {
+    await apply(tableOf(3, [survival('tcp', 20_000)]));
+    const broken = `${buildRuleset(tableOf(4, []), { snat: false }).text}\ntable inet guildserver { chain x { nonsense } }\n`;
+    await expect(applyRuleset(broken, edge())).rejects.toThrow(NftError);
+    expect(await world.play(20_000, 'tcp')).toBe(`hello ${PLAYER_ADDRESS}`);
+  });
+
+  it('a new generation without the server closes its ports at once', async () => {
+    await apply(tableOf(5, [survival('tcp', 20_000), survival('udp', 20_001)]));
+    expect(await world.play(20_000, 'tcp')).toBe(`hello ${PLAYER_ADDRESS}`);
+    await apply(tableOf(6, []));
+    expect(await world.play(20_000, 'tcp')).toBe('error ECONNREFUSED');
+    expect(await world.play(20_001, 'udp')).not.toMatch(/^hello/);
+  });
+
+  it('touches no other table, and removing its own leaves nothing of it', async () => {
+    await run('ip', ['netns', 'exec', world.edge, 'nft', 'add table inet someone_else']);
+    await run('ip', [
+      'netns',
+      'exec',
+      world.edge,
+      'nft',
+      'add chain inet someone_else input { type filter hook input priority 0; }',
+    ]);
+    await apply(tableOf(7, [survival('tcp', 20_000)]));
+    await removeTable(edge());
+    await removeTable(edge()); // twice: nothing to remove is not a failure
+    expect(await listTable(edge())).toBeUndefined();
+    expect(await world.play(20_000, 'tcp')).toBe('error ECONNREFUSED');
+    const { stdout } = await run('ip', ['netns', 'exec', world.edge, 'nft', 'list', 'tables']);
+    expect(stdout).toContain('table inet someone_else');
+  });
+
+  it('applies a table of 1,000 servers in one transaction, and the one among them that is real answers', async () => {
+    const entries: ForwardingEntry[] = Array.from({ length: 1_000 }, (_, i) => ({
+      serverId: `srv_bulk${String(i).padStart(8, '0')}`,
+      serverName: `bulk-${i}`,
+      vmIpv4: i === 500 ? VM_ADDRESS : `10.78.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+      protocol: 'tcp',
+      publishedPort: 21_000 + i,
+      guestPort: i === 500 ? GAME_PORT : 7777,
+    }));
+    const started = performance.now();
+    await apply(tableOf(8, entries));
+    console.log(
+      `[edge] 1,000 servers applied in ${Math.round(performance.now() - started)} ms (nft -c, then nft -f)`,
+    );
+    const listed = (await listTable(edge())) as { nftables: { map?: { name: string; elem?: unknown[] } }[] };
+    const tcp = listed.nftables.find((item) => item.map?.name === 'published_tcp')?.map;
+    expect(tcp?.elem).toHaveLength(1_000);
+    expect(await world.play(21_500, 'tcp')).toBe(`hello ${PLAYER_ADDRESS}`);
+  });
+});
