@@ -5,6 +5,7 @@ import { apiList } from './api-list';
 import type { Benchmark } from './benchmark';
 import { clientOverhead } from './client-overhead';
 import { discordInteractions } from './discord-interactions';
+import { edgeApply } from './edge-apply';
 import { labProvision } from './lab-provision';
 import { parallelProvision } from './parallel-provision';
 import { simThroughput } from './sim-throughput';
@@ -16,6 +17,7 @@ const BENCHMARKS: Benchmark[] = [
   apiList,
   apiCreates,
   discordInteractions,
+  edgeApply,
 ];
 /** Run only when named (`pnpm bench:lab`): real VMs take minutes and need root. */
 const ON_REQUEST: Benchmark[] = [labProvision];
