@@ -4,6 +4,7 @@
 // Proxmox client on a real cluster.
 import { ApiError } from '@guildserver/api-client';
 import { ConfigError } from '@guildserver/config';
+import { TOKEN_SCOPES } from '@guildserver/contracts';
 import { createProxmoxClient, ProxmoxError, toProxmoxClientOptions } from '@guildserver/proxmox';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
@@ -168,7 +169,7 @@ token
   .command('create')
   .description('create an API token; it is printed once, on stdout')
   .requiredOption('--name <name>', 'what the token is for, e.g. discord-bot')
-  .requiredOption('--scope <scopes>', 'comma-separated: bot, admin, read')
+  .requiredOption('--scope <scopes>', `comma-separated: ${TOKEN_SCOPES.join(', ')}`)
   .addOption(jsonOption())
   .action(run((options) => createToken(context(), options)));
 token

@@ -26,10 +26,11 @@ export const isAdmin = (actor: Actor) => actor.scopes.includes('admin');
  * The one permission rule, for every route, listing and stream. Admin and read tokens reach everything, and so
  * does a bot token that acts for nobody (the bot itself, following every guild's events to post notices). A
  * bot token acting for a user reaches that user's servers, and every server of the guild the bot vouches they
- * administer.
+ * administer. An edge token reaches no server: it reads the forwarding table only.
  */
 export function reachOf(actor: Actor): Reach {
   if (isAdmin(actor) || actor.scopes.includes('read')) return { all: true };
+  if (!actor.scopes.includes('bot')) return { all: false };
   if (actor.userId === undefined && actor.adminOfGuild === undefined) return { all: true };
   const reach: Reach = { all: false };
   if (actor.userId !== undefined) reach.ownerId = actor.userId;

@@ -10,6 +10,7 @@ import { errorResponse, onError, validationHook } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { jsonBodies } from './json-body.js';
 import { rateLimit } from './rate-limit.js';
+import { edgeRoutes } from './routes/edge.js';
 import { type EventStreamOptions, eventRoutes } from './routes/events.js';
 import { gameRoutes } from './routes/games.js';
 import { inventoryRoutes } from './routes/inventory.js';
@@ -103,6 +104,7 @@ export function createApiApp(deps: ApiDeps, options: ApiAppOptions = {}) {
   mount(v1, '/tokens', tokenRoutes(deps), auth, limit, bodies, replayDeletes);
   mount(v1, '/quotas', quotaRoutes(deps), ...guarded);
   mount(v1, '/inventory', inventoryRoutes(deps), ...guarded);
+  mount(v1, '/edge', edgeRoutes(deps), ...guarded);
   // Registered last, so it only reaches paths no route above answered: a stranger learns nothing of them.
   v1.use('*', ...guarded);
   app.route('/v1', v1);

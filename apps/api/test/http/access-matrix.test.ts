@@ -1,6 +1,7 @@
-// The one permission rule, route by route: every route the API documents, called by five kinds of caller about
-// Alice's server. Owners reach their own servers, guild admins their guild's, admin tokens everything; anyone
-// else is refused — on reads (a server, its jobs, its events, listings, streams) as on changes.
+// The one permission rule, route by route: every route the API documents, called by six kinds of caller about
+// Alice's server. Owners reach their own servers, guild admins their guild's, admin tokens everything, the
+// edge's token only the forwarding table; anyone else is refused — on reads (a server, its jobs, its events,
+// listings, streams) as on changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSse } from '../events/sse-client.js';
 import { ALICE, BOB, client, createBody, GUILD, type Harness, startApi } from '../support/api-harness.js';
@@ -8,8 +9,21 @@ import { ALICE, BOB, client, createBody, GUILD, type Harness, startApi } from '.
 const CAROL = '777777777777777777';
 const OTHER_GUILD = '888888888888888888';
 
-type Caller = 'owner' | 'other user' | "other guild's admin" | "same guild's admin" | 'admin token';
-const CALLERS: Caller[] = ['owner', 'other user', "other guild's admin", "same guild's admin", 'admin token'];
+type Caller =
+  | 'owner'
+  | 'other user'
+  | "other guild's admin"
+  | "same guild's admin"
+  | 'admin token'
+  | 'edge token';
+const CALLERS: Caller[] = [
+  'owner',
+  'other user',
+  "other guild's admin",
+  "same guild's admin",
+  'admin token',
+  'edge token',
+];
 /** Who may reach Alice's server. */
 const REACHES: ReadonlySet<Caller> = new Set(['owner', "same guild's admin", 'admin token']);
 
@@ -29,12 +43,14 @@ beforeAll(async () => {
   api = await startApi({ env: { ...quotas, GAME_PORT_RANGE: '20000-29999' } });
   const bot = api.token(['bot'], 'discord-bot');
   const adminToken = api.token(['admin'], 'ops');
+  const edgeToken = api.token(['edge'], 'the edge');
   const as: Record<Caller, { token: string; user?: string; adminOf?: string }> = {
     owner: { token: bot, user: ALICE },
     'other user': { token: bot, user: BOB },
     "other guild's admin": { token: bot, user: CAROL, adminOf: OTHER_GUILD },
     "same guild's admin": { token: bot, user: CAROL, adminOf: GUILD },
     'admin token': { token: adminToken },
+    'edge token': { token: edgeToken },
   };
   call = {} as typeof call;
   headers = {} as typeof headers;
@@ -99,7 +115,7 @@ type Probe = (caller: Caller) => Promise<Outcome>;
  * Every route of `/v1/openapi.json`: what it means for a caller to reach Alice's server through it. A route
  * added without a row here fails the first test.
  */
-const ROUTES: Record<string, { probe: Probe; who: 'reach' | 'admin token' | 'anyone' }> = {
+const ROUTES: Record<string, { probe: Probe; who: 'reach' | 'admin token' | 'edge' | 'anyone' }> = {
   'POST /servers': {
     who: 'reach',
     probe: async (caller) =>
@@ -238,6 +254,11 @@ const ROUTES: Record<string, { probe: Probe; who: 'reach' | 'admin token' | 'any
     who: 'admin token',
     probe: async (caller) => byStatus((await call[caller]('GET', '/v1/inventory')).status),
   },
+  'GET /edge/forwarding': {
+    // Every running server's VM address and ports: for the edge (and admins) only.
+    who: 'edge',
+    probe: async (caller) => byStatus((await call[caller]('GET', '/v1/edge/forwarding')).status),
+  },
   'POST /serverlist/announce': {
     // Sent by game servers themselves, without a token; judged by the sender's address, not the caller.
     who: 'anyone',
@@ -263,7 +284,12 @@ describe('one permission rule for every route', () => {
   it.each(cells)('%s as %s', async (route, caller) => {
     const { probe, who } = ROUTES[route]!;
     const allowed =
-      who === 'anyone' || (who === 'admin token' ? caller === 'admin token' : REACHES.has(caller));
+      who === 'anyone' ||
+      (who === 'admin token'
+        ? caller === 'admin token'
+        : who === 'edge'
+          ? caller === 'admin token' || caller === 'edge token'
+          : REACHES.has(caller));
     const outcome = await probe(caller);
     expect(outcome.status).not.toBe(500);
     expect({ route, caller, reached: outcome.reached }).toEqual({ route, caller, reached: allowed });

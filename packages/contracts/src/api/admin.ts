@@ -1,12 +1,12 @@
 // The admin routes' bodies and answers: API tokens and quotas.
 import { z } from 'zod';
 import { snowflakeSchema } from './servers.js';
-import { tokenScopeSchema } from './tokens.js';
+import { TOKEN_SCOPES, tokenScopeSchema } from './tokens.js';
 
 /** POST /v1/tokens. */
 export const createTokenSchema = z.object({
   name: z.string().trim().min(1).max(64),
-  scopes: z.array(tokenScopeSchema).min(1).max(3),
+  scopes: z.array(tokenScopeSchema).min(1).max(TOKEN_SCOPES.length),
 });
 export type CreateTokenRequest = z.infer<typeof createTokenSchema>;
 

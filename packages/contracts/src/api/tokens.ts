@@ -1,6 +1,10 @@
 import { z } from 'zod';
 
-export const TOKEN_SCOPES = ['bot', 'admin', 'read'] as const;
+/**
+ * `bot`: the Discord bot (acts for the user it names); `admin`: everything; `read`: reads everything;
+ * `edge`: the edge daemon, which reads the forwarding table and nothing else.
+ */
+export const TOKEN_SCOPES = ['bot', 'admin', 'read', 'edge'] as const;
 export const tokenScopeSchema = z.enum(TOKEN_SCOPES);
 export type TokenScope = z.infer<typeof tokenScopeSchema>;
 
