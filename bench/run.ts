@@ -6,6 +6,7 @@ import type { Benchmark } from './benchmark';
 import { clientOverhead } from './client-overhead';
 import { discordInteractions } from './discord-interactions';
 import { edgeApply } from './edge-apply';
+import { edgeForwarding } from './edge-forwarding';
 import { labProvision } from './lab-provision';
 import { parallelProvision } from './parallel-provision';
 import { simThroughput } from './sim-throughput';
@@ -18,6 +19,7 @@ const BENCHMARKS: Benchmark[] = [
   apiCreates,
   discordInteractions,
   edgeApply,
+  edgeForwarding,
 ];
 /** Run only when named (`pnpm bench:lab`): real VMs take minutes and need root. */
 const ON_REQUEST: Benchmark[] = [labProvision];

@@ -213,7 +213,7 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
       );
       timings.push(`create → running ${took(started, deadline)}`);
       expect(text).toContain('lab is running');
-      expect(text).toMatch(/Join at: `play\.example\.net:\d+`/);
+      expect(text).toMatch(/Address: `play\.example\.net:\d+` — GuildServer does not forward its ports here/);
       const server = (await serverNamed('lab'))!;
       expect(server.ipv4).toMatch(/^10\.77\.0\.\d+$/);
       const answer = await answersQuery(server.ipv4!);
@@ -316,7 +316,9 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
       );
       for (const { name, text } of outcomes) {
         expect(text).toContain(`${name} is running`);
-        expect(text).toMatch(/Join at: `play\.example\.net:\d+`/);
+        expect(text).toMatch(
+          /Address: `play\.example\.net:\d+` — GuildServer does not forward its ports here/,
+        );
       }
       const arena = (await serverNamed('arena'))!;
       const blocks = (await serverNamed('blocks'))!;

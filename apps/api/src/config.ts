@@ -63,7 +63,20 @@ export interface ApiConfig {
   gameSecretsKey?: string;
   /** GAME_LICENSES_ACCEPTED: the licences the admin accepted for the games that need one (see packages/games). */
   licencesAccepted: ReadonlySet<LicenceId>;
+  edge: EdgeConfig;
   logLevel: string;
+}
+
+/**
+ * How servers' ports reach players. `required`: GuildServer's edge (`gs edge up`) forwards them and a job
+ * that starts a server waits until the edge has applied its ports. `auto`: the same once any edge has
+ * reported, and until then the ports are not forwarded by GuildServer (the notices say so). `none`: the
+ * admin forwards the ports some other way; notices say what to forward.
+ */
+export interface EdgeConfig {
+  mode: 'required' | 'auto' | 'none';
+  /** How long a job waits for the edge to apply a server's ports before failing. */
+  publishTimeoutSeconds: number;
 }
 
 const SPEC = {
@@ -136,6 +149,12 @@ const SPEC = {
       .pipe(z.array(z.enum(LICENCE_IDS))),
     [] as LicenceId[],
   ),
+  EDGE: withDefault(
+    "required, auto or none (whether GuildServer's edge forwards the game ports: see docs/networking.md)",
+    z.enum(['required', 'auto', 'none']),
+    'auto' as const,
+  ),
+  EDGE_PUBLISH_TIMEOUT_SECONDS: withDefault('a whole number of seconds from 5 to 3600', integer(5, 3600), 60),
   LOG_LEVEL: withDefault(
     'one of fatal, error, warn, info, debug, trace',
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
@@ -184,6 +203,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     gameReportsUrl: v.GAME_REPORTS_URL?.replace(/\/+$/, ''),
     gameSecretsKey: v.GAME_SECRETS_KEY,
     licencesAccepted: new Set(v.GAME_LICENSES_ACCEPTED),
+    edge: { mode: v.EDGE, publishTimeoutSeconds: v.EDGE_PUBLISH_TIMEOUT_SECONDS },
     logLevel: v.LOG_LEVEL,
   };
 }

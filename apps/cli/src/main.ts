@@ -11,6 +11,7 @@ import pino from 'pino';
 import { games } from './commands/catalog.js';
 import { createCommandContext } from './commands/context.js';
 import { discordClick, discordMessages, discordSay, discordSubmit } from './commands/discord.js';
+import { edgeDown, edgeRules, edgeStatus, edgeUp } from './commands/edge.js';
 import { getQuota, parseLimit, setQuota } from './commands/quotas.js';
 import { createServer, list, serverAction, status, watch } from './commands/servers.js';
 import { createToken, listTokens, revokeToken } from './commands/tokens.js';
@@ -206,6 +207,50 @@ quota
       '  gs quota set user 140000000000000042 --servers 5 --memory 65536\n',
   )
   .action(run((scope: string, id: string, options) => setQuota(context(), scope, id, options)));
+
+const edge = program
+  .command('edge')
+  .description('the edge: the host that forwards the published game ports to the VMs (nftables)');
+edge
+  .command('up')
+  .description(
+    "run the edge daemon in the foreground: follow the API's forwarding table and apply it with nft (Ctrl-C stops it and leaves the table in force)",
+  )
+  .option('--dry', 'compute, report and show the table, never touch nftables (EDGE_MODE=dry; no root needed)')
+  .addOption(
+    new Option('--snat <when>', 'source NAT (EDGE_SNAT): auto, always or never').choices([
+      'auto',
+      'always',
+      'never',
+    ]),
+  )
+  .option('--name <name>', 'how this edge reports itself (EDGE_NAME; default: the host name)')
+  .option('--netns <name>', 'apply inside this network namespace (EDGE_NETNS; the lab and tests)')
+  .addHelpText(
+    'after',
+    '\nNeeds API_URL (or the local stack) and EDGE_API_TOKEN, a token with the edge scope:\n' +
+      '  gs token create --name edge --scope edge\n' +
+      'Also read: EDGE_MODE, EDGE_SNAT, EDGE_NAME, EDGE_RESYNC_SECONDS, EDGE_METRICS_HOST, EDGE_METRICS_PORT\n' +
+      '(Prometheus /metrics, default 127.0.0.1:9466; 0 = off), EDGE_NETNS. Runs as root (or CAP_NET_ADMIN) unless --dry.\n',
+  )
+  .action(run((options) => edgeUp(context(), options)));
+edge
+  .command('down')
+  .description('remove the table inet guildserver from this host: every forward the edge made stops at once')
+  .option('--netns <name>', 'in this network namespace')
+  .addOption(jsonOption())
+  .action(run((options) => edgeDown(context(), options)));
+edge
+  .command('rules')
+  .description('print the forwarding table as rules to paste (for a router configured by hand)')
+  .addOption(new Option('--format <format>', 'nft or iptables').choices(['nft', 'iptables']).default('nft'))
+  .option('--snat', 'also masquerade the forwarded flows (the router is not the VMs’ gateway)', false)
+  .action(run((options) => edgeRules(context(), options)));
+edge
+  .command('status')
+  .description("every edge's last report: mode, applied generation against the API's, lag, stale, problem")
+  .addOption(jsonOption())
+  .action(run((options) => edgeStatus(context(), options)));
 
 program
   .command('up')

@@ -176,7 +176,7 @@ describe('gs discord and gs against a started stack', () => {
     expect(stdout).toContain('demo typed: /server create game:minecraft-java name:survival');
     expect(stdout).toMatch(/Creating survival…/);
     expect(stdout).toMatch(/survival is running/);
-    expect(stdout).toMatch(/Join at: `localhost:\d+`/);
+    expect(stdout).toMatch(/Address: `localhost:\d+` — GuildServer does not forward its ports here/);
   });
 
   it('say as another user, status with buttons, and a click', async () => {

@@ -89,6 +89,7 @@ function scriptedApi(outcome: 'succeeds' | 'fails') {
     node: 'pve',
     ipv4: '10.0.0.5',
     address: job().state === 'succeeded' ? 'localhost:20000' : null,
+    publication: job().state === 'succeeded' ? 'published' : 'closed',
     ports: [{ purpose: 'game', protocol: 'tcp', port: 20000, guestPort: 25565 }],
     players: null,
     failure: null,

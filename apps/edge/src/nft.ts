@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { EDGE_TABLE } from './ruleset.js';
+import { COUNTED_SET, EDGE_TABLE } from './ruleset.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -14,14 +14,37 @@ export interface NftTarget {
   netns?: string;
 }
 
+/**
+ * What went wrong: nft is not there, it may not change the kernel's rules, it refused the definition, or the
+ * table is not there.
+ */
+export type NftFailure = 'missing' | 'permission' | 'refused' | 'absent' | 'netns';
+
 /** nft refused the definition or the command; `detail` is nft's own first lines. */
 export class NftError extends Error {
   constructor(
     message: string,
     readonly detail: string,
+    readonly kind: NftFailure = 'refused',
+    private readonly said?: string,
   ) {
     super(`${message}: ${detail}`);
     this.name = 'NftError';
+  }
+
+  /** One sentence: what is wrong and what to do. */
+  get sentence(): string {
+    if (this.said) return this.said;
+    switch (this.kind) {
+      case 'missing':
+        return 'nft is not installed; install the nftables package.';
+      case 'permission':
+        return 'nft may not change the kernel’s rules here (Operation not permitted); run the edge as root or with CAP_NET_ADMIN.';
+      case 'absent':
+        return `There is no table inet ${EDGE_TABLE}.`;
+      default:
+        return `nft refused the ruleset (${this.detail.split('\n')[0]}); the table in force stays as it was.`;
+    }
   }
 }
 
@@ -32,8 +55,24 @@ async function nft(args: string[], target: NftTarget): Promise<string> {
     return stdout;
   } catch (error) {
     const { stderr, code } = error as { stderr?: string; code?: unknown };
-    if (code === 'ENOENT') throw new NftError(`${argv[0]} is not installed`, 'install the nftables package');
-    throw new NftError(`nft ${args.join(' ')} failed`, firstLines(stderr ?? String(error)));
+    const detail = firstLines(stderr ?? String(error));
+    if (code === 'ENOENT' && argv[0] === 'ip') {
+      const sentence = 'ip is not installed (EDGE_NETNS needs it); install the iproute2 package.';
+      throw new NftError('ip is not installed', 'install the iproute2 package', 'missing', sentence);
+    }
+    if (code === 'ENOENT')
+      throw new NftError('nft is not installed', 'install the nftables package', 'missing');
+    if (/Cannot open network namespace/.test(detail)) {
+      const sentence = `The network namespace ${target.netns} does not exist (EDGE_NETNS); create it or unset EDGE_NETNS.`;
+      throw new NftError(`nft ${args.join(' ')} failed`, detail, 'netns', sentence);
+    }
+    if (/exec of "nft" failed: No such file or directory/.test(detail))
+      throw new NftError('nft is not installed', 'install the nftables package', 'missing');
+    if (/Operation not permitted|Permission denied|must be root/i.test(detail))
+      throw new NftError(`nft ${args.join(' ')} failed`, detail, 'permission');
+    if (/No such file or directory/.test(detail) && !args.includes('-f'))
+      throw new NftError(`nft ${args.join(' ')} failed`, detail, 'absent');
+    throw new NftError(`nft ${args.join(' ')} failed`, detail, 'refused');
   }
 }
 
@@ -50,12 +89,13 @@ export async function applyRuleset(text: string, target: NftTarget = {}): Promis
   }
 }
 
-/** Removes the edge's table (and with it every forward it made); nothing when there is none. */
-export async function removeTable(target: NftTarget = {}): Promise<void> {
+/** Removes the edge's table (and with it every forward it made): true, or false when there was none. */
+export async function removeTable(target: NftTarget = {}): Promise<boolean> {
   try {
     await nft(['delete', 'table', 'inet', EDGE_TABLE], target);
+    return true;
   } catch (error) {
-    if (error instanceof NftError && /No such file or directory/.test(error.detail)) return;
+    if (error instanceof NftError && error.kind === 'absent') return false;
     throw error;
   }
 }
@@ -65,9 +105,62 @@ export async function listTable(target: NftTarget = {}): Promise<unknown | undef
   try {
     return JSON.parse(await nft(['-j', 'list', 'table', 'inet', EDGE_TABLE], target));
   } catch (error) {
-    if (error instanceof NftError && /No such file or directory/.test(error.detail)) return undefined;
+    if (error instanceof NftError && error.kind === 'absent') return undefined;
     throw error;
   }
+}
+
+/** What one published port's counter holds: what players sent to it since the table was applied. */
+export interface PortCount {
+  protocol: 'tcp' | 'udp';
+  port: number;
+  /** From the element's comment; undefined for a table without them. */
+  serverId?: string;
+  serverName?: string;
+  packets: number;
+  bytes: number;
+}
+
+/** The counters of the table in force; undefined when there is no table (or it has no counted set). */
+export async function readCounters(target: NftTarget = {}): Promise<PortCount[] | undefined> {
+  let listed: string;
+  try {
+    listed = await nft(['-j', 'list', 'set', 'inet', EDGE_TABLE, COUNTED_SET], target);
+  } catch (error) {
+    if (error instanceof NftError && error.kind === 'absent') return undefined;
+    throw error;
+  }
+  return parseCounters(JSON.parse(listed));
+}
+
+const PROTOCOLS: Record<string, 'tcp' | 'udp'> = { tcp: 'tcp', udp: 'udp', '6': 'tcp', '17': 'udp' };
+
+/** `nft -j list set …` of the counted set → one count per element. */
+export function parseCounters(listed: unknown): PortCount[] {
+  const items = (listed as { nftables?: unknown[] }).nftables ?? [];
+  const counts: PortCount[] = [];
+  for (const item of items) {
+    const elements = (item as { set?: { elem?: unknown[] } }).set?.elem ?? [];
+    for (const raw of elements) {
+      const elem = (raw as { elem?: Record<string, unknown> }).elem;
+      const concat = (elem?.val as { concat?: unknown[] } | undefined)?.concat;
+      const counter = elem?.counter as { packets?: number; bytes?: number } | undefined;
+      if (!concat || !counter) continue;
+      const protocol = PROTOCOLS[String(concat[0])];
+      const port = Number(concat[1]);
+      if (!protocol || !Number.isInteger(port)) continue;
+      const [serverId, serverName] = String(elem?.comment ?? '').split(' ');
+      counts.push({
+        protocol,
+        port,
+        ...(serverId ? { serverId } : {}),
+        ...(serverName ? { serverName } : {}),
+        packets: counter.packets ?? 0,
+        bytes: counter.bytes ?? 0,
+      });
+    }
+  }
+  return counts;
 }
 
 function firstLines(text: string): string {

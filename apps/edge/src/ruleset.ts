@@ -1,42 +1,69 @@
 // The forwarding table as an nftables definition of GuildServer's own table, `inet guildserver`. Pure: the
 // same table always gives the same text. An entry that cannot be forwarded safely (no VM address, a port
-// outside GAME_PORT_RANGE, an external port two servers claim) is left out with its reason, never turned into
-// a ruleset nft would reject or one that forwards a player to the wrong VM.
+// outside GAME_PORT_RANGE, an external port two servers claim, a port a service on the edge host listens on)
+// is left out with its reason, never turned into a ruleset nft would reject or one that forwards a player to
+// the wrong VM.
 import type { ForwardingEntry, ForwardingTable } from '@guildserver/contracts';
 
 export const EDGE_TABLE = 'guildserver';
+/** The set whose per-element counters count what players send to each published port. */
+export const COUNTED_SET = 'counted';
 
 export interface RulesetOptions {
   /**
    * Rewrite the players' source address to the edge's. Needed when the edge is not the VMs' gateway (their
-   * replies would not come back through it); the game then sees every player as the edge.
+   * replies would not come back through it); the game then sees every player as the edge. `true`: every VM;
+   * a set: only the VMs whose IPv4 address it holds (EDGE_SNAT=auto decides per VM); `false`: none.
    */
-  snat: boolean;
+  snat: boolean | ReadonlySet<string>;
+  /**
+   * `tcp/25565`-style keys of the ports a service on the edge host itself listens on: a DNAT of such a port
+   * would take it from that service, so it is left out (refused) instead.
+   */
+  taken?: ReadonlySet<string>;
 }
+
+/** Why an entry is left out: unusable as given, claimed by two servers, or a port the edge host uses. */
+export type RefusalCause = 'unusable' | 'claimed' | 'listening';
 
 export interface RefusedEntry {
   entry: ForwardingEntry;
   reason: string;
+  cause: RefusalCause;
 }
 
 export interface Ruleset {
-  /** `nft -f` input that replaces the whole table in one transaction. */
+  /** `nft -f` input that replaces the whole table in one transaction; its first line names the generation. */
   text: string;
   /** The entries forwarded. */
   forwarded: ForwardingEntry[];
   refused: RefusedEntry[];
+  /** The VM addresses whose forwarded flows are masqueraded. */
+  masqueraded: string[];
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const isPort = (port: number) => Number.isInteger(port) && port >= 1 && port <= 65_535;
 
+/** `tcp/20000`: how a published port is named in `taken` and in sentences. */
+export const portKey = (protocol: string, port: number) => `${protocol}/${port}`;
+
 export function buildRuleset(table: ForwardingTable, options: RulesetOptions): Ruleset {
-  const { forwarded, refused } = sortOut(table);
+  const { forwarded, refused } = sortOut(table, options.taken ?? new Set());
+  const snatted = (vm: string) => (typeof options.snat === 'boolean' ? options.snat : options.snat.has(vm));
   const elements = (protocol: 'tcp' | 'udp') =>
     forwarded
       .filter((e) => e.protocol === protocol)
       .map((e) => `${e.publishedPort} : ${e.vmIpv4} . ${e.guestPort}`);
-  const targets = forwarded.map((e) => `${e.vmIpv4} . ${e.protocol} . ${e.guestPort}`);
+  const targets = forwarded
+    .filter((e) => snatted(e.vmIpv4!))
+    .map((e) => `${e.vmIpv4} . ${e.protocol} . ${e.guestPort}`);
+  const masqueraded = [...new Set(forwarded.map((e) => e.vmIpv4!).filter(snatted))].sort();
+  // Each published port's counter carries its server in the element's comment, so counts read back from a
+  // table a previous run applied are still credited to the right server.
+  const counted = forwarded.map(
+    (e) => `${e.protocol} . ${e.publishedPort} comment "${commentOf(e.serverId, e.serverName)}"`,
+  );
   const text = [
     `# GuildServer edge: forwarding table generation ${table.generation}, ${forwarded.length} port(s).`,
     // Creating the table first makes the delete valid on a host that has none yet; the three lines are one
@@ -46,7 +73,14 @@ export function buildRuleset(table: ForwardingTable, options: RulesetOptions): R
     `table inet ${EDGE_TABLE} {`,
     map('published_tcp', 'inet_service : ipv4_addr . inet_service', elements('tcp')),
     map('published_udp', 'inet_service : ipv4_addr . inet_service', elements('udp')),
-    set('forwarded', 'ipv4_addr . inet_proto . inet_service', [...new Set(targets)]),
+    set('masqueraded', 'ipv4_addr . inet_proto . inet_service', [...new Set(targets)]),
+    collection('set', COUNTED_SET, 'inet_proto . inet_service', counted, ['counter']),
+    // Before the DNAT (a nat chain sees only a connection's first packet): every packet a player sends to a
+    // published port of the edge's own addresses, in the original direction only (never the VM's replies).
+    '  chain count {',
+    '    type filter hook prerouting priority dstnat - 10; policy accept;',
+    `    ct direction original fib daddr type local meta l4proto . th dport @${COUNTED_SET}`,
+    '  }',
     '  chain prerouting {',
     '    type nat hook prerouting priority dstnat; policy accept;',
     '    fib daddr type local dnat ip to tcp dport map @published_tcp',
@@ -54,37 +88,63 @@ export function buildRuleset(table: ForwardingTable, options: RulesetOptions): R
     '  }',
     '  chain postrouting {',
     '    type nat hook postrouting priority srcnat; policy accept;',
-    options.snat ? '    ct status dnat ip daddr . meta l4proto . th dport @forwarded masquerade' : '',
+    targets.length > 0 ? '    ct status dnat ip daddr . meta l4proto . th dport @masqueraded masquerade' : '',
     '  }',
     '}',
     '',
   ]
     .filter((line) => line !== '')
     .join('\n');
-  return { text: `${text}\n`, forwarded, refused };
+  return { text: `${text}\n`, forwarded, refused, masqueraded };
 }
 
-function sortOut(table: ForwardingTable): { forwarded: ForwardingEntry[]; refused: RefusedEntry[] } {
+/** The definition without its first line (the generation): two tables with the same definition forward alike. */
+export function definitionOf(text: string): string {
+  return text.startsWith('#') ? text.slice(text.indexOf('\n') + 1) : text;
+}
+
+/** `srv_… name`, only characters that need no quoting in nft (server ids and names are of these anyway). */
+export function commentOf(serverId: string, serverName: string): string {
+  const clean = (text: string) => text.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60);
+  return `${clean(serverId)} ${clean(serverName)}`;
+}
+
+function sortOut(
+  table: ForwardingTable,
+  taken: ReadonlySet<string>,
+): { forwarded: ForwardingEntry[]; refused: RefusedEntry[] } {
   const refused: RefusedEntry[] = [];
   const { first, last } = table.portRange;
   const usable = table.entries.filter((entry) => {
     const reason = problemOf(entry, first, last);
-    if (reason) refused.push({ entry, reason });
+    if (reason) refused.push({ entry, reason, cause: 'unusable' });
     return !reason;
   });
   const claims = new Map<string, Set<string>>();
   for (const entry of usable) {
-    const key = `${entry.protocol}/${entry.publishedPort}`;
+    const key = portKey(entry.protocol, entry.publishedPort);
     claims.set(key, (claims.get(key) ?? new Set()).add(entry.serverId));
   }
   const forwarded = usable.filter((entry) => {
-    const claimants = claims.get(`${entry.protocol}/${entry.publishedPort}`)!;
-    if (claimants.size === 1) return true;
-    refused.push({
-      entry,
-      reason: `${entry.protocol}/${entry.publishedPort} is claimed by ${claimants.size} servers (${[...claimants].join(', ')}); none of them is forwarded until only one holds it.`,
-    });
-    return false;
+    const key = portKey(entry.protocol, entry.publishedPort);
+    const claimants = claims.get(key)!;
+    if (claimants.size > 1) {
+      refused.push({
+        entry,
+        reason: `${key} is claimed by ${claimants.size} servers (${[...claimants].join(', ')}); none of them is forwarded until only one holds it.`,
+        cause: 'claimed',
+      });
+      return false;
+    }
+    if (taken.has(key)) {
+      refused.push({
+        entry,
+        reason: `${key} of ${entry.serverName} is not forwarded: a service on the edge host listens on it, and forwarding would take the port from it.`,
+        cause: 'listening',
+      });
+      return false;
+    }
+    return true;
   });
   return { forwarded, refused };
 }
@@ -109,8 +169,14 @@ function set(name: string, type: string, elements: string[]): string {
 }
 
 /** nft refuses `elements = { }`: an empty map or set is declared without them. */
-function collection(kind: 'map' | 'set', name: string, type: string, elements: string[]): string {
-  const lines = [`  ${kind} ${name} {`, `    type ${type}`];
+function collection(
+  kind: 'map' | 'set',
+  name: string,
+  type: string,
+  elements: string[],
+  flags: string[] = [],
+): string {
+  const lines = [`  ${kind} ${name} {`, `    type ${type}`, ...flags.map((flag) => `    ${flag}`)];
   if (elements.length > 0) lines.push(`    elements = { ${elements.join(',\n      ')} }`);
   lines.push('  }');
   return lines.join('\n');

@@ -1,10 +1,20 @@
 // The edge's table with real nftables, as a player reaches it: from a player namespace through the edge's
 // public address to a VM namespace's real TCP and UDP service (test/support/netns-world.ts).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ForwardingEntry, ForwardingTable } from '@guildserver/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyRuleset, buildRuleset, listTable, NftError, removeTable } from '../src/index.js';
+import {
+  applyRuleset,
+  buildRuleset,
+  decideSnat,
+  listTable,
+  localListeners,
+  lookupRoutes,
+  NftError,
+  readCounters,
+  removeTable,
+} from '../src/index.js';
 import {
   EDGE_VM_SIDE_ADDRESS,
   GAME_PORT,
@@ -61,6 +71,73 @@ describe.skipIf(missing.length > 0)('the edge forwarding with real nftables', ()
     expect(await world.play(20_001, 'udp')).toBe(`hello ${EDGE_VM_SIDE_ADDRESS}`);
   });
 
+  it('masquerades only the VMs named, when source NAT is decided per VM', async () => {
+    await applyRuleset(
+      buildRuleset(tableOf(2, [survival('tcp', 20_000)]), { snat: new Set(['10.99.0.1']) }).text,
+      edge(),
+    );
+    expect(await world.play(20_000, 'tcp')).toBe(`hello ${PLAYER_ADDRESS}`);
+    await applyRuleset(
+      buildRuleset(tableOf(2, [survival('tcp', 20_000)]), { snat: new Set([VM_ADDRESS]) }).text,
+      edge(),
+    );
+    expect(await world.play(20_000, 'tcp')).toBe(`hello ${EDGE_VM_SIDE_ADDRESS}`);
+  });
+
+  it('counts the packets and bytes players send to each published port, and a new table starts at 0', async () => {
+    await apply(tableOf(3, [survival('tcp', 20_000), survival('udp', 20_001)]));
+    expect(await readCounters(edge())).toEqual([
+      expect.objectContaining({ protocol: 'tcp', port: 20_000, packets: 0, bytes: 0 }),
+      expect.objectContaining({ protocol: 'udp', port: 20_001, packets: 0, bytes: 0 }),
+    ]);
+    expect(await world.play(20_000, 'tcp')).toBe(`hello ${PLAYER_ADDRESS}`);
+    expect(await world.play(20_001, 'udp')).toBe(`hello ${PLAYER_ADDRESS}`);
+    expect(await world.play(20_001, 'udp')).toBe(`hello ${PLAYER_ADDRESS}`);
+    const counts = (await readCounters(edge()))!;
+    const tcp = counts.find((c) => c.protocol === 'tcp')!;
+    const udp = counts.find((c) => c.protocol === 'udp')!;
+    // TCP: SYN, the ACK, "hi", the FIN and ACKs, every one counted (not only a connection's first packet).
+    expect(tcp).toMatchObject({ serverId: 'srv_survival0001', serverName: 'survival' });
+    expect(tcp.packets).toBeGreaterThanOrEqual(4);
+    expect(tcp.bytes).toBeGreaterThan(tcp.packets * 40);
+    // UDP: two datagrams of "hi" (20 + 8 + 2 bytes each); the replies from the VM are not counted.
+    expect(udp).toMatchObject({ packets: 2, bytes: 60 });
+    await apply(tableOf(4, [survival('tcp', 20_000)]));
+    expect(await readCounters(edge())).toEqual([
+      expect.objectContaining({ protocol: 'tcp', port: 20_000, packets: 0, bytes: 0 }),
+    ]);
+  });
+
+  it('tells from the routes which VMs need source NAT, and sees the edge’s own listening ports', async () => {
+    await run('ip', ['-n', world.edge, 'route', 'add', '10.88.0.0/16', 'via', VM_ADDRESS]);
+    const view = await lookupRoutes([VM_ADDRESS, '10.88.0.7', '203.0.113.9'], world.edge);
+    expect(decideSnat(VM_ADDRESS, view).snat).toBe(false);
+    expect(decideSnat('10.88.0.7', view)).toMatchObject({ snat: true });
+    expect(view.routes.has('203.0.113.9')).toBe(false);
+    expect(decideSnat('203.0.113.9', view).snat).toBe(true);
+
+    const listener = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        world.edge,
+        process.execPath,
+        '-e',
+        "require('node:net').createServer().listen(20007, () => console.log('up'))",
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve) => listener.stdout!.once('data', () => resolve()));
+      const keys = await localListeners(world.edge);
+      expect(keys.has('tcp/20007')).toBe(true);
+      expect((await localListeners()).has('tcp/20007')).toBe(false);
+    } finally {
+      listener.kill('SIGKILL');
+    }
+  });
+
   it('a definition nft refuses changes nothing: the table in force keeps forwarding', async () => {
     await apply(tableOf(3, [survival('tcp', 20_000)]));
     const broken = `${buildRuleset(tableOf(4, []), { snat: false }).text}\ntable inet guildserver { chain x { nonsense } }\n`;
@@ -86,9 +163,10 @@ describe.skipIf(missing.length > 0)('the edge forwarding with real nftables', ()
       'add chain inet someone_else input { type filter hook input priority 0; }',
     ]);
     await apply(tableOf(7, [survival('tcp', 20_000)]));
-    await removeTable(edge());
-    await removeTable(edge()); // twice: nothing to remove is not a failure
+    expect(await removeTable(edge())).toBe(true);
+    expect(await removeTable(edge())).toBe(false); // twice: nothing to remove is not a failure
     expect(await listTable(edge())).toBeUndefined();
+    expect(await readCounters(edge())).toBeUndefined();
     expect(await world.play(20_000, 'tcp')).toBe('error ECONNREFUSED');
     const { stdout } = await run('ip', ['netns', 'exec', world.edge, 'nft', 'list', 'tables']);
     expect(stdout).toContain('table inet someone_else');

@@ -2,7 +2,7 @@
 // a broken ruleset or a forward to the wrong VM.
 import type { ForwardingEntry, ForwardingTable } from '@guildserver/contracts';
 import { describe, expect, it } from 'vitest';
-import { buildRuleset } from '../src/index.js';
+import { buildRuleset, commentOf, definitionOf } from '../src/ruleset.js';
 
 const entry = (overrides: Partial<ForwardingEntry> = {}): ForwardingEntry => ({
   serverId: 'srv_survival0001',
@@ -47,15 +47,82 @@ describe('buildRuleset', () => {
     expect(text).toMatch(
       /map published_udp \{\n\s+type inet_service : ipv4_addr \. inet_service\n\s+elements = \{ 20001 : 10\.0\.10\.5 \. 19132 \}/,
     );
-    expect(text).not.toContain('masquerade');
+    expect(text).not.toMatch(/ masquerade$/m);
     // One rule per protocol, however many servers: the maps carry the servers.
     expect(text.match(/dnat ip to/g)).toHaveLength(2);
   });
 
   it('masquerades only the flows it forwarded when source NAT is asked for', () => {
-    const { text } = buildRuleset(tableOf([entry()]), { snat: true });
-    expect(text).toContain('ct status dnat ip daddr . meta l4proto . th dport @forwarded masquerade');
+    const { text, masqueraded } = buildRuleset(tableOf([entry()]), { snat: true });
+    expect(text).toContain('ct status dnat ip daddr . meta l4proto . th dport @masqueraded masquerade');
     expect(text).toContain('elements = { 10.0.10.5 . tcp . 25565 }');
+    expect(masqueraded).toEqual(['10.0.10.5']);
+  });
+
+  it('masquerades only the VMs named when source NAT is decided per VM', () => {
+    const table = tableOf([
+      entry(),
+      entry({
+        serverId: 'srv_far000000001',
+        serverName: 'far',
+        vmIpv4: '192.168.1.50',
+        publishedPort: 20_001,
+      }),
+      entry({
+        serverId: 'srv_far000000001',
+        serverName: 'far',
+        vmIpv4: '192.168.1.50',
+        protocol: 'udp',
+        publishedPort: 20_001,
+      }),
+    ]);
+    const { text, masqueraded } = buildRuleset(table, { snat: new Set(['192.168.1.50']) });
+    expect(masqueraded).toEqual(['192.168.1.50']);
+    expect(text).toMatch(
+      /set masqueraded \{\n\s+type ipv4_addr \. inet_proto \. inet_service\n\s+elements = \{ 192\.168\.1\.50 \. tcp \. 25565,\n\s+192\.168\.1\.50 \. udp \. 25565 \}/,
+    );
+    expect(text).toMatch(/ masquerade$/m);
+    // None of the named VMs is forwarded: no masquerade rule at all.
+    expect(buildRuleset(table, { snat: new Set(['10.9.9.9']) }).text).not.toMatch(/ masquerade$/m);
+  });
+
+  it('counts what players send to each published port, before the DNAT, with the server in each counter', () => {
+    const { text } = buildRuleset(tableOf([entry(), entry({ protocol: 'udp', publishedPort: 20_001 })]), {
+      snat: false,
+    });
+    expect(text).toMatch(
+      /set counted \{\n\s+type inet_proto \. inet_service\n\s+counter\n\s+elements = \{ tcp \. 20000 comment "srv_survival0001 survival",\n\s+udp \. 20001 comment "srv_survival0001 survival" \}/,
+    );
+    expect(text).toContain('type filter hook prerouting priority dstnat - 10; policy accept;');
+    expect(text).toContain('ct direction original fib daddr type local meta l4proto . th dport @counted');
+  });
+
+  it('two tables with the same forwards have the same definition, whatever their generations', () => {
+    const a = buildRuleset({ ...tableOf([entry()]), generation: 3 }, { snat: false }).text;
+    const b = buildRuleset({ ...tableOf([entry()]), generation: 9 }, { snat: false }).text;
+    expect(a).not.toBe(b);
+    expect(definitionOf(a)).toBe(definitionOf(b));
+    expect(definitionOf(a)).not.toBe(definitionOf(buildRuleset(tableOf([]), { snat: false }).text));
+  });
+
+  it('keeps a server name that nft would need quoted out of the comment', () => {
+    expect(commentOf('srv_x', 'bad "name" here')).toBe('srv_x bad__name__here');
+  });
+
+  it('does not forward a port a service on the edge host listens on', () => {
+    const ruleset = buildRuleset(
+      tableOf([entry(), entry({ serverName: 'ssh', serverId: 'srv_ssh000000001', publishedPort: 20_022 })]),
+      { snat: false, taken: new Set(['tcp/20022', 'udp/20000']) },
+    );
+    expect(ruleset.forwarded.map((e) => e.publishedPort)).toEqual([20_000]);
+    expect(ruleset.refused).toEqual([
+      {
+        entry: expect.objectContaining({ serverName: 'ssh' }),
+        cause: 'listening',
+        reason:
+          'tcp/20022 of ssh is not forwarded: a service on the edge host listens on it, and forwarding would take the port from it.',
+      },
+    ]);
   });
 
   it('declares empty maps without elements (nft refuses an empty element list)', () => {

@@ -4,8 +4,13 @@ import {
   type CreatedToken,
   type CreateServerRequest,
   createdTokenSchema,
+  type EdgeReport,
+  type EdgeStatus,
   type EventsPage,
+  edgeStatusSchema,
   eventsPageSchema,
+  type ForwardingTable,
+  forwardingTableSchema,
   type Job,
   jobSchema,
   type Quota,
@@ -25,7 +30,12 @@ import {
 } from '@guildserver/contracts';
 import { type GameSummary, gameSummarySchema } from '@guildserver/games';
 import { z } from 'zod';
-import { type FollowOptions, followEvents } from './follow-events.js';
+import {
+  type FollowGenerationsOptions,
+  type FollowOptions,
+  followEdgeGenerations,
+  followEvents,
+} from './follow-events.js';
 import { type ApiClientOptions, type CallOptions, createHttp } from './http.js';
 
 /** What every accepted change answers: the server as it is now and the queued job. */
@@ -67,6 +77,13 @@ export interface ApiClient {
   quota(scope: QuotaScope, id: string): Promise<Quota>;
   /** Replaces the stored limits: a null (or left-out) limit falls back to the default. */
   setQuota(scope: QuotaScope, id: string, limits: Quota['override']): Promise<Quota>;
+  /** What the edge should forward now (edge and admin tokens). */
+  forwardingTable(options?: CallOptions): Promise<ForwardingTable>;
+  /** The edge's report after each read of the table; answers every edge as the API knows it. */
+  reportEdge(report: EdgeReport, options?: CallOptions): Promise<EdgeStatus>;
+  edgeStatus(options?: CallOptions): Promise<EdgeStatus>;
+  /** Follows the forwarding table's generations, reconnecting: see followEdgeGenerations. */
+  followEdgeGenerations(options: FollowGenerationsOptions): Promise<'aborted' | 'unsupported'>;
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
@@ -98,5 +115,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     quota: (scope, subject) => request('GET', `/v1/quotas/${scope}/${id(subject)}`, { parse: quotaSchema }),
     setQuota: (scope, subject, limits) =>
       request('PUT', `/v1/quotas/${scope}/${id(subject)}`, { body: limits, parse: quotaSchema }),
+    forwardingTable: (call) =>
+      request('GET', '/v1/edge/forwarding', { ...call, parse: forwardingTableSchema }),
+    reportEdge: (report, call) =>
+      request('PUT', '/v1/edge/status', { ...call, body: report, parse: edgeStatusSchema }),
+    edgeStatus: (call) => request('GET', '/v1/edge/status', { ...call, parse: edgeStatusSchema }),
+    followEdgeGenerations: (follow) => followEdgeGenerations(http, follow),
   };
 }

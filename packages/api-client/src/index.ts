@@ -14,6 +14,6 @@ export {
   type ServerListQuery,
 } from './client.js';
 export { ApiError, type ApiErrorCode, ApiUnreachableError } from './errors.js';
-export type { FollowOptions } from './follow-events.js';
+export type { FollowGenerationsOptions, FollowOptions, StreamFollowing } from './follow-events.js';
 export type { Acting, ApiClientOptions, CallOptions } from './http.js';
 export { createSseParser, type SseMessage } from './sse.js';

@@ -23,6 +23,11 @@ export const servers = sqliteTable(
     vmid: integer('vmid'),
     node: text('node'),
     ipv4: text('ipv4'),
+    /**
+     * Set while the server's ports belong in the edge's forwarding table: the event id (generation) at which
+     * they were published, so a job can wait for an edge to report that generation applied.
+     */
+    publishedGeneration: integer('published_generation'),
     playersOnline: integer('players_online'),
     playersMax: integer('players_max'),
     failureCode: text('failure_code'),
@@ -208,3 +213,16 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tokenId, t.key] })],
 );
+
+/** What each edge last reported (PUT /v1/edge/status): one row per edge name. */
+export const edgeReports = sqliteTable('edge_reports', {
+  name: text('name').primaryKey(),
+  mode: text('mode').notNull(),
+  snat: text('snat').notNull(),
+  appliedGeneration: integer('applied_generation'),
+  forwarded: integer('forwarded').notNull(),
+  /** RefusedForward[] as JSON. */
+  refused: text('refused').notNull(),
+  problem: text('problem'),
+  reportedAt: text('reported_at').notNull(),
+});

@@ -1,4 +1,5 @@
-// What the edge should forward: every published port of every running server whose VM has an address. The
+// What the edge should forward: every port of every server whose ports are published (publish_ports of a
+// create, start or restart; unpublish_ports of a stop, restart or delete) and whose VM has an address. The
 // generation is the event log's head, so it grows with every change and a job can wait for the edge to report
 // one at least as new as its own change.
 import type { ForwardingTable } from '@guildserver/contracts';
@@ -6,19 +7,7 @@ import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import { ports, servers } from '../db/schema.js';
-import { type Actor, isAdmin } from './actor.js';
-import { DomainError } from './errors.js';
 import { lastEventId } from './events.js';
-
-/** The forwarding table is for the edge (and admins): it names every VM's address. */
-export function requireEdge(actor: Actor): void {
-  if (!isAdmin(actor) && !actor.scopes.includes('edge')) {
-    throw new DomainError(
-      'forbidden',
-      'Only a token with the edge or admin scope may read the forwarding table.',
-    );
-  }
-}
 
 export function forwardingTable(db: Db, config: Pick<ApiConfig, 'portRange'>): ForwardingTable {
   // One read transaction (one connection, so the event head and the rows are the same snapshot).
@@ -35,7 +24,7 @@ export function forwardingTable(db: Db, config: Pick<ApiConfig, 'portRange'>): F
       })
       .from(ports)
       .innerJoin(servers, eq(servers.id, ports.serverId))
-      .where(and(eq(servers.state, 'running'), isNotNull(servers.ipv4), isNull(servers.deletedAt)))
+      .where(and(isNotNull(servers.publishedGeneration), isNotNull(servers.ipv4), isNull(servers.deletedAt)))
       .orderBy(asc(ports.port), asc(ports.protocol))
       .all();
     return { generation, portRange: config.portRange, entries: rows };

@@ -9,6 +9,8 @@ export const STEP_NAMES = [
   'wait_network',
   'setup_game',
   'wait_game',
+  'publish_ports',
+  'unpublish_ports',
   'check_vm',
   'shutdown_vm',
   'destroy_vm',
@@ -27,6 +29,8 @@ export interface PlannedStep {
 }
 
 const step = (name: StepName, title: string): PlannedStep => ({ name, title });
+const PUBLISH = step('publish_ports', 'Publishing the address at the edge');
+const UNPUBLISH = step('unpublish_ports', 'Closing the address at the edge');
 
 /** Every job is a fixed list of named steps, recorded when the job is created and run in order. */
 export const PLANS: Record<JobKind, readonly PlannedStep[]> = {
@@ -39,23 +43,28 @@ export const PLANS: Record<JobKind, readonly PlannedStep[]> = {
     step('wait_network', 'Waiting for the network'),
     step('setup_game', 'Installing the game'),
     step('wait_game', 'Waiting for the game to answer'),
+    PUBLISH,
   ],
   start: [
     step('check_vm', 'Checking the VM'),
     step('start_vm', 'Starting the VM'),
     step('wait_network', 'Waiting for the network'),
     step('wait_game', 'Waiting for the game to answer'),
+    PUBLISH,
   ],
-  stop: [step('check_vm', 'Checking the VM'), step('shutdown_vm', 'Stopping the game server')],
+  stop: [step('check_vm', 'Checking the VM'), UNPUBLISH, step('shutdown_vm', 'Stopping the game server')],
   restart: [
     step('check_vm', 'Checking the VM'),
+    UNPUBLISH,
     step('shutdown_vm', 'Stopping the game server'),
     step('start_vm', 'Starting the VM'),
     step('wait_network', 'Waiting for the network'),
     step('wait_game', 'Waiting for the game to answer'),
+    PUBLISH,
   ],
   delete: [
     step('check_vm', 'Checking the VM'),
+    UNPUBLISH,
     step('shutdown_vm', 'Stopping the VM'),
     step('destroy_vm', 'Destroying the VM'),
     step('release_resources', 'Releasing ports and the VM id'),

@@ -30,7 +30,7 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
     outside,
     vmids: createVmidClaims(db, config.vmidRange, (vmid) => outside.checkVmidFree(vmid)),
   };
-  const view = (id: string) => serverView(db, id, config.hostExternal)!;
+  const view = (id: string) => serverView(db, id, config)!;
   const withView = (serverId: string, jobId: string) => ({ server: view(serverId), jobId });
 
   return {
@@ -85,7 +85,7 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
       });
       const page = rows.slice(0, query.limit);
       return {
-        servers: serverViews(db, page, config.hostExternal),
+        servers: serverViews(db, page, config),
         nextCursor: rows.length > query.limit ? page[page.length - 1]!.id : null,
       };
     },

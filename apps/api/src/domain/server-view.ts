@@ -1,7 +1,9 @@
-import { type AllocatedPort, joinPortOf, type Server } from '@guildserver/contracts';
+import { type AllocatedPort, joinPortOf, type Publication, type Server } from '@guildserver/contracts';
 import { eq } from 'drizzle-orm';
+import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import { type ServerRow, servers } from '../db/schema.js';
+import { type EdgePicture, edgePicture } from './edge-reports.js';
 import { toServerPort } from './server-ports.js';
 import { selectPortsOf } from './server-queries.js';
 
@@ -16,12 +18,24 @@ function portsByServer(db: Db, ids: string[]): Map<string, AllocatedPort[]> {
   return byServer;
 }
 
-/** Rows → the API's shape; one query for all their ports. */
-export function serverViews(db: Db, rows: ServerRow[], hostExternal: string): Server[] {
+export type ViewConfig = Pick<ApiConfig, 'hostExternal' | 'edge'>;
+
+/** Does the address lead to the server? From its published generation and what the edges applied. */
+function publicationOf(row: ServerRow, edges: EdgePicture): Publication {
+  if (row.publishedGeneration === null || row.state !== 'running') return 'closed';
+  if (edges.manual) return 'manual';
+  if (edges.applied === null || edges.applied < row.publishedGeneration) return 'pending';
+  return edges.dry ? 'dry' : 'published';
+}
+
+/** Rows → the API's shape; one query for all their ports, one for the edges. */
+export function serverViews(db: Db, rows: ServerRow[], config: ViewConfig): Server[] {
+  const { hostExternal } = config;
   const allPorts = portsByServer(
     db,
     rows.map((r) => r.id),
   );
+  const edges = edgePicture(db, config.edge);
   return rows.map((row) => {
     const list = allPorts.get(row.id) ?? [];
     const game = joinPortOf(list);
@@ -38,6 +52,7 @@ export function serverViews(db: Db, rows: ServerRow[], hostExternal: string): Se
       node: row.node,
       ipv4: row.ipv4,
       address: game && row.state === 'running' ? `${hostExternal}:${game.port}` : null,
+      publication: publicationOf(row, edges),
       ports: list,
       players:
         row.playersOnline !== null && row.playersMax !== null
@@ -53,7 +68,7 @@ export function serverViews(db: Db, rows: ServerRow[], hostExternal: string): Se
   });
 }
 
-export function serverView(db: Db, id: string, hostExternal: string): Server | undefined {
+export function serverView(db: Db, id: string, config: ViewConfig): Server | undefined {
   const row = db.select().from(servers).where(eq(servers.id, id)).get();
-  return row ? serverViews(db, [row], hostExternal)[0] : undefined;
+  return row ? serverViews(db, [row], config)[0] : undefined;
 }

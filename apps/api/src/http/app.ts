@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
+import { edgeReadiness } from '../domain/edge-reports.js';
 import { DomainError } from '../domain/errors.js';
 import { type ApiMetrics, httpMetrics } from '../observability/metrics.js';
 import { runReadiness } from '../observability/readiness.js';
@@ -63,9 +64,11 @@ export function createApiApp(deps: ApiDeps, options: ApiAppOptions = {}) {
   app.get('/readyz', async (c) => {
     const result = await runReadiness(deps.readiness);
     c.header('cache-control', 'no-store');
+    // The edge is shown, not gated on: the API serves without it (jobs that publish ports wait for it).
+    const edge = edgeReadiness(deps.db, deps.config.edge);
     return result.ready
-      ? c.json({ status: 'ready', checks: result.checks }, 200)
-      : c.json({ status: 'not_ready', checks: result.checks }, 503);
+      ? c.json({ status: 'ready', checks: result.checks, edge }, 200)
+      : c.json({ status: 'not_ready', checks: result.checks, edge }, 503);
   });
   const metrics = options.metrics;
   if (metrics) {
@@ -104,7 +107,7 @@ export function createApiApp(deps: ApiDeps, options: ApiAppOptions = {}) {
   mount(v1, '/tokens', tokenRoutes(deps), auth, limit, bodies, replayDeletes);
   mount(v1, '/quotas', quotaRoutes(deps), ...guarded);
   mount(v1, '/inventory', inventoryRoutes(deps), ...guarded);
-  mount(v1, '/edge', edgeRoutes(deps), ...guarded);
+  mount(v1, '/edge', edgeRoutes(deps, options.events), ...guarded);
   // Registered last, so it only reaches paths no route above answered: a stranger learns nothing of them.
   v1.use('*', ...guarded);
   app.route('/v1', v1);

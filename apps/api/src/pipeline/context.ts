@@ -33,6 +33,8 @@ export interface RunnerOptions {
   /** wait_game: until the game answers. Default: each game's `query.readyWithinSeconds`; when set, caps it. */
   gameReadyTimeoutMs: number | undefined;
   gamePollMs: number;
+  /** publish_ports / unpublish_ports: how often to read whether the edge has applied the change. */
+  edgePollMs: number;
   /** Storage lock time-outs around a clone, retried inside the step. */
   lockRetry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
 }
@@ -50,6 +52,7 @@ export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = {
   gameSetupTimeoutMs: 30 * 60_000,
   gameReadyTimeoutMs: undefined,
   gamePollMs: 500,
+  edgePollMs: 250,
   lockRetry: { attempts: 6, baseDelayMs: 1_000, maxDelayMs: 15_000 },
 };
 

@@ -148,6 +148,33 @@ export function appendProgress(
   }, IMMEDIATE);
 }
 
+/**
+ * publish_ports / unpublish_ports: the server's ports enter (or leave) the edge's forwarding table, with a
+ * `step.progress` event saying so. Its id is the generation an edge must report applied: the table changed
+ * no later than that event.
+ */
+export function setPublished(
+  db: Db,
+  jobId: string,
+  step: Pick<StepRow, 'name' | 'position'>,
+  published: boolean,
+  note: string,
+): number {
+  return db.transaction((tx) => {
+    const job = tx.select().from(jobs).where(eq(jobs.id, jobId)).get()!;
+    const server = serverOf(tx, job.serverId);
+    const { id } = recordEvent(tx, subject(server, jobId), {
+      type: 'step.progress',
+      data: { step: step.name, position: step.position, note },
+    });
+    tx.update(servers)
+      .set({ publishedGeneration: published ? id : null, updatedAt: now() })
+      .where(eq(servers.id, server.id))
+      .run();
+    return id;
+  }, IMMEDIATE);
+}
+
 /** A transient failure: the step stays resumable, its error shown until it runs again. */
 export function noteStepError(db: Db, jobId: string, position: number, message: string): void {
   db.update(jobSteps)

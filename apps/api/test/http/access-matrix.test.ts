@@ -115,7 +115,10 @@ type Probe = (caller: Caller) => Promise<Outcome>;
  * Every route of `/v1/openapi.json`: what it means for a caller to reach Alice's server through it. A route
  * added without a row here fails the first test.
  */
-const ROUTES: Record<string, { probe: Probe; who: 'reach' | 'admin token' | 'edge' | 'anyone' }> = {
+const ROUTES: Record<
+  string,
+  { probe: Probe; who: 'reach' | 'admin token' | 'edge' | 'edge token' | 'anyone' }
+> = {
   'POST /servers': {
     who: 'reach',
     probe: async (caller) =>
@@ -259,6 +262,41 @@ const ROUTES: Record<string, { probe: Probe; who: 'reach' | 'admin token' | 'edg
     who: 'edge',
     probe: async (caller) => byStatus((await call[caller]('GET', '/v1/edge/forwarding')).status),
   },
+  'GET /edge/status': {
+    // Which edge forwards which generation, with the servers it refused: for the edge and admins.
+    who: 'edge',
+    probe: async (caller) => byStatus((await call[caller]('GET', '/v1/edge/status')).status),
+  },
+  'GET /edge/stream': {
+    who: 'edge',
+    probe: async (caller) => {
+      const stop = new AbortController();
+      const answer = await fetch(`${api.url}/v1/edge/stream`, {
+        headers: headers[caller],
+        signal: stop.signal,
+      });
+      stop.abort();
+      return byStatus(answer.status);
+    },
+  },
+  'PUT /edge/status': {
+    // Only an edge says what it applied: an admin reads the status but cannot fake an edge's report.
+    who: 'edge token',
+    probe: async (caller) =>
+      byStatus(
+        (
+          await call[caller]('PUT', '/v1/edge/status', {
+            name: 'matrix-edge',
+            mode: 'dry',
+            snat: 'auto',
+            appliedGeneration: 0,
+            forwarded: 0,
+            refused: [],
+            problem: null,
+          })
+        ).status,
+      ),
+  },
   'POST /serverlist/announce': {
     // Sent by game servers themselves, without a token; judged by the sender's address, not the caller.
     who: 'anyone',
@@ -289,7 +327,9 @@ describe('one permission rule for every route', () => {
         ? caller === 'admin token'
         : who === 'edge'
           ? caller === 'admin token' || caller === 'edge token'
-          : REACHES.has(caller));
+          : who === 'edge token'
+            ? caller === 'edge token'
+            : REACHES.has(caller));
     const outcome = await probe(caller);
     expect(outcome.status).not.toBe(500);
     expect({ route, caller, reached: outcome.reached }).toEqual({ route, caller, reached: allowed });

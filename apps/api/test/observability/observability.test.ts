@@ -38,6 +38,14 @@ describe('readiness', () => {
     expect(await res.json()).toEqual({
       status: 'ready',
       checks: { sqlite: 'ok', redis: 'ok', proxmox: 'ok' },
+      // Shown, not gated on: without an edge the API serves, and the notices say the ports are not forwarded.
+      edge: {
+        mode: 'auto',
+        generation: expect.any(Number),
+        applied: null,
+        lag: null,
+        problem: expect.stringMatching(/^No edge has reported yet/),
+      },
     });
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
   });

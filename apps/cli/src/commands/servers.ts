@@ -1,6 +1,7 @@
 import { type Accepted, type ApiClient, ApiError } from '@guildserver/api-client';
 import {
   type Job,
+  reachOf,
   SERVER_ID_PATTERN,
   type Server,
   type ServerAction,
@@ -159,12 +160,13 @@ async function follow(
   if (job.state === 'succeeded') {
     if (job.kind === 'delete' || !server) say(ctx, paint.green(`✓ ${label} is deleted${took}.`));
     else if (server.state === 'running') {
-      say(
-        ctx,
-        paint.green(
-          `✓ ${label} is running${took}${server.address ? `: join at ${paint.bold(server.address)}` : ''}`,
-        ),
-      );
+      const reach = reachOf(server, server.address ?? '');
+      const join = !reach
+        ? '.'
+        : reach.joinable
+          ? `: join at ${paint.bold(reach.address)}${reach.caveat ? ` (${reach.caveat})` : ''}`
+          : `, but ${reach.address} does not lead to it yet: ${reach.caveat}.`;
+      say(ctx, paint.green(`✓ ${label} is running${took}${join}`));
     } else say(ctx, paint.green(`✓ ${label} is ${server.state}${took}.`));
     return 0;
   }
@@ -217,6 +219,15 @@ export async function list(
   return 0;
 }
 
+/** `play.example.net:20001 (published at the edge)`, or why the address does not lead to the server. */
+function addressText(server: Server): string {
+  if (!server.address) return '-';
+  const reach = reachOf(server, server.address);
+  if (!reach) return `${server.address} (not published: the server is ${server.state})`;
+  if (reach.caveat) return `${reach.address} (${reach.caveat})`;
+  return `${reach.address} (published at the edge)`;
+}
+
 /** The server's latest job when none is running: the last job named in its events. */
 async function lastJobId(client: ApiClient, serverId: string): Promise<string | undefined> {
   let found: string | undefined;
@@ -244,7 +255,7 @@ export async function status(
   }
   const rows: string[][] = [
     ['state', server.state],
-    ['address', server.address ?? '-'],
+    ['address', addressText(server)],
     ['size', sizeText(server.size)],
     [
       'vm',

@@ -1,9 +1,9 @@
 // The channel and DM notices: one sentence each, from an event's data and what the bot looked up. Events
 // written before the data was typed may lack the server's name or the failure's reason: the lookups stand in.
-import type { Server } from '@guildserver/contracts';
+import { reachOf, type Server } from '@guildserver/contracts';
 import type { AnnouncedDrift, JobOutcomeEvent } from '../notices/routing.js';
 import type { TrackedInteraction } from '../state/bot-state.js';
-import { finalSentence, joinAddress } from './views.js';
+import { finalSentence } from './views.js';
 
 /** Discord allows 2000 characters; the mention goes in front. */
 const MAX_NOTICE = 1800;
@@ -25,8 +25,8 @@ export function jobNotice(event: JobOutcomeEvent, facts: JobNoticeFacts): string
   const { server, tracked } = facts;
   const succeeded = event.type === 'job.succeeded';
   const name = server?.name ?? tracked?.serverName ?? event.data.serverName ?? NO_NAME;
-  const address = server ? joinAddress(server, facts.hostExternal) : undefined;
-  let sentence = finalSentence(event.data.kind, succeeded, name, address);
+  const reach = server ? reachOf(server, facts.hostExternal) : undefined;
+  let sentence = finalSentence(event.data.kind, succeeded, name, reach);
   const why = event.type === 'job.failed' ? (event.data.reason ?? facts.failure) : undefined;
   if (why) sentence += ` ${why}`;
   if (!tracked) sentence += ' (changed outside Discord)';

@@ -4,7 +4,8 @@ import {
   actionAllowed,
   type Job,
   type JobKind,
-  joinPortOf,
+  type Reach,
+  reachOf,
   type Server,
   type ServerState,
 } from '@guildserver/contracts';
@@ -47,18 +48,19 @@ const STEP_MARK = { pending: '▫️', running: '⏳', succeeded: '✅', failed:
 
 const seconds = (ms: number | null) => (ms === null ? '' : ` · ${(ms / 1000).toFixed(1)} s`);
 
-/**
- * `play.example.net:20001`, from the API's address or HOST_EXTERNAL and the game port — only while the server
- * runs: a stopped server's ports stay reserved, but nobody can join it.
- */
+/** The address as the way to join, when it is one. */
 export function joinAddress(
-  server: Pick<Server, 'state' | 'address' | 'ports'>,
+  server: Pick<Server, 'state' | 'address' | 'ports' | 'publication'>,
   hostExternal: string,
 ): string | undefined {
-  if (server.state !== 'running') return undefined;
-  if (server.address) return server.address;
-  const game = joinPortOf(server.ports);
-  return game ? `${hostExternal}:${game.port}` : undefined;
+  const reach = reachOf(server, hostExternal);
+  return reach?.joinable ? reach.address : undefined;
+}
+
+/** The embed field for a running server's address: "Join at", or "Address" with why it is not joinable. */
+function addressField(reach: Reach, inline: boolean): { name: string; value: string; inline?: boolean } {
+  const value = `\`${reach.address}\`${reach.caveat ? ` — ${reach.caveat}` : ''}`.slice(0, 1000);
+  return { name: reach.joinable ? 'Join at' : 'Address', value, ...(inline ? { inline } : {}) };
 }
 
 function portsLine(server: Pick<Server, 'ports'>): string | undefined {
@@ -85,9 +87,9 @@ export function jobView(
   if (job.state === 'succeeded') {
     embed.title = `${serverName} ${DONE[job.kind]}`;
     embed.color = COLORS.ok;
-    const address = server ? joinAddress(server, hostExternal) : undefined;
-    if (address) {
-      embed.fields = [{ name: 'Join at', value: `\`${address}\`` }];
+    const reach = server ? reachOf(server, hostExternal) : undefined;
+    if (reach) {
+      embed.fields = [addressField(reach, false)];
       const ports = server ? portsLine(server) : undefined;
       if (ports) embed.fields.push({ name: 'Ports', value: ports.slice(0, 1000) });
     }
@@ -103,15 +105,12 @@ export function jobView(
 }
 
 /** What a job's final notice says in one sentence (the channel and DM notices lead with it). */
-export function finalSentence(
-  kind: JobKind,
-  succeeded: boolean,
-  serverName: string,
-  address?: string,
-): string {
+export function finalSentence(kind: JobKind, succeeded: boolean, serverName: string, reach?: Reach): string {
   if (!succeeded) return `${VERB[kind].noun} of **${serverName}** failed.`;
-  const join = address && kind !== 'stop' && kind !== 'delete' ? `: join at \`${address}\`` : '.';
-  return `**${serverName}** ${DONE[kind]}${join}`;
+  const done = `**${serverName}** ${DONE[kind]}`;
+  if (!reach || kind === 'stop' || kind === 'delete') return `${done}.`;
+  if (!reach.joinable) return `${done}, but \`${reach.address}\` does not lead to it yet: ${reach.caveat}.`;
+  return `${done}: join at \`${reach.address}\`${reach.caveat ? ` (${reach.caveat})` : ''}`;
 }
 
 const STATE_WORDS: Record<ServerState, string> = {
@@ -163,8 +162,8 @@ export function statusView(
     { name: 'State', value: STATE_WORDS[server.state], inline: true },
     { name: 'Owner', value: `<@${server.ownerId}>`, inline: true },
   ];
-  const address = joinAddress(server, hostExternal);
-  if (address) fields.push({ name: 'Join at', value: `\`${address}\``, inline: true });
+  const reach = reachOf(server, hostExternal);
+  if (reach) fields.push(addressField(reach, true));
   if (server.players) fields.push({ name: 'Players', value: playersText(server.players), inline: true });
   fields.push({ name: 'Size', value: sizeText(server.size), inline: true });
   // Spoilered: the reply is only for the asker, but it may be on a shared screen.

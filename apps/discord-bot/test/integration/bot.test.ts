@@ -134,7 +134,7 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
     ]) {
       expect(text).toContain(`✅ ${step}`);
     }
-    expect(text).toMatch(/Join at: `play\.example\.net:\d+`/);
+    expect(text).toMatch(/Address: `play\.example\.net:\d+` — GuildServer does not forward its ports here/);
     expect(handle.followUps).toHaveLength(0);
     expect(discord.channelMessages(GENERAL)).toHaveLength(0);
   });
@@ -143,7 +143,7 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
     const status = command(ALICE, 'status', { name: 'survival' });
     const text = await answer(status, (t) => t.includes('survival'));
     expect(text).toContain('🟢 running');
-    expect(text).toMatch(/Join at: `play\.example\.net:\d+`/);
+    expect(text).toMatch(/Address: `play\.example\.net:\d+` — GuildServer does not forward its ports here/);
     const message = status.original()!;
     expect(buttons(message).map((b) => [b.label, b.disabled])).toEqual([
       ['Start', true],
@@ -168,9 +168,13 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
       '✅ Stopping the game server',
     );
     const start = command(ALICE, 'start', { name: 'survival' });
-    expect(await answer(start, (t) => t.includes('survival is running'))).toMatch(/Join at/);
+    expect(await answer(start, (t) => t.includes('survival is running'))).toMatch(
+      /Address: `play\.example\.net:\d+`/,
+    );
     const restart = command(ALICE, 'restart', { name: (await serverNamed('survival')).id });
-    expect(await answer(restart, (t) => t.includes('survival is running again'))).toMatch(/Join at/);
+    expect(await answer(restart, (t) => t.includes('survival is running again'))).toMatch(
+      /Address: `play\.example\.net:\d+`/,
+    );
   });
 
   it("status card: the game's name after a button edit, no address while stopped, 1 core, players without a limit", async () => {
@@ -183,7 +187,9 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
     expect(running).toContain('Game: Minecraft: Java Edition');
     expect(running).toMatch(/^Size: 1 core, 4096 MiB, 20 GiB$/m);
     expect(running).toMatch(/^Players: 0$/m);
-    expect(running).toMatch(/Join at: `play\.example\.net:\d+`/);
+    expect(running).toMatch(
+      /Address: `play\.example\.net:\d+` — GuildServer does not forward its ports here/,
+    );
     const message = status.original()!;
     const stop = buttons(message).find((b) => b.label === 'Stop')!;
     discord.clickButton({ message, customId: stop.customId!, userId: ROLE_ADMIN });
@@ -192,6 +198,7 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
     expect(stopped).toContain('Game: Minecraft: Java Edition');
     expect(stopped).not.toContain('minecraft-java');
     expect(stopped).not.toContain('Join at');
+    expect(stopped).not.toContain('Address:');
   });
 
   it("each error is one plain ephemeral sentence: the API's own, where it has one", async () => {
@@ -248,7 +255,7 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
     );
     const notice = discord.channelMessages(GENERAL).find((m) => m.content.includes('outside-00'))!;
     expect(notice.content).toMatch(
-      /^<@140000000000000001> \*\*outside-00\*\* is running: join at `play\.example\.net:\d+` \(changed outside Discord\)$/,
+      /^<@140000000000000001> \*\*outside-00\*\* is running, but `play\.example\.net:\d+` does not lead to it yet: GuildServer does not forward its ports here: an admin forwards tcp\/\d+(, udp\/\d+)* to the VM by hand \(`gs edge rules`\)\. \(changed outside Discord\)$/,
     );
     expect(mentionsOf(notice)).toEqual([ALICE]);
 
@@ -371,7 +378,7 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
       30_000,
     );
     expect(notice.content).toMatch(
-      /^<@140000000000000002> \*\*late-one\*\* is running: join at `play\.example\.net:\d+`$/,
+      /^<@140000000000000002> \*\*late-one\*\* is running, but `play\.example\.net:\d+` does not lead to it yet: GuildServer does not forward its ports here: an admin forwards tcp\/\d+(, udp\/\d+)* to the VM by hand \(`gs edge rules`\)\.$/,
     );
     expect(mentionsOf(notice)).toEqual([BOB]);
     expect(textOf(handle.original())).not.toContain('late-one is running');
@@ -388,7 +395,9 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
       () => discord.dmMessages(BOB).find((m) => m.content.includes('quiet-one')),
       30_000,
     );
-    expect(dm.content).toMatch(/^\*\*quiet-one\*\* is running: join at/);
+    expect(dm.content).toMatch(
+      /^\*\*quiet-one\*\* is running, but `play\.example\.net:\d+` does not lead to it yet/,
+    );
     expect(discord.channelMessages(LOCKED)).toEqual([]);
 
     // Carol's server announces to the unwritable channel and Carol takes no DMs: logged and dropped, once.

@@ -136,11 +136,11 @@ describe('notices of changes made outside Discord, exactly once', () => {
     expect(stopped.mentions.map((u) => u.id)).toEqual([BOB]);
     const started = await next(() => api('POST', `/v1/servers/${server.id}/start`));
     expect(started.content).toMatch(
-      /^<@140000000000000002> \*\*outsider\*\* is running: join at `play\.example\.net:\d+` \(changed outside Discord\)$/,
+      /^<@140000000000000002> \*\*outsider\*\* is running, but `play\.example\.net:\d+` does not lead to it yet: GuildServer does not forward its ports here: an admin forwards tcp\/\d+(, udp\/\d+)* to the VM by hand \(`gs edge rules`\)\. \(changed outside Discord\)$/,
     );
     const restarted = await next(() => api('POST', `/v1/servers/${server.id}/restart`));
     expect(restarted.content).toMatch(
-      /^<@140000000000000002> \*\*outsider\*\* is running again: join at `play\.example\.net:\d+` \(changed outside Discord\)$/,
+      /^<@140000000000000002> \*\*outsider\*\* is running again, but `play\.example\.net:\d+` does not lead to it yet: GuildServer does not forward its ports here: an admin forwards tcp\/\d+(, udp\/\d+)* to the VM by hand \(`gs edge rules`\)\. \(changed outside Discord\)$/,
     );
     const deleted = await next(() => gs('delete', 'outsider', '--guild', GUILD));
     expect(deleted.content).toBe('<@140000000000000002> **outsider** was deleted. (changed outside Discord)');

@@ -22,6 +22,7 @@ export function server(overrides: Partial<Server> = {}): Server {
     node: 'pve',
     ipv4: '10.0.0.5',
     address: 'play.example.net:20001',
+    publication: 'published',
     ports: [{ purpose: 'game', protocol: 'tcp', port: 20001, guestPort: 25565 }],
     players: { online: 0, max: 20 },
     failure: null,

@@ -2,7 +2,7 @@
 // routing, the delete rule, config.
 import { ApiError } from '@guildserver/api-client';
 import { ConfigError } from '@guildserver/config';
-import { serverNameSchema } from '@guildserver/contracts';
+import { reachOf, type Server, serverNameSchema } from '@guildserver/contracts';
 import { describe, expect, it } from 'vitest';
 import { parseSize } from '../../src/command-definitions/options.js';
 import { COMMANDS } from '../../src/command-definitions/server.js';
@@ -176,8 +176,37 @@ describe('rendering', () => {
       'h',
     );
     expect(failed.embeds[0]?.title).toBe('Create of s failed');
-    expect(finalSentence('create', true, 's', 'h:1')).toBe('**s** is running: join at `h:1`');
-    expect(finalSentence('stop', true, 's', 'h:1')).toBe('**s** is stopped.');
+    const joinable = { address: 'h:1', joinable: true };
+    expect(finalSentence('create', true, 's', joinable)).toBe('**s** is running: join at `h:1`');
+    expect(finalSentence('stop', true, 's', joinable)).toBe('**s** is stopped.');
+  });
+  it('never presents an address the edge does not forward as the way to join', () => {
+    const reachFor = (publication: Server['publication']) => reachOf(server({ publication }), 'h');
+    expect(finalSentence('create', true, 's', reachFor('published'))).toBe(
+      '**s** is running: join at `play.example.net:20001`',
+    );
+    expect(finalSentence('start', true, 's', reachFor('dry'))).toBe(
+      '**s** is running: join at `play.example.net:20001` (a simulated VM: the edge runs dry and forwards nothing)',
+    );
+    expect(finalSentence('create', true, 's', reachFor('manual'))).toBe(
+      '**s** is running, but `play.example.net:20001` does not lead to it yet: GuildServer does not forward its ports here: an admin forwards tcp/20001 to the VM by hand (`gs edge rules`).',
+    );
+    expect(finalSentence('restart', true, 's', reachFor('pending'))).toBe(
+      '**s** is running again, but `play.example.net:20001` does not lead to it yet: the edge has not published it yet.',
+    );
+    expect(reachFor('closed')).toBeUndefined();
+    const card = (publication: Server['publication']) =>
+      statusView(server({ publication }), 'h').embeds[0]?.fields?.find(
+        (f) => f.name !== 'Game' && /`/.test(f.value),
+      );
+    expect(card('published')).toMatchObject({ name: 'Join at', value: '`play.example.net:20001`' });
+    expect(card('manual')).toMatchObject({
+      name: 'Address',
+      value: expect.stringMatching(/does not forward/),
+    });
+    expect(
+      listView([server({ publication: 'manual' })], 'mine', 0, 'h').embeds[0]?.description,
+    ).not.toContain('play.example.net');
   });
   it('status buttons follow the state and carry the server id', () => {
     const view = statusView(server({ id: 'srv_abcdefghij12', state: 'stopped' }), 'h');

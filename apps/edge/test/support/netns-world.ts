@@ -50,16 +50,30 @@ if (proto === 'tcp') {
   s.send('hi', Number(port), host);
 }`;
 
+export interface NetnsWorldOptions {
+  /** The VM's address (default VM_ADDRESS), e.g. the one the simulator gave a real API's server. */
+  vmAddress?: string;
+  /** The VM network's prefix length (default 24). */
+  prefix?: number;
+  /** The edge's address on the VM network, the VM's gateway (default EDGE_VM_SIDE_ADDRESS). */
+  edgeVmSideAddress?: string;
+}
+
 export interface NetnsWorld {
   player: string;
   edge: string;
   vm: string;
+  vmAddress: string;
+  edgeVmSideAddress: string;
   /** What the player gets from `EDGE_PUBLIC_ADDRESS:port`: "hello <address>", "timeout" or "error <code>". */
   play(port: number, protocol: 'tcp' | 'udp'): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startNetnsWorld(): Promise<NetnsWorld> {
+export async function startNetnsWorld(options: NetnsWorldOptions = {}): Promise<NetnsWorld> {
+  const vmAddress = options.vmAddress ?? VM_ADDRESS;
+  const edgeVmSideAddress = options.edgeVmSideAddress ?? EDGE_VM_SIDE_ADDRESS;
+  const prefix = options.prefix ?? 24;
   const tag = `gse${process.pid % 100_000}`;
   const player = `${tag}-player`;
   const edge = `${tag}-edge`;
@@ -108,13 +122,13 @@ export async function startNetnsWorld(): Promise<NetnsWorld> {
     await inNs(player, 'ip', 'addr', 'add', `${PLAYER_ADDRESS}/24`, 'dev', `${tag}p`);
     await inNs(player, 'ip', 'link', 'set', `${tag}p`, 'up');
     await inNs(edge, 'ip', 'addr', 'add', `${EDGE_PUBLIC_ADDRESS}/24`, 'dev', `${tag}pe`);
-    await inNs(edge, 'ip', 'addr', 'add', `${EDGE_VM_SIDE_ADDRESS}/24`, 'dev', `${tag}ve`);
+    await inNs(edge, 'ip', 'addr', 'add', `${edgeVmSideAddress}/${prefix}`, 'dev', `${tag}ve`);
     await inNs(edge, 'ip', 'link', 'set', `${tag}pe`, 'up');
     await inNs(edge, 'ip', 'link', 'set', `${tag}ve`, 'up');
     await inNs(edge, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
-    await inNs(vm, 'ip', 'addr', 'add', `${VM_ADDRESS}/24`, 'dev', `${tag}v`);
+    await inNs(vm, 'ip', 'addr', 'add', `${vmAddress}/${prefix}`, 'dev', `${tag}v`);
     await inNs(vm, 'ip', 'link', 'set', `${tag}v`, 'up');
-    await inNs(vm, 'ip', 'route', 'add', 'default', 'via', EDGE_VM_SIDE_ADDRESS);
+    await inNs(vm, 'ip', 'route', 'add', 'default', 'via', edgeVmSideAddress);
     service = spawn('ip', ['netns', 'exec', vm, process.execPath, '-e', SERVICE], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -132,6 +146,8 @@ export async function startNetnsWorld(): Promise<NetnsWorld> {
     player,
     edge,
     vm,
+    vmAddress,
+    edgeVmSideAddress,
     async play(port, protocol) {
       const { stdout } = await inNs(
         player,

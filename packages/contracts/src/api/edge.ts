@@ -22,3 +22,64 @@ export const forwardingTableSchema = z.object({
   entries: z.array(forwardingEntrySchema),
 });
 export type ForwardingTable = z.infer<typeof forwardingTableSchema>;
+
+/** How the edge applies the table: `nft` in the kernel, or `dry` (computed and reported, never applied). */
+export const EDGE_MODES = ['nft', 'dry'] as const;
+export const edgeModeSchema = z.enum(EDGE_MODES);
+export type EdgeMode = z.infer<typeof edgeModeSchema>;
+
+/** EDGE_SNAT: rewrite players' source address to the edge's — per VM when needed, always, or never. */
+export const EDGE_SNAT_SETTINGS = ['auto', 'always', 'never'] as const;
+export const edgeSnatSchema = z.enum(EDGE_SNAT_SETTINGS);
+export type EdgeSnat = z.infer<typeof edgeSnatSchema>;
+
+/** An entry of the table the edge left out, with the reason (see apps/edge's buildRuleset). */
+export const refusedForwardSchema = z.object({
+  serverId: z.string().max(64),
+  serverName: z.string().max(64),
+  protocol: portProtocolSchema,
+  publishedPort: z.number().int(),
+  reason: z.string().max(500),
+});
+export type RefusedForward = z.infer<typeof refusedForwardSchema>;
+
+/** What an edge tells the API after every read of the table (`PUT /v1/edge/status`). */
+export const edgeReportSchema = z.object({
+  /** Which edge (its host name by default): several may report, each keeps its own row. */
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dots, dashes and underscores'),
+  mode: edgeModeSchema,
+  snat: edgeSnatSchema,
+  /** The generation of the table now in force; null while none has been applied. */
+  appliedGeneration: z.number().int().min(0).nullable(),
+  /** How many ports it forwards. */
+  forwarded: z.number().int().min(0),
+  refused: z.array(refusedForwardSchema).max(10_000),
+  /** Null when healthy; else one sentence: why the last read or apply failed (the table in force stays). */
+  problem: z.string().max(1_000).nullable(),
+});
+export type EdgeReport = z.infer<typeof edgeReportSchema>;
+
+/** An edge as the API last heard of it. */
+export const edgeStateSchema = edgeReportSchema.extend({
+  reportedAt: z.string(),
+  /** No report for longer than EDGE_STALE_AFTER: the edge is not following (its table stays as it was). */
+  stale: z.boolean(),
+  /** The API's generation minus the applied one: changes this edge has not applied yet. */
+  lag: z.number().int().nullable(),
+});
+export type EdgeState = z.infer<typeof edgeStateSchema>;
+
+/** `GET /v1/edge/status`: the API's generation and every edge that ever reported, newest report first. */
+export const edgeStatusSchema = z.object({
+  generation: z.number().int().min(0),
+  edges: z.array(edgeStateSchema),
+});
+export type EdgeStatus = z.infer<typeof edgeStatusSchema>;
+
+/** One message of `GET /v1/edge/stream` (`event: generation`): the table may have changed; read it again. */
+export const edgeGenerationSchema = z.object({ generation: z.number().int().min(0) });
+export type EdgeGeneration = z.infer<typeof edgeGenerationSchema>;

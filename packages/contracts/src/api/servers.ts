@@ -62,6 +62,16 @@ export function joinPortOf<P extends Pick<AllocatedPort, 'purpose' | 'index'>>(
   );
 }
 
+/**
+ * Whether the server's address leads to it: `published` (the edge forwards its ports), `pending` (listed, but
+ * the edge has not applied it yet), `dry` (the edge runs in dry mode: computed, nothing forwarded — the local
+ * stack's simulated VMs), `manual` (GuildServer forwards no ports here: EDGE=none, or no edge has reported
+ * yet — an admin forwards them by hand), `closed` (not forwarded: the server is not running).
+ */
+export const PUBLICATIONS = ['published', 'pending', 'dry', 'manual', 'closed'] as const;
+export const publicationSchema = z.enum(PUBLICATIONS);
+export type Publication = z.infer<typeof publicationSchema>;
+
 export const serverSchema = z.object({
   id: serverIdSchema,
   name: serverNameSchema,
@@ -76,6 +86,8 @@ export const serverSchema = z.object({
   ipv4: z.string().nullable(),
   /** `HOST_EXTERNAL:port` for the game port, once running. */
   address: z.string().nullable(),
+  /** Whether players reach `address`: see PUBLICATIONS. */
+  publication: publicationSchema,
   ports: z.array(allocatedPortSchema),
   players: z.object({ online: z.number().int(), max: z.number().int() }).nullable(),
   failure: z.object({ code: z.string(), message: z.string(), step: z.string().nullable() }).nullable(),

@@ -5,11 +5,13 @@ import { checkVm } from './check-vm.js';
 import { clone } from './clone.js';
 import { configure } from './configure.js';
 import { destroyVm } from './destroy-vm.js';
+import { publishPorts } from './publish-ports.js';
 import { releaseResources } from './release-resources.js';
 import { resizeDisk } from './resize-disk.js';
 import { setupGame } from './setup-game.js';
 import { shutdownVm } from './shutdown-vm.js';
 import { startVm } from './start-vm.js';
+import { unpublishPorts } from './unpublish-ports.js';
 import { verifyVmid } from './verify-vmid.js';
 import { waitGame } from './wait-game.js';
 import { waitNetwork } from './wait-network.js';
@@ -24,11 +26,13 @@ const STEPS: ReadonlyMap<string, Step> = new Map(
     waitNetwork,
     setupGame,
     waitGame,
+    publishPorts,
+    unpublishPorts,
     checkVm,
     shutdownVm,
     destroyVm,
     releaseResources,
-  ].map((step: Step) => [step.name, step]),
+  ].map((step: Step) => [step.name, step] as const),
 );
 
 export function stepNamed(name: string): Step {
