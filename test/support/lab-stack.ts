@@ -1,6 +1,8 @@
 // GuildServer on the real-VM lab: the simulator with the QEMU backend (in this process, answering over HTTP),
 // the API and a worker as separate processes (`apps/api/src/main.ts api|worker`, so the worker can be killed
-// and replaced), GAME_RUNNER=ansible with a key pair made for the run, on a SQLite file and the suite's Redis.
+// and replaced), GAME_RUNNER=ansible with a key pair made for the run, on a SQLite file and the suite's Redis;
+// and the edge where the Proxmox host would run it: `gs edge up` applying its table in the lab namespace (the
+// VMs' gateway), whose public address is HOST_EXTERNAL for the player namespace (EDGE=required).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,7 @@ import { promisify } from 'node:util';
 import { openDatabase } from '../../apps/api/src/db/database';
 import { createApiToken } from '../../apps/api/src/domain/tokens';
 import { freePort } from '../../apps/discord-bot/test/integration/stack';
+import { LAB_EDGE_PUBLIC_ADDRESS } from '../../packages/lab/src/index';
 import {
   DEFAULT_SIM_TOKEN,
   type LabBackend,
@@ -20,6 +23,7 @@ import {
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..');
 const API_MAIN = join(REPO, 'apps', 'api', 'src', 'main.ts');
+const GS = join(REPO, 'apps', 'cli', 'src', 'main.ts');
 
 export interface LabStack {
   lab: LabBackend;
@@ -33,7 +37,13 @@ export interface LabStack {
   publicKey: string;
   /** That private half (ANSIBLE_PRIVATE_KEY_FILE), for looking into a VM over SSH. */
   privateKeyFile: string;
-  /** The last lines the API and worker processes printed, for a failure's report. */
+  /** Where the edge serves its Prometheus metrics (its per-port counters). */
+  edgeMetricsUrl: string;
+  /** Runs `gs …` in the player namespace, as a player (or an admin checking from outside) would. */
+  gsAsPlayer(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** The edge's nftables table as `nft list` prints it in the lab namespace ('' when there is none). */
+  edgeTable(): Promise<string>;
+  /** The last lines the API, worker and edge processes printed, for a failure's report. */
   logs(): string;
   /** Starts (or restarts) the worker process. */
   startWorker(): Promise<void>;
@@ -56,8 +66,12 @@ interface ApiProcess {
 }
 
 function spawnApi(mode: 'api' | 'worker', env: Record<string, string | undefined>): ApiProcess {
+  return spawnLogged(['--import', 'tsx', API_MAIN, mode], env);
+}
+
+function spawnLogged(args: string[], env: Record<string, string | undefined>): ApiProcess {
   let log = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', API_MAIN, mode], {
+  const child = spawn(process.execPath, args, {
     cwd: REPO,
     env,
     detached: true,
@@ -93,6 +107,20 @@ async function waitHealthy(url: string, api: ApiProcess): Promise<void> {
   }
 }
 
+/** Until the edge has reported to the API (applied its first table), so creates may wait for it. */
+async function waitEdgeReported(apiUrl: string, token: string, edge: ApiProcess): Promise<void> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    if (edge.child.exitCode !== null)
+      throw new Error(`the edge exited (${edge.child.exitCode}): ${edge.log()}`);
+    const status = await fetch(`${apiUrl}/v1/edge/status`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await status.json()) as { edges?: { name: string; appliedGeneration: number | null }[] };
+    if (body.edges?.some((e) => e.name === 'lab-edge' && e.appliedGeneration !== null)) return;
+    if (Date.now() > until) throw new Error(`the edge did not report within 60 s: ${edge.log()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export async function startLabStack(redisUrl: string): Promise<LabStack> {
   const dir = mkdtempSync(join(tmpdir(), 'gs-lab-e2e-'));
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'guildserver-lab', '-f', join(dir, 'id')]);
@@ -114,20 +142,32 @@ export async function startLabStack(redisUrl: string): Promise<LabStack> {
     QUEUE_PREFIX: `gs-lab-${name}-${process.pid}-${Date.now()}`,
     GAME_RUNNER: 'ansible',
     API_PORT: String(port),
-    HOST_EXTERNAL: 'play.example.net',
+    HOST_EXTERNAL: LAB_EDGE_PUBLIC_ADDRESS,
     API_RATE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: 'warn',
   });
 
   const port = await freePort();
-  const env = baseEnv('main', port);
+  const env: Record<string, string | undefined> = { ...baseEnv('main', port), EDGE: 'required' };
   const db = openDatabase(env.DATABASE_PATH!);
   const adminToken = createApiToken(db, 'operator', ['admin']).token;
   const botToken = createApiToken(db, 'discord-bot', ['bot']).token;
+  const edgeToken = createApiToken(db, 'edge', ['edge']).token;
   db.$client.close();
   const apiUrl = `http://127.0.0.1:${port}`;
   const api = spawnApi('api', env);
   await waitHealthy(apiUrl, api);
+  const edgeMetricsPort = await freePort();
+  const edge = spawnLogged(['--import', 'tsx', GS, 'edge', 'up', '--netns', lab.network.netns], {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    API_URL: apiUrl,
+    EDGE_API_TOKEN: edgeToken,
+    EDGE_NAME: 'lab-edge',
+    EDGE_METRICS_PORT: String(edgeMetricsPort),
+    LOG_LEVEL: 'info',
+  });
+  await waitEdgeReported(apiUrl, adminToken, edge);
   let worker: ApiProcess | undefined;
   const sides: SideStack[] = [];
 
@@ -139,9 +179,33 @@ export async function startLabStack(redisUrl: string): Promise<LabStack> {
     botToken,
     publicKey,
     privateKeyFile: join(dir, 'id'),
+    edgeMetricsUrl: `http://127.0.0.1:${edgeMetricsPort}/metrics`,
+    async gsAsPlayer(args) {
+      const [command, ...rest] = lab.network.playerCommand([
+        process.execPath,
+        '--import',
+        'tsx',
+        GS,
+        ...args,
+      ]);
+      try {
+        const { stdout, stderr } = await run(command!, rest, {
+          cwd: REPO,
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
+        });
+        return { code: 0, stdout, stderr };
+      } catch (error) {
+        const e = error as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+      }
+    },
+    async edgeTable() {
+      return lab.network.exec(['nft', 'list', 'table', 'inet', 'guildserver']).catch(() => '');
+    },
     logs: () =>
       `--- API (exit ${api.child.exitCode ?? api.child.signalCode ?? 'running'}) ---\n${api.log()}\n` +
-      `--- worker (exit ${worker?.child.exitCode ?? worker?.child.signalCode ?? 'running'}) ---\n${worker?.log() ?? ''}`,
+      `--- worker (exit ${worker?.child.exitCode ?? worker?.child.signalCode ?? 'running'}) ---\n${worker?.log() ?? ''}\n` +
+      `--- edge (exit ${edge.child.exitCode ?? edge.child.signalCode ?? 'running'}) ---\n${edge.log()}`,
     portsHeldBy(serverId) {
       const reader = openDatabase(env.DATABASE_PATH!);
       try {
@@ -183,6 +247,7 @@ export async function startLabStack(redisUrl: string): Promise<LabStack> {
     },
     async close() {
       for (const side of sides) await side.close();
+      await stopProcess(edge.child);
       await stopProcess(worker?.child);
       await stopProcess(api.child);
       await sim.close();

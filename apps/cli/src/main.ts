@@ -12,6 +12,7 @@ import { games } from './commands/catalog.js';
 import { createCommandContext } from './commands/context.js';
 import { discordClick, discordMessages, discordSay, discordSubmit } from './commands/discord.js';
 import { edgeDown, edgeRules, edgeStatus, edgeUp } from './commands/edge.js';
+import { queryAddress } from './commands/query.js';
 import { getQuota, parseLimit, setQuota } from './commands/quotas.js';
 import { createServer, list, serverAction, status, watch } from './commands/servers.js';
 import { createToken, listTokens, revokeToken } from './commands/tokens.js';
@@ -164,6 +165,21 @@ program
   .description('the games GuildServer can host, with their sizes and ports')
   .addOption(jsonOption())
   .action(run((options) => games(context(), options)));
+
+program
+  .command('query <game> <address>')
+  .description(
+    "ask the game at ADDRESS (host or host:port; the port defaults to the game's query port) whether it answers, as a player's client would",
+  )
+  .option('--timeout <seconds>', 'how long the game may take to answer', positiveNumber, 5)
+  .addOption(jsonOption())
+  .addHelpText(
+    'after',
+    '\nIt needs no API: run it from outside the community network to check that the address Discord shows\n' +
+      'leads to the game. Exit code 0 when the game answered, 1 when it did not (and why).\n\n' +
+      'Example: gs query openttd play.example.net:20001\n',
+  )
+  .action(run((game: string, address: string, options) => queryAddress(context(), game, address, options)));
 
 const token = program.command('token').description('API tokens (needs an admin token)');
 token

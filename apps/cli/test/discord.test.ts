@@ -176,7 +176,22 @@ describe('gs discord and gs against a started stack', () => {
     expect(stdout).toContain('demo typed: /server create game:minecraft-java name:survival');
     expect(stdout).toMatch(/Creating survival…/);
     expect(stdout).toMatch(/survival is running/);
-    expect(stdout).toMatch(/Address: `localhost:\d+` — GuildServer does not forward its ports here/);
+    // The stack's edge runs dry: the address is shown as the way to join, and said to belong to a simulated VM.
+    expect(stdout).toMatch(
+      /Join at: `localhost:\d+` — a simulated VM: the edge runs dry and forwards nothing/,
+    );
+  });
+
+  it('runs a dry edge that computes and reports the table, which gs edge rules and status show', async () => {
+    expect(output).toMatch(/\n {2}Edge {8}dry: computes and reports the forwarding table, applies nothing/);
+    const rules = await gs(['edge', 'rules'], env);
+    expect(rules.code).toBe(0);
+    // survival's published port, to its simulated VM's address and the game's port inside it.
+    expect(rules.stdout).toMatch(/elements = \{ \d+ : [\d.]+ \. 25565/);
+    expect(rules.stdout).toMatch(/srv_[a-z0-9]{12} survival/);
+    const status = await gs(['edge', 'status', '--json'], env);
+    const edges = (JSON.parse(status.stdout) as { edges: { name: string; mode: string }[] }).edges;
+    expect(edges).toEqual([expect.objectContaining({ name: 'local-dry', mode: 'dry', stale: false })]);
   });
 
   it('say as another user, status with buttons, and a click', async () => {

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { sleep } from '@guildserver/timing';
-import { LAB_HOST_VETH, LAB_NETNS, LAB_SUBNET } from './addresses.js';
+import { LAB_HOST_VETH, LAB_NETNS, LAB_PLAYER_NETNS, LAB_SUBNET } from './addresses.js';
 import { dnsmasqFiles } from './dnsmasq.js';
 import { processAlive } from './process-alive.js';
 import { run, runQuietly } from './run.js';
@@ -21,6 +21,10 @@ export async function removeLab(stateDir: string, log: Log): Promise<void> {
       await sleep(50);
     }
   }
+  if (namespaceExists(LAB_PLAYER_NETNS)) {
+    await killAll(await namespacePids(LAB_PLAYER_NETNS));
+    await run('ip', ['netns', 'del', LAB_PLAYER_NETNS]);
+  }
   const dnsmasqPid = Number(readOr(dnsmasqFiles(stateDir).pid, ''));
   if (processAlive(dnsmasqPid) && readOr(`/proc/${dnsmasqPid}/comm`, '').trim() === 'dnsmasq') {
     log(`stopping dnsmasq ${dnsmasqPid}`);
@@ -37,13 +41,13 @@ export async function removeLab(stateDir: string, log: Log): Promise<void> {
   await rm(stateDir, { recursive: true, force: true });
 }
 
-export function namespaceExists(): boolean {
-  return existsSync(`/run/netns/${LAB_NETNS}`);
+export function namespaceExists(netns = LAB_NETNS): boolean {
+  return existsSync(`/run/netns/${netns}`);
 }
 
-export async function namespacePids(): Promise<number[]> {
-  if (!namespaceExists()) return [];
-  const out = await run('ip', ['netns', 'pids', LAB_NETNS]).catch(() => '');
+export async function namespacePids(netns = LAB_NETNS): Promise<number[]> {
+  if (!namespaceExists(netns)) return [];
+  const out = await run('ip', ['netns', 'pids', netns]).catch(() => '');
   return out
     .split(/\s+/)
     .filter(Boolean)

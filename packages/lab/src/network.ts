@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   LAB_APT_PROXY_PORT,
   LAB_BRIDGE,
+  LAB_EDGE_PUBLIC_ADDRESS,
   LAB_GATEWAY,
   LAB_HOST_ADDRESS,
   LAB_HOST_VETH,
@@ -13,7 +14,12 @@ import {
   LAB_NETNS,
   LAB_NETNS_ADDRESS,
   LAB_NETNS_VETH,
+  LAB_PLAYER_ADDRESS,
+  LAB_PLAYER_NETNS,
+  LAB_PLAYER_VETH,
   LAB_PREFIX_LENGTH,
+  LAB_PUBLIC_PREFIX_LENGTH,
+  LAB_PUBLIC_VETH,
   LAB_SUBNET,
 } from './addresses.js';
 import { type AptCacheProxy, startAptCacheProxy } from './apt-cache-proxy.js';
@@ -53,6 +59,8 @@ export interface LabNetwork {
   exec(argv: string[]): Promise<string>;
   /** The argv that runs `argv` inside the namespace, for spawning long-lived processes. */
   command(argv: string[]): string[];
+  /** The player namespace (the internet's side of the edge): the argv that runs `argv` there. */
+  playerCommand(argv: string[]): string[];
   /** dnsmasq's current leases (MAC → address). */
   leases(): Promise<DhcpLease[]>;
   /** Kills everything left in the namespace (VMs included), removes the namespace, veth, route, state.
@@ -122,6 +130,7 @@ export async function startLabNetwork(options: LabNetworkOptions = {}): Promise<
       return run(command!, args);
     },
     command: inNetns,
+    playerCommand: (argv) => ['ip', 'netns', 'exec', LAB_PLAYER_NETNS, ...argv],
     leases: () => readLeases(stateDir),
     stop,
   };
@@ -162,6 +171,27 @@ async function createTopology(stateDir: string, allowedHostPorts: number[]): Pro
   await ns('addr', 'add', `${LAB_NETNS_ADDRESS}/${LAB_LINK_PREFIX_LENGTH}`, 'dev', LAB_NETNS_VETH);
   await ns('link', 'set', LAB_NETNS_VETH, 'up');
   await run('ip', ['route', 'add', LAB_SUBNET, 'via', LAB_NETNS_ADDRESS, 'dev', LAB_HOST_VETH]);
+
+  // The players' side: only the lab namespace's public address is reachable from it (no route elsewhere).
+  await run('ip', ['netns', 'add', LAB_PLAYER_NETNS]);
+  await run('ip', ['-n', LAB_PLAYER_NETNS, 'link', 'set', 'lo', 'up']);
+  await ns(
+    'link',
+    'add',
+    LAB_PUBLIC_VETH,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    LAB_PLAYER_VETH,
+    'netns',
+    LAB_PLAYER_NETNS,
+  );
+  await ns('addr', 'add', `${LAB_EDGE_PUBLIC_ADDRESS}/${LAB_PUBLIC_PREFIX_LENGTH}`, 'dev', LAB_PUBLIC_VETH);
+  await ns('link', 'set', LAB_PUBLIC_VETH, 'up');
+  const player = (...args: string[]) => run('ip', ['-n', LAB_PLAYER_NETNS, ...args]);
+  await player('addr', 'add', `${LAB_PLAYER_ADDRESS}/${LAB_PUBLIC_PREFIX_LENGTH}`, 'dev', LAB_PLAYER_VETH);
+  await player('link', 'set', LAB_PLAYER_VETH, 'up');
 
   // Forwarding between the bridge and the veth, inside the namespace only (the host's setting is untouched).
   await run('ip', ['netns', 'exec', LAB_NETNS, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);

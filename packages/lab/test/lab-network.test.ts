@@ -4,7 +4,16 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LAB_GATEWAY, LAB_HOST_VETH, LAB_NETNS, LAB_NETNS_ADDRESS, LAB_SUBNET } from '../src/addresses.js';
+import {
+  LAB_EDGE_PUBLIC_ADDRESS,
+  LAB_GATEWAY,
+  LAB_HOST_VETH,
+  LAB_NETNS,
+  LAB_NETNS_ADDRESS,
+  LAB_PLAYER_NETNS,
+  LAB_PLAYER_VETH,
+  LAB_SUBNET,
+} from '../src/addresses.js';
 import { missingLabNetworkTools, startLabNetwork } from '../src/network.js';
 import { processAlive } from '../src/process-alive.js';
 import { run } from '../src/run.js';
@@ -49,6 +58,13 @@ describe.skipIf(missing.length > 0)('the lab network after a crash', () => {
           `master ${network.bridge}`,
         );
         await network.removeTap('gstest0');
+        // The player namespace has a way to the edge's public address only: none to the VMs behind it.
+        const routeFromPlayer = (to: string) => {
+          const [ip, ...args] = network.playerCommand(['ip', '-4', 'route', 'get', to]);
+          return run(ip!, args);
+        };
+        expect(await routeFromPlayer(LAB_EDGE_PUBLIC_ADDRESS)).toMatch(`dev ${LAB_PLAYER_VETH}`);
+        await expect(routeFromPlayer(LAB_GATEWAY)).rejects.toThrow(/unreachable/i);
         // The host routes the VMs' subnet through the veth to the namespace (the VM test sends real traffic).
         expect(await run('ip', ['-4', 'route', 'get', LAB_GATEWAY])).toMatch(
           `via ${LAB_NETNS_ADDRESS} dev ${LAB_HOST_VETH}`,
@@ -57,6 +73,7 @@ describe.skipIf(missing.length > 0)('the lab network after a crash', () => {
         await network.stop();
       }
       expect(existsSync(`/run/netns/${LAB_NETNS}`)).toBe(false);
+      expect(existsSync(`/run/netns/${LAB_PLAYER_NETNS}`)).toBe(false);
       expect(existsSync(`/sys/class/net/${LAB_HOST_VETH}`)).toBe(false);
       expect(await run('ip', ['-4', 'route', 'show', LAB_SUBNET])).toBe('');
     },

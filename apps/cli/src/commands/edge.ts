@@ -8,8 +8,7 @@ import { readStackState } from '../stack/state-file.js';
 import { type CommandContext, printJson, say, table } from './context.js';
 import type { JsonOption } from './servers.js';
 
-// apps/cli does not list @guildserver/edge as a dependency (yet): its source is imported by path.
-const loadEdge = () => import('../../../edge/src/index.js');
+const loadEdge = () => import('@guildserver/edge');
 
 export interface EdgeUpOptions {
   dry?: boolean;

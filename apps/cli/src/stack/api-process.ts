@@ -3,7 +3,9 @@ import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { TokenScope } from '@guildserver/contracts';
 import { sleep } from '@guildserver/timing';
+import { createCliApiClient } from '../api/client.js';
 import { CliError } from '../errors.js';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..', '..');
@@ -161,4 +163,14 @@ export function pickPort(wanted: number): Promise<number> {
       });
     });
   return listen(wanted).catch(() => listen(0));
+}
+
+/** A token for one of the stack's children (the bot, the edge), made through the API with the admin token. */
+export async function mintToken(
+  apiUrl: string,
+  adminToken: string,
+  name: string,
+  scope: TokenScope,
+): Promise<string> {
+  return (await createCliApiClient({ baseUrl: apiUrl, token: adminToken }).createToken(name, [scope])).token;
 }

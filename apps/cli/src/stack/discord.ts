@@ -3,7 +3,6 @@
 // real Discord. Either way the bot (apps/discord-bot) runs as a child process group with a `bot`-scope token.
 import { join } from 'node:path';
 import { type FakeDiscord, fakeBotToken, startFakeDiscord } from '@guildserver/discord-fake';
-import { createCliApiClient } from '../api/client.js';
 import { CliError } from '../errors.js';
 import { type ApiProcess, type ChildEnv, REPO_ROOT, spawnNodeChild } from './api-process.js';
 
@@ -47,14 +46,6 @@ export async function startDemoDiscord(port = 0): Promise<{ fake: FakeDiscord; b
 }
 
 /** A `bot`-scope API token for the bot, made with the admin token. */
-export async function createBotToken(apiUrl: string, adminToken: string): Promise<string> {
-  const created = await createCliApiClient({ baseUrl: apiUrl, token: adminToken }).createToken(
-    'discord-bot (gs up)',
-    ['bot'],
-  );
-  return created.token;
-}
-
 export interface BotSettings {
   discordToken: string;
   /** The fake's restUrl; unset for the real Discord. */

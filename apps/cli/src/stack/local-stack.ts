@@ -12,15 +12,16 @@ import { DEFAULT_SIM_TOKEN, startEmbeddedSimulator } from '../embedded-simulator
 import { CliError } from '../errors.js';
 import { watchJob } from '../progress/job-watch.js';
 import { type Output, painter, reporterFor, seconds } from '../progress/renderers.js';
-import { type ApiProcess, type ChildEnv, createAdminToken, pickPort, spawnApi } from './api-process.js';
 import {
-  botEnvironment,
-  createBotToken,
-  DEMO_DISCORD,
-  spawnBot,
-  startDemoDiscord,
-  waitForBotReady,
-} from './discord.js';
+  type ApiProcess,
+  type ChildEnv,
+  createAdminToken,
+  mintToken,
+  pickPort,
+  spawnApi,
+} from './api-process.js';
+import { botEnvironment, DEMO_DISCORD, spawnBot, startDemoDiscord, waitForBotReady } from './discord.js';
+import { edgeEnvironment, spawnEdge, waitForEdgeReport } from './edge.js';
 import { licencesForStack } from './licences.js';
 import { readStackState, type StackState, writeStackState } from './state-file.js';
 import { type Supervised, supervise } from './supervisor.js';
@@ -84,6 +85,7 @@ export async function runLocalStack(
   // Each child as started, until it is supervised (then restarted when it crashes).
   let api: ApiProcess | Supervised | undefined;
   let bot: ApiProcess | Supervised | undefined;
+  let edge: ApiProcess | Supervised | undefined;
   let fake: FakeDiscord | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (firstSignalAt === 0) {
@@ -101,6 +103,7 @@ export async function runLocalStack(
   const killOnExit = () => {
     api?.kill();
     bot?.kill();
+    edge?.kill();
   };
   process.on('exit', killOnExit);
   const step = <T>(work: Promise<T>) => Promise.race([work, interrupted]);
@@ -108,7 +111,7 @@ export async function runLocalStack(
   let sim: RunningSimulator | undefined;
   let state: StackState | undefined;
   /** Records a (re)started child's process id for whoever reads the state file. */
-  const recordChild = (which: 'api' | 'discordBot', child: ApiProcess) => {
+  const recordChild = (which: 'api' | 'discordBot' | 'edge', child: ApiProcess) => {
     if (!state) return;
     state.children = { ...state.children, [which]: child.pid };
     writeStackState(statePath, state);
@@ -167,11 +170,43 @@ export async function runLocalStack(
     api = supervisedApi;
     const failures: Promise<never>[] = [supervisedApi.gaveUp];
 
+    // The edge, dry: the simulated VMs cannot be reached, and nothing here runs as root.
+    const edgeLog = join(dataDir, 'edge.log');
+    const edgeToken = await step(
+      Promise.race([mintToken(apiUrl, token, 'edge (gs up, dry)', 'edge'), exitedEarly]),
+    );
+    const edgeEnv = edgeEnvironment(env.inherited, apiUrl, edgeToken);
+    const firstEdge = spawnEdge(edgeEnv, edgeLog);
+    edge = firstEdge;
+    const edgeExited = firstEdge.exited.then((how) => {
+      const why = firstEdge.lastSentence();
+      throw new CliError(
+        `The edge stopped (${how})${why ? `: ${why.replace(/[.:]?$/, '')}` : ''}; see ${show(edgeLog)}.`,
+        'stack_failed',
+      );
+    });
+    edgeExited.catch(() => {});
+    await step(Promise.race([waitForEdgeReport(apiUrl, token, edgeExited), exitedEarly]));
+    print(
+      `  Edge        dry: computes and reports the forwarding table, applies nothing (the VMs are simulated); \`gs edge rules\` shows it; logs: ${show(edgeLog)}`,
+    );
+    const supervisedEdge = supervise(firstEdge, {
+      label: 'The edge',
+      spawn: () => spawnEdge(edgeEnv, edgeLog),
+      log: show(edgeLog),
+      say: (line) => print(`gs: ${line}`),
+      onSpawned: (child) => recordChild('edge', child),
+    });
+    edge = supervisedEdge;
+    failures.push(supervisedEdge.gaveUp);
+
     // The Discord side: the bot, against the fake Discord unless DISCORD_TOKEN is set.
     if (options.discord !== false) {
       const realToken = env.inherited.DISCORD_TOKEN?.trim();
       const botLog = join(dataDir, 'discord-bot.log');
-      const botToken = await step(Promise.race([createBotToken(apiUrl, token), exitedEarly]));
+      const botToken = await step(
+        Promise.race([mintToken(apiUrl, token, 'discord-bot (gs up)', 'bot'), exitedEarly]),
+      );
       const settings = {
         apiUrl,
         apiToken: botToken,
@@ -296,6 +331,7 @@ export async function runLocalStack(
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     await bot?.stop(5_000);
+    await edge?.stop(5_000);
     await fake?.close();
     await api?.stop();
     await sim?.close();
@@ -308,7 +344,7 @@ export async function runLocalStack(
   }
   if (!options.smoke)
     print(
-      `Stopped: the simulator, the API and the worker (and its redis-server)${bot ? ', the Discord bot' : ''}${fake ? ', the fake Discord' : ''} are down.`,
+      `Stopped: the simulator, the API and the worker (and its redis-server), the edge${bot ? ', the Discord bot' : ''}${fake ? ', the fake Discord' : ''} are down.`,
     );
   return code;
 }

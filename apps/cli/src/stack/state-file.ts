@@ -23,7 +23,7 @@ export interface StackState {
     userId?: string;
   };
   /** The child processes it runs now (each leads its own process group); updated when one is restarted. */
-  children?: { api?: number; discordBot?: number };
+  children?: { api?: number; discordBot?: number; edge?: number };
   /** The `up` process, while it runs. */
   pid?: number;
   startedAt: string;
