@@ -24,6 +24,8 @@ require_apt qemu-utils command -v qemu-img
 require_apt dnsmasq-base command -v dnsmasq
 require_apt genisoimage command -v genisoimage
 require_apt nftables command -v nft
+# The edge forgets the flows to a port it closed with conntrack's tool.
+require_apt conntrack command -v conntrack
 install_workspace
 say "typecheck"; pnpm --silent typecheck
 say "lint"; pnpm --silent lint

@@ -16,6 +16,7 @@ import type {
   RefusedForward,
 } from '@guildserver/contracts';
 import { type BackoffOptions, backoffDelay, pause } from '@guildserver/timing';
+import { type ClosedPort, closedPorts, type ForgetOutcome } from './conntrack.js';
 import { ownersOf, type PortTotal, PortTotals } from './counters.js';
 import type { EdgeMetrics } from './metrics.js';
 import { NftError, type PortCount } from './nft.js';
@@ -46,6 +47,8 @@ export interface EdgeSystem {
   routes(addresses: readonly string[]): Promise<RouteView>;
   /** `tcp/22`-style keys of the ports services on the edge host listen on. */
   listeners(): Promise<ReadonlySet<string>>;
+  /** Forgets the flows the kernel already translated to these closed ports (conntrack). */
+  forgetFlows(closed: readonly ClosedPort[]): Promise<ForgetOutcome>;
 }
 
 /** pino's shape, so the daemon logs JSON in production and tests collect the lines. */
@@ -237,6 +240,7 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
       metrics?.applyDuration.observe((performance.now() - started) / 1000);
       applies++;
       if (old) totals.absorb(old, ownersOf(inForce?.forwarded ?? []));
+      await forgetClosed(ruleset, old);
       inForce = {
         generation,
         definition: definitionOf(ruleset.text),
@@ -244,6 +248,37 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
         forwarded: ruleset.forwarded,
       };
     });
+  }
+
+  let conntrackMissingLogged = false;
+  /**
+   * After an apply: the flows already translated to a port the new table closes or re-targets would go on
+   * reaching the old VM address; forget them. The ports before are the table this daemon applied, or (its first
+   * apply) the counted ports of the table a previous run left.
+   */
+  async function forgetClosed(ruleset: Ruleset, old: PortCount[] | undefined): Promise<void> {
+    const now = new Set(ruleset.forwarded.map((e) => portKey(e.protocol, e.publishedPort)));
+    const closed = inForce
+      ? closedPorts(inForce.forwarded, ruleset.forwarded)
+      : (old ?? [])
+          .filter((c) => !now.has(portKey(c.protocol, c.port)))
+          .map((c) => ({ protocol: c.protocol, port: c.port }));
+    if (closed.length === 0) return;
+    try {
+      const outcome = await system.forgetFlows(closed);
+      if (outcome === 'missing' && !conntrackMissingLogged) {
+        conntrackMissingLogged = true;
+        log.warn(
+          {},
+          'conntrack is not installed, so flows players opened to a closed port go on until they time out (up to minutes); install the conntrack package.',
+        );
+      }
+    } catch (error) {
+      log.warn(
+        { error: errorFields(error) },
+        `Could not forget the flows to closed ports: ${(error as Error).message}`,
+      );
+    }
   }
 
   /** One read of the table, its apply when changed, and the report: 'ok', 'away' or throws EdgeFatalError. */

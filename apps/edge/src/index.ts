@@ -1,4 +1,5 @@
 export { ConfigError, type EdgeConfig, loadEdgeConfig } from './config.js';
+export { type ClosedPort, closedPorts, type ForgetOutcome, forgetFlows } from './conntrack.js';
 export { ownersOf, type PortTotal, PortTotals } from './counters.js';
 export {
   createEdgeDaemon,

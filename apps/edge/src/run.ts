@@ -1,8 +1,10 @@
 // The edge daemon with its real parts: the API client, nft (inside EDGE_NETNS when set), `ip route get`,
 // /proc/net, and /metrics. Used by main.ts (the daemon's own entry point) and `gs edge up`.
+
 import { createApiClient } from '@guildserver/api-client';
 import pino, { type Logger } from 'pino';
 import type { EdgeConfig } from './config.js';
+import { forgetFlows } from './conntrack.js';
 import { createEdgeDaemon, type EdgeDaemon, type EdgeSystem } from './daemon.js';
 import { localListeners } from './listeners.js';
 import { createEdgeMetrics, type MetricsServer, serveMetrics } from './metrics.js';
@@ -25,6 +27,7 @@ export function hostSystem(config: Pick<EdgeConfig, 'netns'>): EdgeSystem {
     readCounters: () => readCounters(target),
     routes: (addresses) => lookupRoutes(addresses, config.netns),
     listeners: () => localListeners(config.netns),
+    forgetFlows: (closed) => forgetFlows(closed, target),
   };
 }
 

@@ -57,6 +57,44 @@ describe('the edge daemon', () => {
     });
   });
 
+  it('forgets the translated flows of each port a new table closes or re-targets, and only those', async () => {
+    const api = new FakeApi();
+    const host = new FakeHost();
+    // A previous run's table forwarded udp/20005, which the API no longer lists: forgotten on the first apply.
+    host.counts = [{ protocol: 'udp', port: 20_005, packets: 3, bytes: 90 }];
+    api.table.entries = [entry(), entry({ protocol: 'udp', publishedPort: 20_001 })];
+    start({}, api, host);
+    await until(() => api.reports.length === 1, 5_000, 'the first report');
+    expect(host.forgotten).toEqual([['udp/20005']]);
+    // Stopped: udp/20001 closes. Re-targeted (a new VM address behind the same port): tcp/20000 too.
+    api.change([entry({ vmIpv4: '10.0.10.9' })]);
+    await until(() => host.applied.length === 2, 5_000, 'the second apply');
+    expect(host.forgotten.at(-1)).toEqual(['tcp/20000', 'udp/20001']);
+    // An unchanged forward keeps its flows.
+    api.change([entry({ vmIpv4: '10.0.10.9' }), entry({ publishedPort: 20_002 })]);
+    await until(() => host.applied.length === 3, 5_000, 'the third apply');
+    expect(host.forgotten).toHaveLength(2);
+  });
+
+  it('without the conntrack tool it still applies, and says once what that costs', async () => {
+    const api = new FakeApi();
+    const host = new FakeHost();
+    host.conntrack = 'missing';
+    api.table.entries = [entry()];
+    const { log } = start({}, api, host);
+    await until(() => api.reports.length === 1, 5_000, 'the first report');
+    api.change([]);
+    await until(() => host.applied.length === 2, 5_000, 'the second apply');
+    api.change([entry()]);
+    await until(() => host.applied.length === 3, 5_000, 'the third apply');
+    api.change([]);
+    await until(() => host.applied.length === 4, 5_000, 'the fourth apply');
+    expect(log.messages('warn').filter((m) => m.startsWith('conntrack is not installed'))).toEqual([
+      'conntrack is not installed, so flows players opened to a closed port go on until they time out (up to minutes); install the conntrack package.',
+    ]);
+    expect(api.lastReport?.problem).toBeNull();
+  });
+
   it('reads a burst of generations once, as its newest, and never applies two tables at once', async () => {
     const api = new FakeApi();
     const { host } = start({}, api);

@@ -8,6 +8,7 @@ import {
   applyRuleset,
   buildRuleset,
   decideSnat,
+  forgetFlows,
   listTable,
   localListeners,
   lookupRoutes,
@@ -151,6 +152,18 @@ describe.skipIf(missing.length > 0)('the edge forwarding with real nftables', ()
     await apply(tableOf(6, []));
     expect(await world.play(20_000, 'tcp')).toBe('error ECONNREFUSED');
     expect(await world.play(20_001, 'udp')).not.toMatch(/^hello/);
+  });
+
+  it('forgets the flows the kernel already translated to a closed port: a UDP client that keeps sending reaches nothing', async () => {
+    await apply(tableOf(7, [survival('udp', 20_001)]));
+    expect(await world.play(20_001, 'udp', 40_001)).toBe(`hello ${PLAYER_ADDRESS}`);
+    await apply(tableOf(8, []));
+    // conntrack remembers the translation: the same flow still reaches the VM until it is forgotten.
+    expect(await world.play(20_001, 'udp', 40_001)).toBe(`hello ${PLAYER_ADDRESS}`);
+    expect(await forgetFlows([{ protocol: 'udp', port: 20_001 }], edge())).toBe('forgotten');
+    expect(await world.play(20_001, 'udp', 40_001)).not.toMatch(/^hello/);
+    // Nothing to forget is not a failure.
+    expect(await forgetFlows([{ protocol: 'tcp', port: 20_002 }], edge())).toBe('forgotten');
   });
 
   it('touches no other table, and removing its own leaves nothing of it', async () => {

@@ -2,6 +2,7 @@
 // without either: the API can be slowed, taken away, or made to refuse the token; nft can refuse a ruleset.
 import { ApiError, ApiUnreachableError } from '@guildserver/api-client';
 import type { EdgeReport, EdgeStatus, ForwardingEntry, ForwardingTable } from '@guildserver/contracts';
+import type { ClosedPort, ForgetOutcome } from '../../src/conntrack.js';
 import type { EdgeApi, EdgeLog, EdgeSystem } from '../../src/daemon.js';
 import type { PortCount } from '../../src/nft.js';
 import { NftError } from '../../src/nft.js';
@@ -109,6 +110,15 @@ export class FakeHost implements EdgeSystem {
 
   async readCounters(): Promise<PortCount[] | undefined> {
     return this.counts === undefined ? undefined : structuredClone(this.counts);
+  }
+
+  /** Every forgetFlows call's ports, as `tcp/20000` keys. */
+  forgotten: string[][] = [];
+  conntrack: ForgetOutcome = 'forgotten';
+
+  async forgetFlows(closed: readonly ClosedPort[]): Promise<ForgetOutcome> {
+    this.forgotten.push(closed.map((c) => `${c.protocol}/${c.port}`));
+    return this.conntrack;
   }
 
   async routes(): Promise<RouteView> {

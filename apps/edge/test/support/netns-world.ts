@@ -16,11 +16,12 @@ export const GAME_PORT = 25565;
 export async function missingForNetns(): Promise<string[]> {
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push('root');
-  for (const tool of ['ip', 'nft']) {
+  const packages: Record<string, string> = { ip: 'iproute2', nft: 'nftables', conntrack: 'conntrack' };
+  for (const [tool, pkg] of Object.entries(packages)) {
     try {
       await run('sh', ['-c', `command -v ${tool}`]);
     } catch {
-      missing.push(tool === 'nft' ? 'nftables' : 'iproute2');
+      missing.push(pkg);
     }
   }
   return missing;
@@ -36,7 +37,7 @@ net.createServer((c) => c.once('data', () => c.end('hello ' + seen(c.remoteAddre
 });`;
 
 const CLIENT = `
-const [host, port, proto] = process.argv.slice(1);
+const [host, port, proto, source] = process.argv.slice(1);
 const done = (text) => { process.stdout.write(text); process.exit(0); };
 setTimeout(() => done('timeout'), 1500);
 if (proto === 'tcp') {
@@ -47,7 +48,8 @@ if (proto === 'tcp') {
   const s = require('node:dgram').createSocket('udp4');
   s.on('message', (m) => done(String(m)));
   s.on('error', (e) => done('error ' + e.code));
-  s.send('hi', Number(port), host);
+  const send = () => s.send('hi', Number(port), host);
+  if (source) s.bind(Number(source), send); else send();
 }`;
 
 export interface NetnsWorldOptions {
@@ -65,8 +67,11 @@ export interface NetnsWorld {
   vm: string;
   vmAddress: string;
   edgeVmSideAddress: string;
-  /** What the player gets from `EDGE_PUBLIC_ADDRESS:port`: "hello <address>", "timeout" or "error <code>". */
-  play(port: number, protocol: 'tcp' | 'udp'): Promise<string>;
+  /**
+   * What the player gets from `EDGE_PUBLIC_ADDRESS:port`: "hello <address>", "timeout" or "error <code>";
+   * UDP from `sourcePort` when given (the same flow as an earlier play from it).
+   */
+  play(port: number, protocol: 'tcp' | 'udp', sourcePort?: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -148,7 +153,7 @@ export async function startNetnsWorld(options: NetnsWorldOptions = {}): Promise<
     vm,
     vmAddress,
     edgeVmSideAddress,
-    async play(port, protocol) {
+    async play(port, protocol, sourcePort) {
       const { stdout } = await inNs(
         player,
         process.execPath,
@@ -157,6 +162,7 @@ export async function startNetnsWorld(options: NetnsWorldOptions = {}): Promise<
         EDGE_PUBLIC_ADDRESS,
         String(port),
         protocol,
+        ...(sourcePort === undefined ? [] : [String(sourcePort)]),
       );
       return stdout;
     },
