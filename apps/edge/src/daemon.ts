@@ -18,6 +18,7 @@ import type {
 import { type BackoffOptions, backoffDelay, pause } from '@guildserver/timing';
 import { type ClosedPort, closedPorts, type ForgetOutcome } from './conntrack.js';
 import { ownersOf, type PortTotal, PortTotals } from './counters.js';
+import { hostExternalProblem } from './host-external.js';
 import type { EdgeMetrics } from './metrics.js';
 import { NftError, type PortCount } from './nft.js';
 import { buildRuleset, definitionOf, portKey, type Ruleset } from './ruleset.js';
@@ -49,6 +50,8 @@ export interface EdgeSystem {
   listeners(): Promise<ReadonlySet<string>>;
   /** Forgets the flows the kernel already translated to these closed ports (conntrack). */
   forgetFlows(closed: readonly ClosedPort[]): Promise<ForgetOutcome>;
+  /** The addresses a host name resolves to (HOST_EXTERNAL's check). */
+  resolveHost(name: string): Promise<string[]>;
 }
 
 /** pino's shape, so the daemon logs JSON in production and tests collect the lines. */
@@ -112,6 +115,8 @@ export interface EdgeView {
 const TOKEN_ADVICE = 'make one with `gs token create --name edge --scope edge` and set EDGE_API_TOKEN to it';
 const MAX_REFUSED = 10_000;
 const MAX_PROBLEM = 1_000;
+/** DNS answers change rarely: HOST_EXTERNAL is looked up again after this long. */
+const HOST_CHECK_MS = 5 * 60_000;
 
 export interface EdgeDaemon {
   /** Runs until `signal` aborts (resolves; the table stays in force) or a wrong token (rejects EdgeFatalError). */
@@ -250,6 +255,15 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
     });
   }
 
+  /** HOST_EXTERNAL's check, redone when the name changes and at most every HOST_CHECK_MS otherwise. */
+  let hostCheck: { name: string; at: number; problem: string | null } | undefined;
+  async function hostExternalCheck(name: string): Promise<string | null> {
+    if (hostCheck?.name === name && now() - hostCheck.at < HOST_CHECK_MS) return hostCheck.problem;
+    const resolved = await system.resolveHost(name).catch((error: Error) => error);
+    hostCheck = { name, at: now(), problem: hostExternalProblem(name, resolved) };
+    return hostCheck.problem;
+  }
+
   let conntrackMissingLogged = false;
   /**
    * After an apply: the flows already translated to a port the new table closes or re-targets would go on
@@ -308,6 +322,10 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
       taken = await system.listeners();
     } catch (error) {
       hostProblem(problems, `The edge cannot read its own listening ports (${(error as Error).message}).`);
+    }
+    if (table.hostExternal !== undefined) {
+      const wrong = await hostExternalCheck(table.hostExternal);
+      if (wrong) hostProblem(problems, wrong);
     }
     const ruleset = buildRuleset(table, { snat, taken });
     lastRuleset = ruleset;

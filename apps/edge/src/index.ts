@@ -11,6 +11,7 @@ export {
   type EdgeSystem,
   type EdgeView,
 } from './daemon.js';
+export { hostExternalProblem, resolveHost } from './host-external.js';
 export { localListeners, parseProcNet } from './listeners.js';
 export { createEdgeMetrics, type EdgeMetrics, serveMetrics } from './metrics.js';
 export {

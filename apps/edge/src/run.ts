@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import type { EdgeConfig } from './config.js';
 import { forgetFlows } from './conntrack.js';
 import { createEdgeDaemon, type EdgeDaemon, type EdgeSystem } from './daemon.js';
+import { resolveHost } from './host-external.js';
 import { localListeners } from './listeners.js';
 import { createEdgeMetrics, type MetricsServer, serveMetrics } from './metrics.js';
 import { applyRuleset, type NftTarget, readCounters } from './nft.js';
@@ -28,6 +29,7 @@ export function hostSystem(config: Pick<EdgeConfig, 'netns'>): EdgeSystem {
     routes: (addresses) => lookupRoutes(addresses, config.netns),
     listeners: () => localListeners(config.netns),
     forgetFlows: (closed) => forgetFlows(closed, target),
+    resolveHost,
   };
 }
 

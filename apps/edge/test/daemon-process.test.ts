@@ -11,7 +11,13 @@ import type { EdgeStatus, Server } from '@guildserver/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningWorker, startWorker } from '../../api/src/worker/start-worker.js';
 import { client, createBody, type Harness, startApi } from '../../api/test/support/api-harness.js';
-import { missingForNetns, type NetnsWorld, PLAYER_ADDRESS, startNetnsWorld } from './support/netns-world.js';
+import {
+  EDGE_PUBLIC_ADDRESS,
+  missingForNetns,
+  type NetnsWorld,
+  PLAYER_ADDRESS,
+  startNetnsWorld,
+} from './support/netns-world.js';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..', '..');
@@ -135,7 +141,8 @@ describe.skipIf(missing.length > 0)(
     const playerReaches = () => world.play(published, 'tcp');
 
     beforeAll(async () => {
-      api = await startApi({ env: { GAME_PORT_RANGE: '20000-20999' } });
+      // The address players are told to join at is the edge's public one, as on a real edge host.
+      api = await startApi({ env: { GAME_PORT_RANGE: '20000-20999', HOST_EXTERNAL: EDGE_PUBLIC_ADDRESS } });
       worker = await startWorker(api.services, { runner: FAST_STEPS });
       admin = client(api.url, api.token(['admin']));
       edgeToken = api.token(['edge'], 'the edge');

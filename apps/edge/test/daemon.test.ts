@@ -95,6 +95,26 @@ describe('the edge daemon', () => {
     expect(api.lastReport?.problem).toBeNull();
   });
 
+  it('reports a HOST_EXTERNAL players could not use, still forwards, and looks the name up again only when it changes', async () => {
+    const api = new FakeApi();
+    const host = new FakeHost();
+    api.table = { ...api.table, hostExternal: 'play.exmaple.net', entries: [entry()] };
+    start({}, api, host);
+    await until(() => api.reports.length === 1, 5_000, 'the first report');
+    expect(api.lastReport?.problem).toMatch(
+      /^HOST_EXTERNAL play\.exmaple\.net does not resolve \(ENOTFOUND\)/,
+    );
+    expect(api.lastReport?.forwarded).toBe(1);
+    expect(host.inForce).toContain('20000 : 10.0.10.5 . 25565');
+    api.change();
+    await until(() => api.reports.length === 2, 5_000, 'the second report');
+    expect(host.lookups).toBe(1);
+    api.table = { ...api.table, hostExternal: 'play.example.net' };
+    api.change();
+    await until(() => api.lastReport?.problem === null, 5_000, 'the problem to clear');
+    expect(host.lookups).toBe(2);
+  });
+
   it('reads a burst of generations once, as its newest, and never applies two tables at once', async () => {
     const api = new FakeApi();
     const { host } = start({}, api);

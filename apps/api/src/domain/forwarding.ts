@@ -9,7 +9,10 @@ import type { Db } from '../db/database.js';
 import { ports, servers } from '../db/schema.js';
 import { lastEventId } from './events.js';
 
-export function forwardingTable(db: Db, config: Pick<ApiConfig, 'portRange'>): ForwardingTable {
+export function forwardingTable(
+  db: Db,
+  config: Pick<ApiConfig, 'portRange' | 'hostExternal'>,
+): ForwardingTable {
   // One read transaction (one connection, so the event head and the rows are the same snapshot).
   return db.transaction((tx) => {
     const generation = lastEventId(db);
@@ -27,6 +30,6 @@ export function forwardingTable(db: Db, config: Pick<ApiConfig, 'portRange'>): F
       .where(and(isNotNull(servers.publishedGeneration), isNotNull(servers.ipv4), isNull(servers.deletedAt)))
       .orderBy(asc(ports.port), asc(ports.protocol))
       .all();
-    return { generation, portRange: config.portRange, entries: rows };
+    return { generation, hostExternal: config.hostExternal, portRange: config.portRange, entries: rows };
   });
 }

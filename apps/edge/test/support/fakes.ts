@@ -116,6 +116,17 @@ export class FakeHost implements EdgeSystem {
   forgotten: string[][] = [];
   conntrack: ForgetOutcome = 'forgotten';
 
+  /** What host names resolve to here; a name not listed does not resolve (ENOTFOUND). */
+  names = new Map<string, string[]>([['play.example.net', ['203.0.113.7']]]);
+  lookups = 0;
+
+  async resolveHost(name: string): Promise<string[]> {
+    this.lookups++;
+    const found = this.names.get(name);
+    if (found) return found;
+    throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+  }
+
   async forgetFlows(closed: readonly ClosedPort[]): Promise<ForgetOutcome> {
     this.forgotten.push(closed.map((c) => `${c.protocol}/${c.port}`));
     return this.conntrack;

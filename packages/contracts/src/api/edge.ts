@@ -17,6 +17,8 @@ export type ForwardingEntry = z.infer<typeof forwardingEntrySchema>;
 export const forwardingTableSchema = z.object({
   /** Grows with every change, so the edge can report which table it applied. */
   generation: z.number().int().min(0),
+  /** HOST_EXTERNAL, the host players are told to join at (the edge checks that players could use it). */
+  hostExternal: z.string().optional(),
   /** GAME_PORT_RANGE: nothing outside it is ever forwarded. */
   portRange: z.object({ first: z.number().int(), last: z.number().int() }),
   entries: z.array(forwardingEntrySchema),
