@@ -7,6 +7,7 @@ import { clientOverhead } from './client-overhead';
 import { discordInteractions } from './discord-interactions';
 import { edgeApply } from './edge-apply';
 import { edgeForwarding } from './edge-forwarding';
+import { edgePublish } from './edge-publish';
 import { labProvision } from './lab-provision';
 import { parallelProvision } from './parallel-provision';
 import { simThroughput } from './sim-throughput';
@@ -20,6 +21,7 @@ const BENCHMARKS: Benchmark[] = [
   discordInteractions,
   edgeApply,
   edgeForwarding,
+  edgePublish,
 ];
 /** Run only when named (`pnpm bench:lab`): real VMs take minutes and need root. */
 const ON_REQUEST: Benchmark[] = [labProvision];
