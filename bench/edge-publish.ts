@@ -1,4 +1,4 @@
-// Publish latency: from the game answering at its VM (the end of a start's check_game step) to the address players
+// Publish latency: from the game answering at its VM (the end of a start's wait_game step) to the address players
 // are given answering from the player namespace. The simulator (fast profile), the API with its worker and the
 // edge daemon, each a process; the edge applies its table in the edge namespace of a netns world whose VM
 // namespace holds the server's address and a real TCP service; a prober in the player namespace connects to the
@@ -159,8 +159,8 @@ export const edgePublish: Benchmark = {
         const answeredAt = await prober.answeredAt;
         const job = await call<Job>('GET', `/v1/jobs/${started.jobId}`);
         const at = (step: string) => Date.parse(job.steps.find((s) => s.name === step)!.finishedAt!);
-        toPlayer.push(answeredAt - at('check_game'));
-        jobWait.push(at('publish_ports') - at('check_game'));
+        toPlayer.push(answeredAt - at('wait_game'));
+        jobWait.push(at('publish_ports') - at('wait_game'));
       }
       const row = (what: string, samples: number[]) => ({
         what,
