@@ -271,11 +271,11 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
    * apply) the counted ports of the table a previous run left.
    */
   async function forgetClosed(ruleset: Ruleset, old: PortCount[] | undefined): Promise<void> {
-    const now = new Set(ruleset.forwarded.map((e) => portKey(e.protocol, e.publishedPort)));
+    const forwarded = new Set(ruleset.forwarded.map((e) => portKey(e.protocol, e.publishedPort)));
     const closed = inForce
       ? closedPorts(inForce.forwarded, ruleset.forwarded)
       : (old ?? [])
-          .filter((c) => !now.has(portKey(c.protocol, c.port)))
+          .filter((c) => !forwarded.has(portKey(c.protocol, c.port)))
           .map((c) => ({ protocol: c.protocol, port: c.port }));
     if (closed.length === 0) return;
     try {
@@ -284,7 +284,7 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
         conntrackMissingLogged = true;
         log.warn(
           {},
-          'conntrack is not installed, so flows players opened to a closed port go on until they time out (up to minutes); install the conntrack package.',
+          'conntrack is not installed, so flows players opened to a closed port go on until they time out; install the conntrack package.',
         );
       }
     } catch (error) {

@@ -90,7 +90,7 @@ describe('the edge daemon', () => {
     api.change([]);
     await until(() => host.applied.length === 4, 5_000, 'the fourth apply');
     expect(log.messages('warn').filter((m) => m.startsWith('conntrack is not installed'))).toEqual([
-      'conntrack is not installed, so flows players opened to a closed port go on until they time out (up to minutes); install the conntrack package.',
+      'conntrack is not installed, so flows players opened to a closed port go on until they time out; install the conntrack package.',
     ]);
     expect(api.lastReport?.problem).toBeNull();
   });

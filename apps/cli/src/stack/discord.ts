@@ -45,7 +45,6 @@ export async function startDemoDiscord(port = 0): Promise<{ fake: FakeDiscord; b
   return { fake, botToken };
 }
 
-/** A `bot`-scope API token for the bot, made with the admin token. */
 export interface BotSettings {
   discordToken: string;
   /** The fake's restUrl; unset for the real Discord. */
