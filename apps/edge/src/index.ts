@@ -27,7 +27,7 @@ export {
 export { RULE_FORMATS, type RuleFormat, rulesText } from './rules-text.js';
 export {
   buildRuleset,
-  COUNTED_SET,
+  COUNTED_SETS,
   commentOf,
   definitionOf,
   EDGE_TABLE,

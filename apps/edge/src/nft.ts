@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { COUNTED_SET, EDGE_TABLE } from './ruleset.js';
+import { COUNTED_SETS, EDGE_TABLE } from './ruleset.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -121,34 +121,33 @@ export interface PortCount {
   bytes: number;
 }
 
-/** The counters of the table in force; undefined when there is no table (or it has no counted set). */
+/** The counters of the table in force; undefined when there is no table (or it has no counted sets). */
 export async function readCounters(target: NftTarget = {}): Promise<PortCount[] | undefined> {
-  let listed: string;
-  try {
-    listed = await nft(['-j', 'list', 'set', 'inet', EDGE_TABLE, COUNTED_SET], target);
-  } catch (error) {
-    if (error instanceof NftError && error.kind === 'absent') return undefined;
-    throw error;
+  const counts: PortCount[] = [];
+  for (const protocol of ['tcp', 'udp'] as const) {
+    let listed: string;
+    try {
+      listed = await nft(['-j', 'list', 'set', 'inet', EDGE_TABLE, COUNTED_SETS[protocol]], target);
+    } catch (error) {
+      if (error instanceof NftError && error.kind === 'absent') return undefined;
+      throw error;
+    }
+    counts.push(...parseCounters(JSON.parse(listed), protocol));
   }
-  return parseCounters(JSON.parse(listed));
+  return counts;
 }
 
-const PROTOCOLS: Record<string, 'tcp' | 'udp'> = { tcp: 'tcp', udp: 'udp', '6': 'tcp', '17': 'udp' };
-
-/** `nft -j list set …` of the counted set → one count per element. */
-export function parseCounters(listed: unknown): PortCount[] {
+/** `nft -j list set …` of one protocol's counted set → one count per element (published port). */
+export function parseCounters(listed: unknown, protocol: 'tcp' | 'udp'): PortCount[] {
   const items = (listed as { nftables?: unknown[] }).nftables ?? [];
   const counts: PortCount[] = [];
   for (const item of items) {
     const elements = (item as { set?: { elem?: unknown[] } }).set?.elem ?? [];
     for (const raw of elements) {
       const elem = (raw as { elem?: Record<string, unknown> }).elem;
-      const concat = (elem?.val as { concat?: unknown[] } | undefined)?.concat;
       const counter = elem?.counter as { packets?: number; bytes?: number } | undefined;
-      if (!concat || !counter) continue;
-      const protocol = PROTOCOLS[String(concat[0])];
-      const port = Number(concat[1]);
-      if (!protocol || !Number.isInteger(port)) continue;
+      const port = Number(elem?.val);
+      if (!counter || !Number.isInteger(port)) continue;
       const [serverId, serverName] = String(elem?.comment ?? '').split(' ');
       counts.push({
         protocol,

@@ -6,8 +6,8 @@
 import type { ForwardingEntry, ForwardingTable } from '@guildserver/contracts';
 
 export const EDGE_TABLE = 'guildserver';
-/** The set whose per-element counters count what players send to each published port. */
-export const COUNTED_SET = 'counted';
+/** The sets whose per-element counters count what players send to each published port, per protocol. */
+export const COUNTED_SETS = { tcp: 'counted_tcp', udp: 'counted_udp' } as const;
 
 export interface RulesetOptions {
   /**
@@ -61,9 +61,10 @@ export function buildRuleset(table: ForwardingTable, options: RulesetOptions): R
   const masqueraded = [...new Set(forwarded.map((e) => e.vmIpv4!).filter(snatted))].sort();
   // Each published port's counter carries its server in the element's comment, so counts read back from a
   // table a previous run applied are still credited to the right server.
-  const counted = forwarded.map(
-    (e) => `${e.protocol} . ${e.publishedPort} comment "${commentOf(e.serverId, e.serverName)}"`,
-  );
+  const counted = (protocol: 'tcp' | 'udp') =>
+    forwarded
+      .filter((e) => e.protocol === protocol)
+      .map((e) => `${e.publishedPort} comment "${commentOf(e.serverId, e.serverName)}"`);
   const text = [
     `# GuildServer edge: forwarding table generation ${table.generation}, ${forwarded.length} port(s).`,
     // Creating the table first makes the delete valid on a host that has none yet; the three lines are one
@@ -74,12 +75,16 @@ export function buildRuleset(table: ForwardingTable, options: RulesetOptions): R
     map('published_tcp', 'inet_service : ipv4_addr . inet_service', elements('tcp')),
     map('published_udp', 'inet_service : ipv4_addr . inet_service', elements('udp')),
     set('masqueraded', 'ipv4_addr . inet_proto . inet_service', [...new Set(targets)]),
-    collection('set', COUNTED_SET, 'inet_proto . inet_service', counted, ['counter']),
-    // Before the DNAT (a nat chain sees only a connection's first packet): every packet a player sends to a
-    // published port of the edge's own addresses, in the original direction only (never the VM's replies).
+    collection('set', COUNTED_SETS.tcp, 'inet_service', counted('tcp'), ['counter']),
+    collection('set', COUNTED_SETS.udp, 'inet_service', counted('udp'), ['counter']),
+    // Every packet a player sends to a published port, counted as it is forwarded to the VM, in the original
+    // direction only (never the VM's replies): the flow's DNAT bit and original port pick the counter. This
+    // costs a forwarded packet less than a route lookup (`fib daddr type local`) before the DNAT would
+    // (bench edge-forwarding: TCP throughput through the edge 0.97 × direct on average, against 0.95).
     '  chain count {',
-    '    type filter hook prerouting priority dstnat - 10; policy accept;',
-    `    ct direction original fib daddr type local meta l4proto . th dport @${COUNTED_SET}`,
+    '    type filter hook forward priority filter - 10; policy accept;',
+    `    ct status dnat ct direction original meta l4proto tcp ct original proto-dst @${COUNTED_SETS.tcp}`,
+    `    ct status dnat ct direction original meta l4proto udp ct original proto-dst @${COUNTED_SETS.udp}`,
     '  }',
     '  chain prerouting {',
     '    type nat hook prerouting priority dstnat; policy accept;',

@@ -4,26 +4,26 @@ import { ownersOf, PortTotals } from '../src/counters.js';
 import { parseCounters } from '../src/nft.js';
 import { entry } from './support/fakes.js';
 
-// `nft -j list set inet guildserver counted` (nftables 1.0.6).
+// `nft -j list set inet guildserver counted_tcp` (nftables 1.0.6).
 const LISTED = {
   nftables: [
     { metainfo: { version: '1.0.6', release_name: 'Lester Gooch #5', json_schema_version: 1 } },
     {
       set: {
         family: 'inet',
-        name: 'counted',
+        name: 'counted_tcp',
         table: 'guildserver',
-        type: ['inet_proto', 'inet_service'],
+        type: 'inet_service',
         handle: 7,
         elem: [
           {
             elem: {
-              val: { concat: ['tcp', 20000] },
+              val: 20000,
               comment: 'srv_survival0001 survival',
               counter: { packets: 12, bytes: 840 },
             },
           },
-          { elem: { val: { concat: ['udp', 20001] }, counter: { packets: 3, bytes: 99 } } },
+          { elem: { val: 20001, counter: { packets: 3, bytes: 99 } } },
         ],
         stmt: [{ counter: null }],
       },
@@ -33,7 +33,7 @@ const LISTED = {
 
 describe('per-port counters', () => {
   it('reads each element’s counter and the server its comment names', () => {
-    expect(parseCounters(LISTED)).toEqual([
+    expect(parseCounters(LISTED, 'tcp')).toEqual([
       {
         protocol: 'tcp',
         port: 20_000,
@@ -42,9 +42,9 @@ describe('per-port counters', () => {
         packets: 12,
         bytes: 840,
       },
-      { protocol: 'udp', port: 20_001, packets: 3, bytes: 99 },
+      { protocol: 'tcp', port: 20_001, packets: 3, bytes: 99 },
     ]);
-    expect(parseCounters({ nftables: [] })).toEqual([]);
+    expect(parseCounters({ nftables: [] }, 'udp')).toEqual([]);
   });
 
   it('adds the counts of each replaced table to offsets, per server, protocol and port', () => {
@@ -52,7 +52,20 @@ describe('per-port counters', () => {
     const owners = ownersOf([
       entry({ protocol: 'udp', publishedPort: 20_001, serverId: 'srv_udp000000001', serverName: 'udp' }),
     ]);
-    totals.absorb(parseCounters(LISTED), owners);
+    totals.absorb(
+      [
+        {
+          protocol: 'tcp',
+          port: 20_000,
+          serverId: 'srv_survival0001',
+          serverName: 'survival',
+          packets: 12,
+          bytes: 840,
+        },
+        { protocol: 'udp', port: 20_001, packets: 3, bytes: 99 },
+      ],
+      owners,
+    );
     // The next table counted more; the UDP port moved to another server meanwhile.
     totals.absorb([
       {

@@ -86,15 +86,20 @@ describe('buildRuleset', () => {
     expect(buildRuleset(table, { snat: new Set(['10.9.9.9']) }).text).not.toMatch(/ masquerade$/m);
   });
 
-  it('counts what players send to each published port, before the DNAT, with the server in each counter', () => {
+  it('counts what players send to each published port, as it is forwarded, with the server in each counter', () => {
     const { text } = buildRuleset(tableOf([entry(), entry({ protocol: 'udp', publishedPort: 20_001 })]), {
       snat: false,
     });
     expect(text).toMatch(
-      /set counted \{\n\s+type inet_proto \. inet_service\n\s+counter\n\s+elements = \{ tcp \. 20000 comment "srv_survival0001 survival",\n\s+udp \. 20001 comment "srv_survival0001 survival" \}/,
+      /set counted_tcp \{\n\s+type inet_service\n\s+counter\n\s+elements = \{ 20000 comment "srv_survival0001 survival" \}/,
     );
-    expect(text).toContain('type filter hook prerouting priority dstnat - 10; policy accept;');
-    expect(text).toContain('ct direction original fib daddr type local meta l4proto . th dport @counted');
+    expect(text).toMatch(
+      /set counted_udp \{\n\s+type inet_service\n\s+counter\n\s+elements = \{ 20001 comment "srv_survival0001 survival" \}/,
+    );
+    expect(text).toContain('type filter hook forward priority filter - 10; policy accept;');
+    expect(text).toContain(
+      'ct status dnat ct direction original meta l4proto udp ct original proto-dst @counted_udp',
+    );
   });
 
   it('two tables with the same forwards have the same definition, whatever their generations', () => {
