@@ -8,13 +8,28 @@ export {
 } from './agent/pick-ipv4';
 export { type WaitForIpv4Options, waitForIpv4 } from './agent/wait-for-ipv4';
 export type { AgentApi } from './api/agent';
-export type { VzdumpParams } from './api/backup';
+export {
+  type PruneBackupsOptions,
+  type PruneEntry,
+  type PruneParams,
+  pruneBackupsProperty,
+  type RestoreParams,
+  type VzdumpParams,
+} from './api/backup';
 export type { ClusterResource, ClusterResourceType } from './api/cluster';
 export type { NodeSummary } from './api/nodes';
 export type { CloneParams, DeleteOptions, PendingChange, QemuConfig, QemuStatus } from './api/qemu';
 export type { ShutdownOptions } from './api/qemu-power';
 export type { SnapshotSummary } from './api/snapshot';
-export type { StorageListFilter, StorageSummary } from './api/storage';
+export type {
+  BackupVolume,
+  StorageContentFilter,
+  StorageListFilter,
+  StorageSummary,
+  StorageVolume,
+  VolumeAttributes,
+  VolumeAttributesUpdate,
+} from './api/storage';
 export type { TaskLogLine, TaskLogPage, TaskStatus, TasksApi } from './api/tasks';
 export type { VmRef } from './api/types';
 export type { PveVersionInfo } from './api/version';

@@ -1,7 +1,7 @@
 // What happens to a VM's disks and processes when the API asks: the simulator's handlers keep the Proxmox wire
 // protocol (schemas, tasks, locks, errors) and call a backend for the machine itself. `simulated` pretends (the
 // state in ClusterState is all there is); `qemu` (src/qemu/) makes real disk images and real QEMU processes.
-import type { SimVm } from './cluster/model.js';
+import type { SimBackup, SimVm } from './cluster/model.js';
 import type { TaskLog } from './tasks/runner.js';
 
 /** A guest agent that does not answer (yet): the handler turns it into PVE's `QEMU guest agent is not running`. */
@@ -23,6 +23,16 @@ export interface VmBackend {
   cloneDisks(source: SimVm, clone: SimVm, full: boolean, log: TaskLog): Promise<void>;
   /** Grows one disk to `sizeBytes` (never shrinks: the handler refuses that first). */
   resizeDisk(vm: SimVm, diskKey: string, sizeBytes: number): Promise<void>;
+  /**
+   * Called by the vzdump task before it records `backup` (the guest is locked `backup`): writes the archive of
+   * the VM's disks that `backup.volid` names.
+   */
+  backupDisks(vm: SimVm, backup: SimBackup, log: TaskLog): Promise<void>;
+  /**
+   * Called by the qmrestore task once `vm.config` is the restored config (disks renamed to `vm.vmid`): makes
+   * those disks from the archive, replacing any the VM had before (restore with `force`).
+   */
+  restoreDisks(vm: SimVm, backup: SimBackup, log: TaskLog): Promise<void>;
   /** Removes the VM's disks and anything else kept for it (the VM is stopped). */
   destroy(vm: SimVm, log: TaskLog): Promise<void>;
   /**
@@ -52,6 +62,8 @@ export function createSimulatedBackend(): VmBackend {
     kind: 'simulated',
     cloneDisks: async () => {},
     resizeDisk: async () => {},
+    backupDisks: async () => {},
+    restoreDisks: async () => {},
     destroy: async () => {},
     start: async () => {},
     stop: async () => {},

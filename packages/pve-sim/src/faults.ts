@@ -33,6 +33,7 @@ export type FaultDescription =
       message: string;
     }
   | { kind: 'lock_timeout'; storage: string; count?: number }
+  | { kind: 'storage_full'; storage: string; count?: number }
   | { kind: 'task_error'; type: string; message: string; count?: number }
   | { kind: 'agent_silent'; vmid: number | '*' }
   | { kind: 'node_offline'; node: string; offline?: boolean }
@@ -42,6 +43,7 @@ export class FaultController {
   private failNths: FailNthFault[] = [];
   private taskErrors: TaskErrorFault[] = [];
   private readonly lockTimeoutsLeft = new Map<string, number>();
+  private readonly storageFullLeft = new Map<string, number>();
   private readonly silentAgents = new Set<number | '*'>();
   private slowFactor = 1;
 
@@ -54,6 +56,11 @@ export class FaultController {
   /** The next `count` clones that need this storage's lock fail with PVE's lock time-out. */
   lockTimeouts(storage: string, count = 1): void {
     this.lockTimeoutsLeft.set(storage, (this.lockTimeoutsLeft.get(storage) ?? 0) + count);
+  }
+
+  /** The next `count` backups written to this storage fail with `No space left on device`. */
+  storageFull(storage: string, count = 1): void {
+    this.storageFullLeft.set(storage, (this.storageFullLeft.get(storage) ?? 0) + count);
   }
 
   taskError(fault: { type: string; message: string; count?: number }): void {
@@ -85,6 +92,9 @@ export class FaultController {
       case 'lock_timeout':
         this.lockTimeouts(description.storage, description.count);
         return;
+      case 'storage_full':
+        this.storageFull(description.storage, description.count);
+        return;
       case 'task_error':
         this.taskError(description);
         return;
@@ -104,6 +114,7 @@ export class FaultController {
     this.failNths = [];
     this.taskErrors = [];
     this.lockTimeoutsLeft.clear();
+    this.storageFullLeft.clear();
     this.silentAgents.clear();
     this.slowFactor = 1;
   }
@@ -113,6 +124,7 @@ export class FaultController {
       failNth: this.failNths.map((f) => ({ ...f, path: String(f.path) })),
       taskErrors: this.taskErrors,
       lockTimeouts: Object.fromEntries(this.lockTimeoutsLeft),
+      storageFull: Object.fromEntries(this.storageFullLeft),
       silentAgents: [...this.silentAgents],
       slowFactor: this.slowFactor,
     };
@@ -139,6 +151,13 @@ export class FaultController {
     const left = this.lockTimeoutsLeft.get(storage) ?? 0;
     if (left <= 0) return false;
     this.lockTimeoutsLeft.set(storage, left - 1);
+    return true;
+  }
+
+  takeStorageFull(storage: string): boolean {
+    const left = this.storageFullLeft.get(storage) ?? 0;
+    if (left <= 0) return false;
+    this.storageFullLeft.set(storage, left - 1);
     return true;
   }
 

@@ -12,6 +12,10 @@ export interface Durations {
   destroy: number;
   resize: number;
   vzdump: number;
+  /** qmrestore of a backup archive. */
+  restore: number;
+  /** Removing a volume (`imgdel`) or pruning backups. */
+  volumeDelete: number;
   snapshot: number;
   /** From start until the guest agent answers. */
   agentBoot: number;
@@ -32,6 +36,8 @@ const FAST: Durations = {
   destroy: 30,
   resize: 10,
   vzdump: 80,
+  restore: 80,
+  volumeDelete: 10,
   snapshot: 30,
   agentBoot: 60,
   dhcp: 40,
@@ -49,6 +55,8 @@ const REALISTIC: Durations = {
   destroy: 3_000,
   resize: 1_500,
   vzdump: 45_000,
+  restore: 40_000,
+  volumeDelete: 1_000,
   snapshot: 3_000,
   agentBoot: 18_000,
   dhcp: 4_000,

@@ -67,11 +67,21 @@ export interface SimTask {
 }
 
 export interface SimBackup {
+  /** `local:backup/vzdump-qemu-<vmid>-<YYYY_MM_DD-HH_MM_SS>.vma.zst` */
   volid: string;
   vmid: number;
   storage: string;
+  /** Node whose (non-shared) storage holds the archive; older state files lack it (then: any node). */
+  node?: string;
   ctime: number;
   size: number;
+  /** `vma`, `vma.zst`, `vma.gz`, `vma.lzo`. */
+  format?: string;
+  subtype?: 'qemu';
+  notes?: string;
+  protected?: boolean;
+  /** The guest's config at backup time: what a restore brings back. */
+  config?: Record<string, string>;
 }
 
 export interface ClusterState {

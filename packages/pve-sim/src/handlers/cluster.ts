@@ -57,7 +57,10 @@ export function storageEntries(sim: SimContext, nodeName: string): Record<string
       .filter((vm) => vm.node === nodeName)
       .flatMap((vm) => disksOf(vm.config))
       .filter((d) => d.storage === storageId)
-      .reduce((sum, d) => sum + d.sizeBytes, 0);
+      .reduce((sum, d) => sum + d.sizeBytes, 0) +
+    sim.cluster.state.backups
+      .filter((b) => b.storage === storageId && (!b.node || b.node === nodeName))
+      .reduce((sum, b) => sum + b.size, 0);
   return sim.cluster.state.storages
     .filter((s) => s.nodes.includes(nodeName))
     .map((s) => ({

@@ -13,6 +13,7 @@ import {
 } from './qemu-config.js';
 import { destroyVm, listVms, resizeDisk } from './qemu-lifecycle.js';
 import { currentStatus, rebootVm, resetVm, shutdownVm, startVm, stopVm } from './qemu-power.js';
+import { restoreVm } from './qemu-restore.js';
 import {
   createSnapshot,
   deleteSnapshot,
@@ -20,9 +21,18 @@ import {
   rollbackSnapshot,
   snapshotConfig,
 } from './snapshot.js';
+import {
+  deleteVolume,
+  listContent,
+  pruneBackups,
+  pruneDryRun,
+  updateVolumeAttributes,
+  volumeAttributes,
+} from './storage-content.js';
 import { listTasks, taskLog, taskStatus } from './tasks.js';
 
 const QEMU = '/nodes/{node}/qemu/{vmid}';
+const STORAGE = '/nodes/{node}/storage/{storage}';
 
 /** What the simulator implements, keyed by `METHOD <schema path template>`; anything else answers 501. */
 export function buildRoutes(ticket: ReturnType<typeof createTicketHandler>): Map<string, Handler> {
@@ -34,11 +44,18 @@ export function buildRoutes(ticket: ReturnType<typeof createTicketHandler>): Map
     ['GET /nodes', listNodes],
     ['GET /nodes/{node}/status', nodeStatus],
     ['GET /nodes/{node}/storage', listStorage],
+    [`GET ${STORAGE}/content`, listContent],
+    [`GET ${STORAGE}/content/{volume}`, volumeAttributes],
+    [`PUT ${STORAGE}/content/{volume}`, updateVolumeAttributes],
+    [`DELETE ${STORAGE}/content/{volume}`, deleteVolume],
+    [`GET ${STORAGE}/prunebackups`, pruneDryRun],
+    [`DELETE ${STORAGE}/prunebackups`, pruneBackups],
     ['GET /nodes/{node}/tasks', listTasks],
     ['GET /nodes/{node}/tasks/{upid}/status', taskStatus],
     ['GET /nodes/{node}/tasks/{upid}/log', taskLog],
     ['POST /nodes/{node}/vzdump', vzdump],
     ['GET /nodes/{node}/qemu', listVms],
+    ['POST /nodes/{node}/qemu', restoreVm],
     [`POST ${QEMU}/clone`, cloneVm],
     [`GET ${QEMU}/config`, getConfig],
     [`POST ${QEMU}/config`, updateConfigAsync],

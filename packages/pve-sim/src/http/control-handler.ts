@@ -13,6 +13,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 const FAULT_KINDS = new Set([
   'fail_nth',
   'lock_timeout',
+  'storage_full',
   'task_error',
   'agent_silent',
   'node_offline',

@@ -8,7 +8,7 @@
 // pve-dir-override, pve-qm-usb-device, pve-acme-*, pem-*, graphite-path, mac-prefix, IPorCIDR*,
 // pve-command-batch, string-alist, pve-tfa-secret, and the hash formats pve-vm-cpu-conf,
 // pve-qm-watchdog, pve-qm-smbios1, pve-qm-ide, pve-qm-hostpci, pve-qm-rng, pve-qemu-sev-fmt,
-// pve-qemu-tdx-fmt, backup-performance, backup-fleecing, prune-backups, proxmox-remote,
+// pve-qemu-tdx-fmt, backup-performance, backup-fleecing, proxmox-remote,
 // realm-sync-options, pve-tfa-config.
 
 import type { Dialect } from './dialect.js';
@@ -301,6 +301,16 @@ const HASH_FORMATS: Record<string, PropertyStringFormat> = {
     order: { type: 'string', optional: 1, format: 'pve-qm-bootdev-list' },
   },
   'pve-qm-cicustom': { meta: volume, network: volume, user: volume, vendor: volume },
+  // pve-common's $prune_backups_format; its validator (keep-all alone) runs in the prune handler.
+  'prune-backups': {
+    'keep-all': { type: 'boolean', optional: 1 },
+    'keep-last': { type: 'integer', minimum: 0, optional: 1 },
+    'keep-hourly': { type: 'integer', minimum: 0, optional: 1 },
+    'keep-daily': { type: 'integer', minimum: 0, optional: 1 },
+    'keep-weekly': { type: 'integer', minimum: 0, optional: 1 },
+    'keep-monthly': { type: 'integer', minimum: 0, optional: 1 },
+    'keep-yearly': { type: 'integer', minimum: 0, optional: 1 },
+  },
 };
 
 export function hashFormat(name: string): PropertyStringFormat | undefined {
