@@ -22,12 +22,26 @@ import {
   type Resources,
   resolveGameSizes,
 } from '@guildserver/games';
+import type { PruneOptions } from '@guildserver/proxmox/retention';
 import { z } from 'zod';
 
 export interface QuotaLimits {
   servers: number;
   cores: number;
   memoryMiB: number;
+}
+
+/** How GuildServer backs servers up (PROXMOX_BACKUP_STORAGE, BACKUP_*). */
+export interface BackupConfig {
+  /** A Proxmox storage whose content allows `backup`. */
+  storage: string;
+  mode: 'snapshot' | 'suspend' | 'stop';
+  /** What a backup job keeps of the server's GuildServer backups (before-delete ones aside). */
+  retention: PruneOptions;
+  /** How long a deleted server's final backup is kept, so the delete can be undone. */
+  keepDeletedDays: number;
+  /** Per guild, over all its servers' GuildServer backups. */
+  quota: { count: number; bytes: number };
 }
 
 export interface ApiConfig {
@@ -64,6 +78,7 @@ export interface ApiConfig {
   /** GAME_LICENSES_ACCEPTED: the licences the admin accepted for the games that need one (see packages/games). */
   licencesAccepted: ReadonlySet<LicenceId>;
   edge: EdgeConfig;
+  backups: BackupConfig;
   logLevel: string;
 }
 
@@ -78,6 +93,32 @@ export interface EdgeConfig {
   /** How long a job waits for the edge to apply a server's ports before failing. */
   publishTimeoutSeconds: number;
 }
+
+const RETENTION_KEYS = [
+  'keep-last',
+  'keep-hourly',
+  'keep-daily',
+  'keep-weekly',
+  'keep-monthly',
+  'keep-yearly',
+];
+
+/** `keep-last=3,keep-daily=7`: Proxmox's prune-backups text (keep-all is not offered: set no limit instead). */
+const retentionText: z.ZodType<PruneOptions> = z.string().transform((text, ctx) => {
+  const keep: Record<string, number> = {};
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [key, value] = part.split('=');
+    if (!key || !RETENTION_KEYS.includes(key) || !/^\d{1,4}$/.test(value ?? '')) {
+      ctx.addIssue({ code: 'custom', message: `'${part}' is not a keep option` });
+      return z.NEVER;
+    }
+    keep[key] = Number(value);
+  }
+  return keep as PruneOptions;
+});
 
 const SPEC = {
   API_HOST: withDefault('an address to listen on, such as 127.0.0.1 or 0.0.0.0', hostName, '127.0.0.1'),
@@ -155,6 +196,24 @@ const SPEC = {
     'auto' as const,
   ),
   EDGE_PUBLISH_TIMEOUT_SECONDS: withDefault('a whole number of seconds from 5 to 3600', integer(5, 3600), 60),
+  PROXMOX_BACKUP_STORAGE: withDefault(
+    'the id of a Proxmox storage that allows backups, such as local',
+    z.string().regex(/^[a-z][a-z0-9_.-]*$/i),
+    'local',
+  ),
+  BACKUP_MODE: withDefault(
+    'snapshot, suspend or stop (vzdump --mode)',
+    z.enum(['snapshot', 'suspend', 'stop']),
+    'snapshot' as const,
+  ),
+  BACKUP_RETENTION: withDefault(
+    'keep options as Proxmox writes them, such as keep-last=3,keep-daily=7,keep-weekly=4',
+    retentionText,
+    { 'keep-last': 3, 'keep-daily': 7, 'keep-weekly': 4 },
+  ),
+  BACKUP_KEEP_DELETED_DAYS: withDefault('a whole number of days from 0 to 3650', integer(0, 3650), 7),
+  QUOTA_GUILD_BACKUPS: withDefault('a whole number from 0 to 100000', integer(0, 100_000), 50),
+  QUOTA_GUILD_BACKUP_GIB: withDefault('GiB, a whole number from 0 to 1000000', integer(0, 1_000_000), 200),
   LOG_LEVEL: withDefault(
     'one of fatal, error, warn, info, debug, trace',
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
@@ -204,6 +263,13 @@ export function loadApiConfig(env: Env): ApiConfig {
     gameSecretsKey: v.GAME_SECRETS_KEY,
     licencesAccepted: new Set(v.GAME_LICENSES_ACCEPTED),
     edge: { mode: v.EDGE, publishTimeoutSeconds: v.EDGE_PUBLISH_TIMEOUT_SECONDS },
+    backups: {
+      storage: v.PROXMOX_BACKUP_STORAGE,
+      mode: v.BACKUP_MODE,
+      retention: v.BACKUP_RETENTION,
+      keepDeletedDays: v.BACKUP_KEEP_DELETED_DAYS,
+      quota: { count: v.QUOTA_GUILD_BACKUPS, bytes: v.QUOTA_GUILD_BACKUP_GIB * 1024 ** 3 },
+    },
     logLevel: v.LOG_LEVEL,
   };
 }

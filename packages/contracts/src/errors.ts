@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'invalid_state',
   'invalid_request',
   'ports_exhausted',
+  'backups_unavailable',
   'unauthorized',
   'forbidden',
   'rate_limited',

@@ -1,4 +1,5 @@
 export * from './api/admin.js';
+export * from './api/backups.js';
 export * from './api/edge.js';
 export * from './api/events.js';
 export * from './api/jobs.js';

@@ -14,5 +14,6 @@ export {
   type ServerListReceiverOptions,
   startServerListReceiver,
 } from './serverlist.js';
-export { onlineFromAnswer } from './source-rcon.js';
+export { onlineFromAnswer, runRconCommands } from './source-rcon.js';
+export type { QueryTarget } from './target.js';
 export type { GameAnswer, PlayerCount, QueryOptions } from './types.js';

@@ -86,3 +86,37 @@ export async function querySourceRcon(
     rcon.socket?.destroy();
   }
 }
+
+/**
+ * Logs in and runs each command in order (a backup's save-and-hold), resolving with the answers; any refusal or
+ * silence rejects with a GameQueryError naming it. The whole exchange has the target's deadline.
+ */
+export async function runRconCommands(
+  target: QueryTarget,
+  password: string,
+  commands: readonly string[],
+): Promise<string[]> {
+  const rcon = new Rcon({ host: target.host, port: target.port, password, timeout: target.timeoutMs });
+  rcon.on('error', () => {});
+  const work = (async () => {
+    try {
+      await rcon.connect();
+    } catch (error) {
+      throw classify(target, error);
+    }
+    const answers: string[] = [];
+    for (const command of commands) {
+      try {
+        answers.push(await rcon.send(command));
+      } catch (error) {
+        throw classify(target, error);
+      }
+    }
+    return answers;
+  })();
+  try {
+    return await withDeadline(target, 'its RCON commands', work, () => rcon.socket?.destroy());
+  } finally {
+    rcon.socket?.destroy();
+  }
+}

@@ -7,3 +7,9 @@ import type { GameDefinition } from './types';
 export function queriedOverRcon(game: Pick<GameDefinition, 'query'>): boolean {
   return game.query.kind === 'probe' && game.query.protocol === 'source-rcon';
 }
+
+/** Whether the playbook is given GuildServer's per-server RCON password: the probe or the backup hold uses it. */
+export function usesServerRconSecret(game: Pick<GameDefinition, 'query' | 'backup'>): boolean {
+  const { hold } = game.backup;
+  return queriedOverRcon(game) || (hold.kind === 'rcon' && hold.password === 'server-secret');
+}

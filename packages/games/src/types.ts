@@ -154,6 +154,30 @@ export type GameSetting =
   | (SettingBase & { type: 'boolean'; default: boolean })
   | (SettingBase & { type: 'enum'; default: string; options: readonly [string, ...string[]] });
 
+/**
+ * How the game's world is made consistent on disk before a snapshot backup (the VM keeps running), and let go
+ * after. `rcon`: commands through the game's RCON — saving and, where the game can, holding writes.
+ * `stop-service`: the game cannot be told to save, so its unit is stopped (it saves on exit) and started again.
+ */
+export type BackupHold =
+  | {
+      kind: 'rcon';
+      /**
+       * The RCON password: `server-secret` is the one GuildServer derives per server and passes to the playbook
+       * (`guildserver_rcon_password`); `adminPassword` is that generated setting (ARK's RCON is its admin login).
+       */
+      password: 'server-secret' | 'adminPassword';
+      before: readonly [string, ...string[]];
+      after: readonly string[];
+    }
+  | { kind: 'stop-service' };
+
+export interface BackupSpec {
+  hold: BackupHold;
+  /** Where the world lives inside the VM (the role's data directory), for operators and the lab's checks. */
+  worldDir: `/srv/guildserver/${string}`;
+}
+
 export interface GameDefinition {
   id: GameId;
   name: string;
@@ -165,6 +189,7 @@ export interface GameDefinition {
   playbook: `playbooks/${string}.yml`;
   settings: readonly GameSetting[];
   query: QuerySpec;
+  backup: BackupSpec;
   /** Licences to accept before installing; the playbook refuses until each `ansibleVar` is true. */
   licences: readonly LicenceRequirement[];
 }

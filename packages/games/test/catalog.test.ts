@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   GAME_IDS,
@@ -10,6 +12,8 @@ import {
   RESOURCE_LIMITS,
   settingValueSchema,
 } from '../src/index';
+
+const ANSIBLE = join(import.meta.dirname, '..', '..', '..', 'ansible');
 
 /** Every port number a spec covers, per transport. */
 function numbers(spec: PortSpec): { transport: 'tcp' | 'udp'; port: number }[] {
@@ -85,6 +89,17 @@ describe.each(GAMES.map((game) => [game.id, game] as const))('%s', (_id, game) =
 
   it('is installed by playbooks/<id>.yml', () => {
     expect(game.playbook).toBe(`playbooks/${game.id}.yml`);
+  });
+
+  it('says how a backup gets a consistent world: RCON only for a game that has an RCON port', () => {
+    const { hold, worldDir } = game.backup;
+    if (hold.kind === 'rcon') expect(game.ports.map((p) => p.purpose)).toContain('rcon');
+    // The role keeps its files under the same directory the catalog names (its data or install directory).
+    const defaults = readFileSync(
+      join(ANSIBLE, 'roles', game.id.replaceAll('-', '_'), 'defaults', 'main.yml'),
+      'utf8',
+    );
+    expect(defaults).toContain(worldDir);
   });
 
   it('names where its files come from and how they are checked', () => {

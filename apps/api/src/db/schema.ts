@@ -88,6 +88,8 @@ export const jobs = sqliteTable(
     errorMessage: text('error_message'),
     errorStep: text('error_step'),
     log: text('log'),
+    /** What the job was asked to do beyond its kind, JSON (`JobParams`): the backup to restore, its reason… */
+    params: text('params'),
     requestedBy: text('requested_by'),
     createdAt: text('created_at').notNull(),
     startedAt: text('started_at'),

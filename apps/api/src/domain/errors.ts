@@ -14,6 +14,7 @@ const STATUS: Record<ErrorCode, number> = {
   unauthorized: 401,
   not_found: 404,
   ports_exhausted: 503,
+  backups_unavailable: 503,
   rate_limited: 429,
   proxmox_unreachable: 503,
   proxmox_auth_failed: 502,

@@ -1,4 +1,4 @@
-import type { Job, JobKind } from '@guildserver/contracts';
+import type { BackupReason, Job, JobKind } from '@guildserver/contracts';
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { jobSteps, jobs } from '../db/schema.js';
@@ -7,11 +7,43 @@ import { PLANS } from './plans.js';
 
 type Tx = Pick<Db, 'insert'>;
 
+/** What a job was asked to do beyond its kind (stored as JSON on the job). */
+export interface JobParams {
+  /** backup: why it is made (the last word of its notes). */
+  reason?: BackupReason;
+  /** backup: pin it at once. */
+  protected?: boolean;
+  /** backup: the state the server returns to when the job ends, well or not (it was up or down before). */
+  returnTo?: 'running' | 'stopped';
+  /** restore: the archive's volume id. */
+  volid?: string;
+  /** delete: make no final backup first. */
+  skipFinalBackup?: boolean;
+}
+
+export function parseJobParams(text: string | null): JobParams {
+  return text ? (JSON.parse(text) as JobParams) : {};
+}
+
 /** Records a job and its planned steps (all pending); the caller enqueues it after the transaction commits. */
-export function insertJob(tx: Tx, serverId: string, kind: JobKind, requestedBy: string | undefined): string {
+export function insertJob(
+  tx: Tx,
+  serverId: string,
+  kind: JobKind,
+  requestedBy: string | undefined,
+  params: JobParams = {},
+): string {
   const id = newJobId();
   tx.insert(jobs)
-    .values({ id, serverId, kind, state: 'queued', requestedBy: requestedBy ?? null, createdAt: now() })
+    .values({
+      id,
+      serverId,
+      kind,
+      state: 'queued',
+      params: Object.keys(params).length > 0 ? JSON.stringify(params) : null,
+      requestedBy: requestedBy ?? null,
+      createdAt: now(),
+    })
     .run();
   const steps: (typeof jobSteps.$inferInsert)[] = PLANS[kind].map((planned, position) => ({
     jobId: id,

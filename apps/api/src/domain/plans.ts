@@ -15,6 +15,11 @@ export const STEP_NAMES = [
   'shutdown_vm',
   'destroy_vm',
   'release_resources',
+  'hold_game',
+  'backup_vm',
+  'release_game',
+  'prune_backups',
+  'restore_vm',
 ] as const;
 
 export type StepName = (typeof STEP_NAMES)[number];
@@ -31,6 +36,7 @@ export interface PlannedStep {
 const step = (name: StepName, title: string): PlannedStep => ({ name, title });
 const PUBLISH = step('publish_ports', 'Publishing the address at the edge');
 const UNPUBLISH = step('unpublish_ports', 'Closing the address at the edge');
+const BACKUP = step('backup_vm', 'Backing up the VM');
 
 /** Every job is a fixed list of named steps, recorded when the job is created and run in order. */
 export const PLANS: Record<JobKind, readonly PlannedStep[]> = {
@@ -62,11 +68,33 @@ export const PLANS: Record<JobKind, readonly PlannedStep[]> = {
     step('wait_game', 'Waiting for the game to answer'),
     PUBLISH,
   ],
+  // The final backup is of the stopped VM: consistent without asking the game anything.
   delete: [
     step('check_vm', 'Checking the VM'),
     UNPUBLISH,
     step('shutdown_vm', 'Stopping the VM'),
+    BACKUP,
     step('destroy_vm', 'Destroying the VM'),
     step('release_resources', 'Releasing ports and the VM id'),
+  ],
+  backup: [
+    step('check_vm', 'Checking the VM'),
+    step('hold_game', 'Asking the game to save'),
+    BACKUP,
+    step('release_game', 'Letting the game carry on'),
+    step('prune_backups', 'Applying the retention'),
+  ],
+  // A backup of the world as it is comes first, so a wrong restore can be undone.
+  restore: [
+    step('check_vm', 'Checking the VM'),
+    UNPUBLISH,
+    step('shutdown_vm', 'Stopping the game server'),
+    BACKUP,
+    step('restore_vm', 'Restoring the backup'),
+    step('configure', 'Configuring the VM'),
+    step('start_vm', 'Starting the VM'),
+    step('wait_network', 'Waiting for the network'),
+    step('wait_game', 'Waiting for the game to answer'),
+    PUBLISH,
   ],
 };

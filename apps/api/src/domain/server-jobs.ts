@@ -3,8 +3,9 @@
 // audit row in one transaction, then hands the job to the queue.
 import {
   ACTION_ALLOWED_FROM,
+  BACKUP_ALLOWED_FROM,
   type JobKind,
-  type ServerAction,
+  RESTORE_ALLOWED_FROM,
   type ServerState,
 } from '@guildserver/contracts';
 import { eq, sql } from 'drizzle-orm';
@@ -17,7 +18,7 @@ import { DomainError } from './errors.js';
 import { recordEvent } from './event-log.js';
 import { portSlotsOf } from './game-ports.js';
 import { now } from './ids.js';
-import { insertJob } from './jobs.js';
+import { insertJob, type JobParams } from './jobs.js';
 import { enforceQuotas } from './quotas.js';
 import type { ServerServiceDeps } from './server-deps.js';
 import { gameOf, liveServer, requireAcceptedLicences } from './server-rules.js';
@@ -31,6 +32,8 @@ export const BUSY_STATE: Record<JobKind, ServerState> = {
   stop: 'stopping',
   restart: 'restarting',
   delete: 'deleting',
+  backup: 'backing_up',
+  restore: 'restoring',
 };
 
 /** What every queued job records: `job.queued`, the server's change of state (if any) and the audit row. */
@@ -70,12 +73,32 @@ function markBusy(tx: Tx, serverId: string, kind: JobKind, jobId: string, vmid?:
     .run();
 }
 
-/** Start, stop, restart or delete: refused unless the server's state allows it. */
+/** Each kind of job on an existing server, and the states it may start from. */
+const ALLOWED_FROM: Record<Exclude<JobKind, 'create'>, readonly ServerState[]> = {
+  ...ACTION_ALLOWED_FROM,
+  backup: BACKUP_ALLOWED_FROM,
+  restore: RESTORE_ALLOWED_FROM,
+};
+
+const VERB: Record<Exclude<JobKind, 'create'>, string> = {
+  start: 'start',
+  stop: 'stop',
+  restart: 'restart',
+  delete: 'be deleted',
+  backup: 'be backed up',
+  restore: 'be restored',
+};
+
+/**
+ * Start, stop, restart, delete, back up or restore: refused unless the server's state allows it. `check` runs
+ * inside the transaction, on the fresh row, before anything is written (quotas, the backup chosen).
+ */
 export async function queueServerJob(
   { db, outside }: ServerServiceDeps,
   serverId: string,
-  action: ServerAction | 'delete',
+  kind: Exclude<JobKind, 'create'>,
   actor: Actor,
+  options: { params?: (row: ServerRow) => JobParams; check?: (row: ServerRow) => void } = {},
 ): Promise<string> {
   requireWrite(actor);
   const jobId = db.transaction(
@@ -84,21 +107,22 @@ export async function queueServerJob(
       if (!row || row.deletedAt)
         throw new DomainError('not_found', `There is no server with id ${serverId}.`);
       requireMayActOn(actor, row);
-      if (!ACTION_ALLOWED_FROM[action].includes(row.state)) {
-        const verb = action === 'delete' ? 'be deleted' : action;
+      if (!ALLOWED_FROM[kind].includes(row.state)) {
         throw new DomainError(
           'invalid_state',
-          `The server '${row.name}' is ${row.state}; it cannot ${verb} now.`,
+          `The server '${row.name}' is ${row.state.replace('_', ' ')}; it cannot ${VERB[kind]} now.`,
         );
       }
-      const id = insertJob(tx, serverId, action, actor.userId ?? actor.tokenId);
-      markBusy(tx, serverId, action, id);
+      options.check?.(row);
+      const params = options.params?.(row) ?? {};
+      const id = insertJob(tx, serverId, kind, actor.userId ?? actor.tokenId, params);
+      markBusy(tx, serverId, kind, id);
       recordJobQueued(tx, actor, {
         server: row,
         jobId: id,
-        kind: action,
+        kind,
         from: row.state,
-        audit: { action: `server.${action}` },
+        audit: { action: `server.${kind}`, ...(Object.keys(params).length > 0 ? { detail: params } : {}) },
       });
       return id;
     },

@@ -34,6 +34,9 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
   const withView = (serverId: string, jobId: string) => ({ server: view(serverId), jobId });
 
   return {
+    /** What the backup service shares with this one (the same claims, queue and rules). */
+    deps,
+
     async create(input: CreateServerRequest, actor: Actor): Promise<{ server: Server; jobId: string }> {
       const { serverId, jobId } = await createServer(deps, input, actor);
       return withView(serverId, jobId);
@@ -94,8 +97,14 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
       return withView(id, await queueServerJob(deps, id, action, actor));
     },
 
-    async remove(id: string, actor: Actor): Promise<{ server: Server; jobId: string }> {
-      return withView(id, await queueServerJob(deps, id, 'delete', actor));
+    /** A final backup is made first unless `finalBackup` is false (the backup storage is full, say). */
+    async remove(
+      id: string,
+      actor: Actor,
+      options: { finalBackup?: boolean } = {},
+    ): Promise<{ server: Server; jobId: string }> {
+      const params = options.finalBackup === false ? { skipFinalBackup: true } : {};
+      return withView(id, await queueServerJob(deps, id, 'delete', actor, { params: () => params }));
     },
 
     async retry(id: string, actor: Actor): Promise<{ server: Server; jobId: string }> {

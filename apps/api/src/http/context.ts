@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { Actor } from '../domain/actor.js';
+import type { BackupService } from '../domain/backup-service.js';
 import type { QuotaService } from '../domain/quota-service.js';
 import type { ServerService } from '../domain/server-service.js';
 import type { TokenService } from '../domain/token-service.js';
@@ -12,6 +13,7 @@ export interface ApiDeps {
   config: ApiConfig;
   db: Db;
   servers: ServerService;
+  backups: BackupService;
   quotas: QuotaService;
   tokens: TokenService;
   webhooks: WebhookService;

@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import type { ServerRow } from '../db/schema.js';
+import type { JobParams } from '../domain/jobs.js';
 import type { StepName } from '../domain/plans.js';
+import type { GameHold } from './game/game-hold.js';
 import type { GameProbe } from './game/game-probe.js';
 import type { GameRunner } from './game/game-runner.js';
 import type { StepRow } from './job-store.js';
@@ -69,6 +71,8 @@ export interface RunnerDeps {
   logger: Logger;
   gameRunner: GameRunner;
   gameProbe: GameProbe;
+  /** Brings the game to a consistent world on disk before a backup, and lets it go after. */
+  gameHold: GameHold;
   observer?: StepObserver;
 }
 
@@ -78,6 +82,8 @@ export type Memo = object;
 export interface StepContext<M extends Memo = Memo> {
   jobId: string;
   kind: JobKind;
+  /** What the job was asked to do beyond its kind (the backup to restore…). */
+  params: JobParams;
   step: StepRow;
   /** Read just before the step started. */
   server: ServerRow;

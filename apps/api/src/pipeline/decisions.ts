@@ -1,5 +1,6 @@
 // Given the job and what Proxmox reports, what next. Pure: no I/O here, so every branch is easy to test.
 import type { JobKind } from '@guildserver/contracts';
+import type { JobParams } from '../domain/jobs.js';
 import type { Ownership } from './ownership.js';
 
 export type VmidDecision =
@@ -189,10 +190,16 @@ export function decideDestroy(ownership: Ownership, power: PowerState, vmid: num
 
 export type FinalState = 'running' | 'stopped' | 'deleted';
 
-export const FINAL_STATE: Record<JobKind, FinalState> = {
-  create: 'running',
-  start: 'running',
-  restart: 'running',
-  stop: 'stopped',
-  delete: 'deleted',
-};
+/** Where a finished job leaves its server; a backup leaves it as it found it. */
+export function finalStateOf(kind: JobKind, params: Pick<JobParams, 'returnTo'>): FinalState {
+  switch (kind) {
+    case 'stop':
+      return 'stopped';
+    case 'delete':
+      return 'deleted';
+    case 'backup':
+      return params.returnTo ?? 'running';
+    default:
+      return 'running';
+  }
+}

@@ -6,7 +6,8 @@ import type { Db } from '../db/database.js';
 import { jobSteps, jobs, ports, type ServerRow, servers, vmIds } from '../db/schema.js';
 import { type EventSubject, recordEvent } from '../domain/event-log.js';
 import { now } from '../domain/ids.js';
-import { FINAL_STATE, type FinalState } from './decisions.js';
+import { parseJobParams } from '../domain/jobs.js';
+import { type FinalState, finalStateOf } from './decisions.js';
 import type { Verdict } from './failures.js';
 
 export type JobRow = typeof jobs.$inferSelect;
@@ -233,7 +234,7 @@ export function completeJob(db: Db, jobId: string): FinalState {
     const job = tx.select().from(jobs).where(eq(jobs.id, jobId)).get()!;
     const server = serverOf(tx, job.serverId);
     const kind = job.kind;
-    const to = FINAL_STATE[kind];
+    const to = finalStateOf(kind, parseJobParams(job.params));
     const at = now();
     tx.update(jobs)
       .set({ state: 'succeeded', finishedAt: at, errorCode: null, errorMessage: null, errorStep: null })
@@ -301,13 +302,17 @@ export function failJob(db: Db, jobId: string, failure: FailureRecord): void {
       .where(eq(jobs.id, jobId))
       .run();
     release(tx, server.id, failure.release);
-    const serverChanges: Partial<ServerRow> = {
-      state: 'failed',
-      updatedAt: at,
-      failureCode: verdict.code,
-      failureMessage: verdict.message,
-      failureStep: stepName,
-    };
+    // A failed backup leaves the server as it was (up or down); the job and its notice say what went wrong.
+    const returnTo = job.kind === 'backup' ? parseJobParams(job.params).returnTo : undefined;
+    const serverChanges: Partial<ServerRow> = returnTo
+      ? { state: returnTo, currentJobId: null, updatedAt: at }
+      : {
+          state: 'failed',
+          updatedAt: at,
+          failureCode: verdict.code,
+          failureMessage: verdict.message,
+          failureStep: stepName,
+        };
     if (failure.release.vmid) Object.assign(serverChanges, { vmid: null, ipv4: null });
     tx.update(servers).set(serverChanges).where(eq(servers.id, server.id)).run();
     const about = subject(server, jobId);
@@ -323,7 +328,9 @@ export function failJob(db: Db, jobId: string, failure: FailureRecord): void {
     });
     recordEvent(tx, about, {
       type: 'server.state_changed',
-      data: { from: server.state, to: 'failed', code: verdict.code },
+      data: returnTo
+        ? { from: server.state, to: returnTo }
+        : { from: server.state, to: 'failed', code: verdict.code },
     });
   }, IMMEDIATE);
 }

@@ -5,6 +5,7 @@
 import type { JobKind } from '@guildserver/contracts';
 import { getGame } from '@guildserver/games';
 import type { ServerRow } from '../db/schema.js';
+import { parseJobParams } from '../domain/jobs.js';
 import { type AttemptOfRun, retriedLater } from '../queue/retry-policy.js';
 import {
   DEFAULT_RUNNER_OPTIONS,
@@ -33,6 +34,7 @@ import {
 } from './job-store.js';
 import { cleanUpFailedCreate } from './steps/failed-create-cleanup.js';
 import { stepNamed } from './steps/index.js';
+import { releaseAfterFailedBackup } from './steps/release-game.js';
 
 export interface RunAttempt extends AttemptOfRun {
   /** False once this worker no longer holds the job (its queue lock went to another worker). */
@@ -140,6 +142,7 @@ export function createJobRunner(deps: RunnerDeps, overrides: Partial<RunnerOptio
       return {
         jobId,
         kind: jobKind,
+        params: parseJobParams(snapshot!.job.params),
         step,
         server,
         game: game!,
@@ -170,6 +173,10 @@ export function createJobRunner(deps: RunnerDeps, overrides: Partial<RunnerOptio
         ctx.log.info({ cleanup }, 'failed create cleaned up');
         appendProgress(db, jobId, ctx.step, `Cleaning up: ${cleanup.detail}`, { cleanup: true });
         release = { ports: true, vmid: cleanup.vmidFree };
+      }
+      if (kind === 'backup') {
+        const released = await releaseAfterFailedBackup(ctx);
+        if (released) appendProgress(db, jobId, ctx.step, released, {});
       }
       failJob(db, jobId, {
         step: ctx.step,

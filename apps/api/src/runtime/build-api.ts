@@ -1,3 +1,4 @@
+import { createBackupService } from '../domain/backup-service.js';
 import { createQuotaService } from '../domain/quota-service.js';
 import { createServerService } from '../domain/server-service.js';
 import { createTokenService } from '../domain/token-service.js';
@@ -8,6 +9,7 @@ import { startJobMetrics } from '../observability/job-metrics.js';
 import { type ApiMetrics, processMetrics } from '../observability/metrics.js';
 import { proxmoxCheck, redisCheck, sqliteCheck } from '../observability/readiness.js';
 import { type GameSecrets, loadGameSecrets } from '../pipeline/game/game-secrets.js';
+import { proxmoxBackupStore } from './backup-store.js';
 import type { Services } from './services.js';
 
 /**
@@ -33,6 +35,7 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
       return secrets.settingPassword(serverId, key);
     },
   });
+  const backups = createBackupService(servers.deps, proxmoxBackupStore(proxmox, config.backups.storage));
   const redis = redisCheck(services.redisUrl);
   const readiness = {
     sqlite: sqliteCheck(db),
@@ -44,6 +47,7 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
     config,
     db,
     servers,
+    backups,
     quotas: createQuotaService(db, config, logger),
     tokens: createTokenService(db, logger),
     webhooks: createWebhookService(db, logger),

@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import { type Job, Worker } from 'bullmq';
 import type { RunnerOptions, StepObserver } from '../pipeline/context.js';
 import { createAnsibleRunner } from '../pipeline/game/ansible-runner.js';
+import { createGameHold, createSimulatedGameHold, type GameHold } from '../pipeline/game/game-hold.js';
 import {
   createQueryGameProbe,
   createSimulatedGameProbe,
@@ -34,6 +35,7 @@ export interface WorkerOptions {
   /** Default: from GAME_RUNNER (`ansible`: the playbooks and the games' own queries; `simulated`: stand-ins). */
   gameRunner?: GameRunner;
   gameProbe?: GameProbe;
+  gameHold?: GameHold;
   observer?: StepObserver;
 }
 
@@ -52,6 +54,14 @@ export async function startWorker(services: Services, options: WorkerOptions = {
     secrets ??= loadGameSecrets(config);
     return secrets;
   };
+  const gameRunner =
+    options.gameRunner ??
+    (real
+      ? createAnsibleRunner({
+          ...playbookVarsOptions(config, gameSecrets()),
+          timeoutMs: options.runner?.gameSetupTimeoutMs,
+        })
+      : createSimulatedGameRunner());
   const runner = createJobRunner(
     {
       db,
@@ -59,14 +69,10 @@ export async function startWorker(services: Services, options: WorkerOptions = {
       proxmox: services.proxmox,
       limiter: services.limiter,
       logger,
-      gameRunner:
-        options.gameRunner ??
-        (real
-          ? createAnsibleRunner({
-              ...playbookVarsOptions(config, gameSecrets()),
-              timeoutMs: options.runner?.gameSetupTimeoutMs,
-            })
-          : createSimulatedGameRunner()),
+      gameRunner,
+      gameHold:
+        options.gameHold ??
+        (real ? createGameHold({ runner: gameRunner, secrets: gameSecrets }) : createSimulatedGameHold()),
       gameProbe:
         options.gameProbe ??
         (real

@@ -173,6 +173,7 @@ describe('keep-alive', () => {
         config: h.config,
         db: h.services.db,
         servers: {} as never,
+        backups: {} as never,
         quotas: {} as never,
         tokens: {} as never,
         webhooks: {} as never,

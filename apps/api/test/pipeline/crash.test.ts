@@ -108,6 +108,33 @@ describe('crash safety', () => {
     expect(stack.eventsOf(server.id).filter((e) => e.type === 'job.succeeded')).toHaveLength(1);
   }, 120_000);
 
+  /** The server's backups on the simulator's backup storage, by the reason in their notes. */
+  const backupReasons = async (serverId: string) =>
+    (await stack.backups.list(serverId, ADMIN)).backups.map((b) => b.reason).sort();
+
+  it('a backup killed at every step boundary resumes and makes exactly one backup', async () => {
+    const { jobId } = await stack.backups.create(phoenix, {}, ADMIN);
+    const crashes = await runThroughCrashes(jobId);
+    expect(crashes).toEqual(PLANS.backup.map((s) => s.name));
+    expect((await stack.waitForJob(jobId)).state).toBe('succeeded');
+    expect(stack.server(phoenix).state).toBe('running');
+    expect(await backupReasons(phoenix)).toEqual(['manual']);
+    expect(stack.sim.state.tasks.filter((t) => t.type === 'vzdump')).toHaveLength(1);
+  }, 120_000);
+
+  it('a restore killed at every step boundary resumes: one safety backup, the same VM, running again', async () => {
+    const vmid = stack.server(phoenix).vmid;
+    const [backup] = (await stack.backups.list(phoenix, ADMIN)).backups;
+    const { jobId } = await stack.backups.restore(phoenix, { backupId: backup!.id }, ADMIN);
+    const crashes = await runThroughCrashes(jobId);
+    expect(crashes).toEqual(PLANS.restore.map((s) => s.name));
+    expect((await stack.waitForJob(jobId)).state).toBe('succeeded');
+    expect(stack.server(phoenix)).toMatchObject({ state: 'running', vmid });
+    expect(stack.vmsOf(phoenix)).toHaveLength(1);
+    // The backup restored from is still there, beside the one made of the world it replaced.
+    expect(await backupReasons(phoenix)).toEqual(['before-restore', 'manual']);
+  }, 120_000);
+
   it('a delete killed at every step boundary resumes and leaves no VM, port or VM id', async () => {
     const serverId = phoenix;
     const vmid = stack.server(serverId).vmid!;
@@ -121,6 +148,8 @@ describe('crash safety', () => {
     expect(stack.sim.state.vms.some((vm) => vm.vmid === vmid)).toBe(false);
     expect(stack.portsOf(serverId)).toBe(0);
     expect(stack.vmidsOf(serverId)).toEqual([]);
+    // Its final backup stays, listed under the deleted server, so the delete can be undone.
+    expect(await backupReasons(serverId)).toEqual(['before-delete', 'before-restore', 'manual']);
   }, 120_000);
 
   it('a worker killed while its clone runs is followed by no second clone', async () => {

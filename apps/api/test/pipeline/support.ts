@@ -17,10 +17,12 @@ import { inject } from 'vitest';
 import { type ApiConfig, loadApiConfig } from '../../src/config.js';
 import { events, ports, servers, vmIds } from '../../src/db/schema.js';
 import type { Actor } from '../../src/domain/actor.js';
+import { type BackupService, createBackupService } from '../../src/domain/backup-service.js';
 import { jobView } from '../../src/domain/jobs.js';
 import { createServerService, type ServerService } from '../../src/domain/server-service.js';
 import type { RunnerOptions } from '../../src/pipeline/context.js';
 import { loadGameSecrets } from '../../src/pipeline/game/game-secrets.js';
+import { proxmoxBackupStore } from '../../src/runtime/backup-store.js';
 import { openServices, type Services } from '../../src/runtime/services.js';
 import { type RunningWorker, startWorker, type WorkerOptions } from '../../src/worker/start-worker.js';
 
@@ -116,6 +118,7 @@ export interface Stack {
   config: ApiConfig;
   services: Services;
   service: ServerService;
+  backups: BackupService;
   worker: RunningWorker | undefined;
   startWorker(options?: WorkerOptions): Promise<RunningWorker>;
   waitForJob(jobId: string, timeoutMs?: number): Promise<Job>;
@@ -167,6 +170,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     config,
     services,
     service,
+    backups: createBackupService(service.deps, proxmoxBackupStore(services.proxmox, config.backups.storage)),
     worker,
     startWorker: start,
     async waitForJob(jobId, timeoutMs = 20_000) {

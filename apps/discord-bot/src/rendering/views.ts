@@ -34,6 +34,8 @@ const VERB: Record<JobKind, { ing: string; noun: string }> = {
   stop: { ing: 'Stopping', noun: 'Stop' },
   restart: { ing: 'Restarting', noun: 'Restart' },
   delete: { ing: 'Deleting', noun: 'Delete' },
+  backup: { ing: 'Backing up', noun: 'Backup' },
+  restore: { ing: 'Restoring', noun: 'Restore' },
 };
 
 const DONE: Record<JobKind, string> = {
@@ -42,6 +44,8 @@ const DONE: Record<JobKind, string> = {
   stop: 'is stopped',
   restart: 'is running again',
   delete: 'was deleted',
+  backup: 'was backed up',
+  restore: 'was restored and is running',
 };
 
 const STEP_MARK = { pending: '▫️', running: '⏳', succeeded: '✅', failed: '❌', skipped: '➖' } as const;
@@ -108,7 +112,7 @@ export function jobView(
 export function finalSentence(kind: JobKind, succeeded: boolean, serverName: string, reach?: Reach): string {
   if (!succeeded) return `${VERB[kind].noun} of **${serverName}** failed.`;
   const done = `**${serverName}** ${DONE[kind]}`;
-  if (!reach || kind === 'stop' || kind === 'delete') return `${done}.`;
+  if (!reach || kind === 'stop' || kind === 'delete' || kind === 'backup') return `${done}.`;
   if (!reach.joinable) return `${done}, but \`${reach.address}\` does not lead to it yet: ${reach.caveat}.`;
   return `${done}: join at \`${reach.address}\`${reach.caveat ? ` (${reach.caveat})` : ''}`;
 }
@@ -120,6 +124,8 @@ const STATE_WORDS: Record<ServerState, string> = {
   stopping: '⏳ stopping',
   stopped: '⚪ stopped',
   restarting: '⏳ restarting',
+  backing_up: '💾 being backed up',
+  restoring: '⏳ being restored',
   deleting: '🗑️ being deleted',
   deleted: '🗑️ deleted',
   failed: '🔴 failed',

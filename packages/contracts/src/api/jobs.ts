@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const JOB_KINDS = ['create', 'start', 'stop', 'restart', 'delete'] as const;
+export const JOB_KINDS = ['create', 'start', 'stop', 'restart', 'delete', 'backup', 'restore'] as const;
 export const jobKindSchema = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof jobKindSchema>;
 

@@ -8,6 +8,8 @@ export const SERVER_STATES = [
   'stopping',
   'stopped',
   'restarting',
+  'backing_up',
+  'restoring',
   'deleting',
   'deleted',
   'failed',
@@ -136,6 +138,10 @@ export const ACTION_ALLOWED_FROM: Record<ServerAction | 'delete', readonly Serve
   restart: ['running'],
   delete: ['running', 'stopped', 'failed'],
 };
+
+/** A backup is taken of a server that is up or down; a restore also mends a failed one. */
+export const BACKUP_ALLOWED_FROM: readonly ServerState[] = ['running', 'stopped'];
+export const RESTORE_ALLOWED_FROM: readonly ServerState[] = ['running', 'stopped', 'failed'];
 
 export function actionAllowed(action: ServerAction | 'delete', state: ServerState): boolean {
   return ACTION_ALLOWED_FROM[action].includes(state);

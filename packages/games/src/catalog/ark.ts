@@ -37,6 +37,10 @@ export const ark = defineGame({
     },
     { key: 'pve', label: 'Player versus environment only (no PvP)', type: 'boolean', default: false },
   ],
+  backup: {
+    hold: { kind: 'rcon', password: 'adminPassword', before: ['SaveWorld'], after: [] },
+    worldDir: '/srv/guildserver/ark',
+  },
   query: {
     kind: 'gamedig',
     type: 'ase',

@@ -50,6 +50,10 @@ export const factorio = defineGame({
     },
     worldSeed(10, '^[0-9]*$'),
   ],
+  backup: {
+    hold: { kind: 'rcon', password: 'server-secret', before: ['/server-save'], after: [] },
+    worldDir: '/srv/guildserver/factorio',
+  },
   query: {
     kind: 'probe',
     protocol: 'source-rcon',

@@ -25,6 +25,7 @@ export const luanti = defineGame({
     { key: 'enableDamage', label: 'Players take damage', type: 'boolean', default: true },
     worldSeed(20, '^-?[0-9]*$'),
   ],
+  backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/luanti' },
   query: {
     kind: 'probe',
     protocol: 'luanti-hello',

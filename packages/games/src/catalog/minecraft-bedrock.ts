@@ -52,6 +52,7 @@ export const minecraftBedrock = defineGame({
     { key: 'allowList', label: 'Only allow-listed players may join', type: 'boolean', default: false },
     worldSeed(64),
   ],
+  backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/minecraft-bedrock' },
   query: {
     kind: 'gamedig',
     type: 'mbe',

@@ -83,6 +83,16 @@ export const minecraftJava = defineGame({
     { key: 'whitelist', label: 'Only whitelisted players may join', type: 'boolean', default: false },
     worldSeed(64),
   ],
+  // Minecraft holds writes between save-off and save-on; save-all flush waits until the world is on disk.
+  backup: {
+    hold: {
+      kind: 'rcon',
+      password: 'server-secret',
+      before: ['save-off', 'save-all flush'],
+      after: ['save-on'],
+    },
+    worldDir: '/srv/guildserver/minecraft-java',
+  },
   query: {
     kind: 'gamedig',
     type: 'minecraft',

@@ -45,6 +45,7 @@ export const openarena = defineGame({
       max: 120,
     },
   ],
+  backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/openarena' },
   query: {
     kind: 'gamedig',
     type: 'openarena',

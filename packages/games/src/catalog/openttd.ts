@@ -38,6 +38,7 @@ export const openttd = defineGame({
     },
     worldSeed(10, '^[0-9]*$'),
   ],
+  backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/openttd' },
   query: {
     kind: 'gamedig',
     type: 'openttd',

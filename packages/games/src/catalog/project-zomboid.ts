@@ -29,6 +29,10 @@ export const projectZomboid = defineGame({
     { key: 'public', label: 'List in the public server browser', type: 'boolean', default: false },
     { key: 'pauseEmpty', label: 'Pause the world when nobody is on', type: 'boolean', default: true },
   ],
+  backup: {
+    hold: { kind: 'rcon', password: 'server-secret', before: ['save'], after: [] },
+    worldDir: '/srv/guildserver/project-zomboid',
+  },
   query: {
     kind: 'gamedig',
     type: 'projectzomboid',

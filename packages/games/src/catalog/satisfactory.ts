@@ -27,6 +27,7 @@ export const satisfactory = defineGame({
     { key: 'autoPause', label: 'Pause when nobody is on', type: 'boolean', default: true },
     { key: 'autosaveOnDisconnect', label: 'Save when a player leaves', type: 'boolean', default: true },
   ],
+  backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/satisfactory' },
   query: {
     kind: 'gamedig',
     type: 'satisfactory',

@@ -64,6 +64,7 @@ export const terraria = defineGame({
     },
     worldSeed(64),
   ],
+  backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/terraria' },
   query: {
     kind: 'gamedig',
     type: 'terrariatshock',

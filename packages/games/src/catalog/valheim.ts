@@ -54,6 +54,7 @@ export const valheim = defineGame({
       options: ['normal', 'casual', 'easy', 'hard', 'hardcore', 'immersive', 'hammer'],
     },
   ],
+  backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/valheim' },
   query: {
     kind: 'gamedig',
     type: 'valheim',

@@ -1,7 +1,7 @@
+import { checkPruneOptions, type PruneOptions, pruneMarks } from '@guildserver/proxmox/retention';
 import { sleep } from '@guildserver/timing';
 import { archiveFormat, archiveInfo, archivePath } from '../cluster/backups.js';
 import type { SimBackup, SimStorage } from '../cluster/model.js';
-import { checkPruneOptions, type PruneOptions, pruneMarks } from '../cluster/prune.js';
 import { disksOf } from '../cluster/vm-config.js';
 import { PveHttpError, paramError } from '../errors.js';
 import { parsePropertyString } from '../schema/property-string.js';

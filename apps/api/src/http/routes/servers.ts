@@ -13,6 +13,7 @@ import { createReadCache } from '../../domain/read-cache.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import { validationHook } from '../errors.js';
 import { errorResponses, json, jsonBody } from '../openapi.js';
+import { backupRoutes } from './backups.js';
 
 const errors = errorResponses({
   400: 'Bad input',
@@ -93,7 +94,8 @@ export function serverRoutes(deps: ApiDeps) {
     },
   );
 
-  // Registered before /{id}/{action}, which would otherwise take 'retry' as an action.
+  // Registered before /{id}/{action}, which would otherwise take 'retry', 'backups' or 'restore' as an action.
+  app.route('/', backupRoutes(deps));
   app.openapi(
     createRoute({
       method: 'post',
@@ -123,11 +125,23 @@ export function serverRoutes(deps: ApiDeps) {
     createRoute({
       method: 'delete',
       path: '/{id}',
-      summary: 'Delete a server: stop it, destroy its VM, release its ports',
-      request: { params: idParam },
+      summary:
+        'Delete a server: stop it, make its final backup (kept BACKUP_KEEP_DELETED_DAYS), destroy its VM, release its ports',
+      request: {
+        params: idParam,
+        query: z.object({
+          finalBackup: z
+            .enum(['true', 'false'])
+            .optional()
+            .openapi({ description: 'false: no final backup (the delete cannot be undone)' }),
+        }),
+      },
       responses: { 202: json(accepted, 'Accepted: the delete job is queued'), ...errors },
     }),
-    async (c) => c.json(await deps.servers.remove(c.req.valid('param').id, c.get('actor')), 202),
+    async (c) => {
+      const finalBackup = c.req.valid('query').finalBackup !== 'false';
+      return c.json(await deps.servers.remove(c.req.valid('param').id, c.get('actor'), { finalBackup }), 202);
+    },
   );
 
   return app;

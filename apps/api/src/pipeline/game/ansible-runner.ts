@@ -11,7 +11,12 @@ import { join, relative } from 'node:path';
 import { type LicenceId, unacceptedLicences } from '@guildserver/games';
 import { pollUntil } from '@guildserver/timing';
 import { VM_USER } from '../vm-spec.js';
-import { type GameRunner, GameSetupError, type GameSetupRequest } from './game-runner.js';
+import {
+  type GameRunner,
+  type GameServiceRequest,
+  GameSetupError,
+  type GameSetupRequest,
+} from './game-runner.js';
 import type { GameSecrets } from './game-secrets.js';
 import { playbookHosts, playbookVars } from './playbook-vars.js';
 
@@ -52,6 +57,8 @@ export interface AnsibleFailure {
 class UnreachableError extends GameSetupError {}
 
 const SSH_RETRY_MS = 5_000;
+/** Stops or starts `guildserver-<game>` (a backup's hold for games that cannot be told to save). */
+const GAME_SERVICE_PLAYBOOK = 'playbooks/game-service.yml';
 
 /** Reads ansible-playbook's default (or yaml-formatted) output line by line. */
 export class AnsibleOutputReader {
@@ -129,7 +136,7 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
   return {
     kind: 'ansible',
     async setup(request: GameSetupRequest) {
-      const { game, ipv4 } = request;
+      const { game } = request;
       const playbook = join(ansibleDir, game.playbook);
       if (!existsSync(playbook)) {
         throw new GameSetupError(
@@ -142,62 +149,98 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
           `${game.name} was not installed: ${unaccepted.map((l) => l.name).join(' and ')} must be accepted by the admin first (add ${unaccepted.map((l) => l.id).join(',')} to GAME_LICENSES_ACCEPTED, then retry).`,
         );
       }
-      const dir = await mkdtemp(join(tmpdir(), 'gs-ansible-'));
-      try {
-        const inventory = join(dir, 'inventory.ini');
-        const ssh = `-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${join(dir, 'known_hosts')}`;
-        await writeFile(
-          inventory,
-          // The group the game's playbook targets (its `hosts:`).
-          `[${playbookHosts(game)}]\n${ipv4} ansible_user=${user} ansible_ssh_common_args='${ssh}'\n`,
-          { mode: 0o600 },
-        );
-        const vars = join(dir, 'vars.json');
-        await writeFile(vars, JSON.stringify(playbookVars(request, options)), { mode: 0o600 });
-        await chmod(dir, 0o700);
-        const run: PlaybookRun = {
-          command,
-          args: ['-i', inventory, '--extra-vars', `@${vars}`, playbook],
-          cwd: ansibleDir,
-          timeoutMs,
-          request,
-          playbookName: relative(ansibleDir, playbook),
-        };
-        // The guest agent reports the address before sshd listens (cloud-init makes its host keys first): a
-        // fresh VM refusing SSH is still booting, so run again until it answers or the wait is over.
-        let refused: UnreachableError | undefined;
-        return await pollUntil(
-          async () => {
-            try {
-              return await runPlaybook(run);
-            } catch (error) {
-              if (!(error instanceof UnreachableError)) throw error;
-              refused = error;
-              request.onProgress(`Waiting for SSH on ${ipv4} (the VM is still starting)`);
-              return undefined;
-            }
-          },
-          {
-            timeoutMs: options.sshReadyTimeoutMs ?? 5 * 60_000,
-            intervalMs: SSH_RETRY_MS,
-            signal: request.signal,
-            onTimeout: () => refused as UnreachableError,
-          },
-        );
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      return runInTempDir(request, playbook, playbookVars(request, options), {
+        doing: `Installing ${game.name}`,
+        done: (tasks) => `Installed ${game.name} with ${relative(ansibleDir, playbook)} (${tasks} tasks).`,
+      });
+    },
+
+    async service(request: GameServiceRequest) {
+      const { game, action } = request;
+      const playbook = join(ansibleDir, GAME_SERVICE_PLAYBOOK);
+      const vars = {
+        guildserver_game: game.id,
+        game_service_state: action === 'stop' ? 'stopped' : 'started',
+      };
+      const doing = `${action === 'stop' ? 'Stopping' : 'Starting'} ${game.name}'s service`;
+      const { detail } = await runInTempDir(request, playbook, vars, {
+        doing,
+        done: () =>
+          `${action === 'stop' ? 'Stopped' : 'Started'} ${game.name}'s service (${GAME_SERVICE_PLAYBOOK}).`,
+      });
+      return detail;
     },
   };
+
+  /** One playbook run against the VM, with its own inventory and vars file, retried while SSH still refuses. */
+  async function runInTempDir(
+    request: PlaybookRequest,
+    playbook: string,
+    extraVars: unknown,
+    words: Pick<PlaybookRun, 'doing' | 'done'>,
+  ): Promise<{ detail: string; log: string }> {
+    const { game, ipv4 } = request;
+    const dir = await mkdtemp(join(tmpdir(), 'gs-ansible-'));
+    try {
+      const inventory = join(dir, 'inventory.ini');
+      const ssh = `-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${join(dir, 'known_hosts')}`;
+      await writeFile(
+        inventory,
+        // The group the game's playbook targets (its `hosts:`).
+        `[${playbookHosts(game)}]\n${ipv4} ansible_user=${user} ansible_ssh_common_args='${ssh}'\n`,
+        { mode: 0o600 },
+      );
+      const vars = join(dir, 'vars.json');
+      await writeFile(vars, JSON.stringify(extraVars), { mode: 0o600 });
+      await chmod(dir, 0o700);
+      const run: PlaybookRun = {
+        command,
+        args: ['-i', inventory, '--extra-vars', `@${vars}`, playbook],
+        cwd: ansibleDir,
+        timeoutMs,
+        request,
+        ...words,
+      };
+      // The guest agent reports the address before sshd listens (cloud-init makes its host keys first): a
+      // fresh VM refusing SSH is still booting, so run again until it answers or the wait is over.
+      let refused: UnreachableError | undefined;
+      return await pollUntil(
+        async () => {
+          try {
+            return await runPlaybook(run);
+          } catch (error) {
+            if (!(error instanceof UnreachableError)) throw error;
+            refused = error;
+            request.onProgress(`Waiting for SSH on ${ipv4} (the VM is still starting)`);
+            return undefined;
+          }
+        },
+        {
+          timeoutMs: options.sshReadyTimeoutMs ?? 5 * 60_000,
+          intervalMs: SSH_RETRY_MS,
+          signal: request.signal,
+          onTimeout: () => refused as UnreachableError,
+        },
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
 }
+
+/** What a playbook run needs of its request: which game, where, progress and cancellation. */
+type PlaybookRequest = Pick<GameSetupRequest, 'game' | 'ipv4' | 'signal' | 'onProgress'>;
 
 interface PlaybookRun {
   command: string;
   args: string[];
   cwd: string;
   timeoutMs: number;
-  request: GameSetupRequest;
-  playbookName: string;
+  request: PlaybookRequest;
+  /** `Installing Minecraft`: how failures begin. */
+  doing: string;
+  /** The detail of a run that ended well. */
+  done(tasks: number): string;
 }
 
 function childEnv(): NodeJS.ProcessEnv {
@@ -216,7 +259,6 @@ function childEnv(): NodeJS.ProcessEnv {
 
 function runPlaybook(run: PlaybookRun): Promise<{ detail: string; log: string }> {
   const { request } = run;
-  const { game } = request;
   return new Promise((resolve, reject) => {
     const reader = new AnsibleOutputReader();
     let log = '';
@@ -271,23 +313,19 @@ function runPlaybook(run: PlaybookRun): Promise<{ detail: string; log: string }>
       if (timedOut) {
         return reject(
           new GameSetupError(
-            `Installing ${game.name} took longer than ${Math.round(run.timeoutMs / 60_000)} min and was stopped${reader.task ? ` during '${reader.task}'` : ''}.`,
+            `${run.doing} took longer than ${Math.round(run.timeoutMs / 60_000)} min and was stopped${reader.task ? ` during '${reader.task}'` : ''}.`,
             log,
           ),
         );
       }
-      if (code === 0)
-        return resolve({
-          detail: `Installed ${game.name} with ${run.playbookName} (${reader.tasks} tasks).`,
-          log,
-        });
+      if (code === 0) return resolve({ detail: run.done(reader.tasks), log });
       const failure = reader.failure;
       const Failure = failure?.unreachable ? UnreachableError : GameSetupError;
       reject(
         new Failure(
           failure
-            ? `Installing ${game.name} failed at '${failure.task ?? 'the first task'}': ${failure.message}`
-            : `Installing ${game.name} failed: ansible-playbook exited with code ${code}; the job's log has its output.`,
+            ? `${run.doing} failed at '${failure.task ?? 'the first task'}': ${failure.message}`
+            : `${run.doing} failed: ansible-playbook exited with code ${code}; the job's log has its output.`,
           log,
         ),
       );

@@ -38,10 +38,22 @@ export class GameSetupError extends Error {
   }
 }
 
+/** Stopping or starting the game's own service (`guildserver-<game>`) in a running VM; the VM stays up. */
+export interface GameServiceRequest {
+  server: GameSetupServer;
+  game: GameDefinition;
+  ipv4: string;
+  action: 'stop' | 'start';
+  signal: AbortSignal;
+  onProgress(message: string): void;
+}
+
 export interface GameRunner {
   readonly kind: string;
   /** Resolves when the game is installed and started; rejects with GameSetupError when it cannot be. */
   setup(request: GameSetupRequest): Promise<GameSetupResult>;
+  /** Resolves with a sentence once the game's service is stopped (or started); rejects with GameSetupError. */
+  service(request: GameServiceRequest): Promise<string>;
 }
 
 /** For the simulator: says clearly that nothing was installed, and succeeds. */
@@ -53,6 +65,9 @@ export function createSimulatedGameRunner(): GameRunner {
       onProgress(`Simulated: would run ansible/${game.playbook} against the VM.`);
       onProgress(`Simulated: ${game.name} counts as installed and started.`);
       return { detail: `Simulated install of ${game.name} (no real VM behind the simulator).` };
+    },
+    async service({ game, action }) {
+      return `Simulated: would ${action} ${game.name}'s service (no real VM behind the simulator).`;
     },
   };
 }

@@ -7,7 +7,7 @@ import {
   gamePorts,
   generatedPasswordSettings,
   type LicenceId,
-  queriedOverRcon,
+  usesServerRconSecret,
 } from '@guildserver/games';
 import type { ApiConfig } from '../../config.js';
 import type { ServerPort } from '../../domain/server-ports.js';
@@ -73,7 +73,7 @@ export function playbookVars(request: PlaybookRequest, options: PlaybookVarsOpti
       ...(options.secrets ? generatedPasswords(game, server.id, options.secrets) : {}),
     },
     ...(options.gameReportsUrl ? { guildserver_serverlist_url: options.gameReportsUrl } : {}),
-    ...(queriedOverRcon(game) && options.secrets
+    ...(usesServerRconSecret(game) && options.secrets
       ? { guildserver_rcon_password: options.secrets.rconPassword(server.id) }
       : {}),
     ...acceptedLicenceVars(game, options.licencesAccepted ?? new Set()),

@@ -1,5 +1,7 @@
 // Which backups a `prune-backups` retention keeps: a port of PVE::Storage::prune_mark_backup_group and the
 // surrounding grouping in PVE::Storage::Plugin::prune_backups. Periods use the node's local time, as PVE does.
+// The simulator answers prunebackups with it; the API applies it to GuildServer's own backups only (PVE's
+// prune would count, and remove, backups someone else made of the same VM).
 
 export interface PruneOptions {
   'keep-all'?: boolean;

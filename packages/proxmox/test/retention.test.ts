@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkPruneOptions,
-  type PruneCandidate,
-  type PruneOptions,
-  pruneMarks,
-} from '../src/cluster/prune.js';
+import { checkPruneOptions, type PruneCandidate, type PruneOptions, pruneMarks } from '../src/retention';
 
 /** Local time, as PVE's prune periods are (hours kept away from DST switches). */
 const at = (year: number, month: number, day: number, hour = 12, minute = 0) =>
