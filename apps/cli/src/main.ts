@@ -8,6 +8,7 @@ import { TOKEN_SCOPES } from '@guildserver/contracts';
 import { createProxmoxClient, ProxmoxError, toProxmoxClientOptions } from '@guildserver/proxmox';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
+import { backupNow, deleteBackup, listBackups, pinBackup, restoreBackup } from './commands/backups.js';
 import { games } from './commands/catalog.js';
 import { createCommandContext } from './commands/context.js';
 import { discordClick, discordMessages, discordSay, discordSubmit } from './commands/discord.js';
@@ -136,17 +137,24 @@ const actions = {
   start: 'start a stopped server',
   stop: 'stop a running server (graceful shutdown, then stop)',
   restart: 'restart a running server',
-  delete: 'delete a server: stop it, destroy its VM, release its ports',
+  delete: 'delete a server: stop it, make a final backup, destroy its VM, release its ports',
   retry: 'run a failed server’s last job again, from the step that failed',
 } as const;
 for (const [action, description] of Object.entries(actions) as [keyof typeof actions, string][]) {
-  program
+  const command = program
     .command(`${action} <server>`)
     .description(`${description} (by name or id)`)
     .addOption(guildOption())
     .addOption(watchOption())
     .addOption(jsonOption())
     .action(run((server: string, options) => serverAction(context(), action, server, options)));
+  if (action === 'delete')
+    command
+      .option('--no-final-backup', 'skip the final backup: the delete cannot be undone')
+      .addHelpText(
+        'after',
+        '\nThe final backup stays listed under the server id: gs backup list <server id>.\n',
+      );
 }
 
 program
@@ -159,6 +167,56 @@ program
     '\nEnds when the job does: exit code 0 with the address to join, or 1 with the failing step and why.\n',
   )
   .action(run((target: string, options) => watch(context(), target, options)));
+
+const backup = program
+  .command('backup')
+  .description("a server's backups: make, list, pin, delete and restore them")
+  .addHelpText(
+    'after',
+    "\nSERVER is a name or a server id (a deleted server's backups stay listed under its id). BACKUP is an id\n" +
+      'as `gs backup list` shows it, the full id, latest, or any unique beginning or end of the id.\n',
+  );
+backup
+  .command('now <server>')
+  .description('back a server up now (the game saves first) and follow the job to the backup it made')
+  .option('--pin', 'pin the new backup: never pruned, cannot be deleted until unpinned')
+  .addOption(guildOption())
+  .addOption(jsonOption())
+  .action(run((server: string, options) => backupNow(context(), server, options)));
+backup
+  .command('list <server>')
+  .description("a server's backups, newest first, with the guild's backup quota and the retention")
+  .addOption(guildOption())
+  .addOption(jsonOption())
+  .action(run((server: string, options) => listBackups(context(), server, options)));
+backup
+  .command('pin <server> <backup>')
+  .description('pin a backup: the retention never prunes it and it cannot be deleted')
+  .addOption(guildOption())
+  .addOption(jsonOption())
+  .action(run((server: string, id: string, options) => pinBackup(context(), server, id, true, options)));
+backup
+  .command('unpin <server> <backup>')
+  .description('unpin a backup: the retention may prune it again')
+  .addOption(guildOption())
+  .addOption(jsonOption())
+  .action(run((server: string, id: string, options) => pinBackup(context(), server, id, false, options)));
+backup
+  .command('delete <server> <backup>')
+  .description('delete a backup for good (unpin it first)')
+  .addOption(guildOption())
+  .addOption(jsonOption())
+  .action(run((server: string, id: string, options) => deleteBackup(context(), server, id, options)));
+backup
+  .command('restore <server> <backup>')
+  .description(
+    "replace a server's world with a backup (the current world is backed up first) and follow the job",
+  )
+  .option('--yes', 'do not ask for confirmation (needed without a terminal)')
+  .addOption(guildOption())
+  .addOption(jsonOption())
+  .addHelpText('after', '\nExample: gs backup restore survival latest --yes\n')
+  .action(run((server: string, id: string, options) => restoreBackup(context(), server, id, options)));
 
 program
   .command('games')

@@ -1,73 +1,18 @@
 // `gs` against a running API: the simulator in-process, the API and a worker as a child process
 // (`apps/api/src/main.ts all`) on a real SQLite file and the suite's redis-server; `gs` itself as a child.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { GuildEvent, Job, Server } from '@guildserver/contracts';
 import { DEFAULT_SIM_TOKEN, type RunningSimulator, startSimulator } from '@guildserver/pve-sim';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-
-const run = promisify(execFile);
-const REPO = join(import.meta.dirname, '..', '..', '..');
-const CLI = join(REPO, 'apps', 'cli', 'src', 'main.ts');
-const API = join(REPO, 'apps', 'api', 'src', 'main.ts');
-const BASE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
-
-async function node(
-  script: string,
-  args: string[],
-  env: Record<string, string | undefined>,
-  timeout = 60_000,
-) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', script, ...args], {
-      cwd: REPO,
-      timeout,
-      env: { ...BASE_ENV, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url: string, api: ChildProcess, log: () => string): Promise<void> {
-  const until = Date.now() + 60_000;
-  while (Date.now() < until) {
-    if (api.exitCode !== null) throw new Error(`the API exited (${api.exitCode}): ${log()}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the API did not come up: ${log()}`);
-}
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiStack, CLI, freePort, node, startApiStack } from './support/api-stack.js';
 
 describe('gs against a running API (simulator, API + worker, Redis, SQLite)', () => {
-  let sim: RunningSimulator;
-  let api: ChildProcess;
+  let stack: ApiStack;
   let dir: string;
   let apiUrl: string;
   let token: string;
-  let apiLog = '';
-  let apiEnv: Record<string, string | undefined>;
   // Where `gs create` puts servers when no flag says: GS_GUILD_ID/GS_OWNER_ID/GS_CHANNEL_ID.
   const place = {
     GS_GUILD_ID: '100000000000000001',
@@ -78,49 +23,11 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
     node(CLI, args, { API_URL: apiUrl, API_TOKEN: token, ...place, ...env });
 
   beforeAll(async () => {
-    sim = await startSimulator({ profile: 'fast' });
-    dir = mkdtempSync(join(tmpdir(), 'gs-cli-test-'));
-    const port = await freePort();
-    apiUrl = `http://127.0.0.1:${port}`;
-    apiEnv = {
-      PROXMOX_HOST: sim.url,
-      PROXMOX_NODE: 'pve',
-      PROXMOX_TOKEN_ID: DEFAULT_SIM_TOKEN.id,
-      PROXMOX_TOKEN_SECRET: DEFAULT_SIM_TOKEN.secret,
-      DATABASE_PATH: join(dir, 'guildserver.sqlite'),
-      REDIS_URL: inject('redisUrl'),
-      QUEUE_PREFIX: `gs-cli-${process.pid}-${Date.now()}`,
-      GAME_RUNNER: 'simulated',
-      GAME_LICENSES_ACCEPTED: 'minecraft-eula,steam',
-      API_PORT: String(port),
-      HOST_EXTERNAL: 'play.example.net',
-      LOG_LEVEL: 'warn',
-    };
-    api = spawn(process.execPath, ['--import', 'tsx', API, 'all'], {
-      cwd: REPO,
-      env: { ...BASE_ENV, ...apiEnv },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    api.stdout?.on('data', (chunk: Buffer) => (apiLog = (apiLog + chunk.toString()).slice(-4000)));
-    api.stderr?.on('data', (chunk: Buffer) => (apiLog = (apiLog + chunk.toString()).slice(-4000)));
-    await waitForHealth(apiUrl, api, () => apiLog);
-    const created = await node(API, ['token', 'create', '--name', 'cli-test', '--scope', 'admin'], apiEnv);
-    expect(created.code, created.stderr).toBe(0);
-    token = created.stdout.trim();
-    expect(token).toMatch(/^gs_/);
+    stack = await startApiStack('gs-cli-test');
+    ({ url: apiUrl, token, dir } = stack);
   }, 90_000);
 
-  afterAll(async () => {
-    if (api?.pid && api.exitCode === null) {
-      const exited = new Promise((resolve) => api.once('exit', resolve));
-      process.kill(-api.pid, 'SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (api.exitCode === null) process.kill(-api.pid, 'SIGKILL');
-    }
-    await sim?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
+  afterAll(() => stack?.close(), 30_000);
 
   it('games: a table, and --json with the catalog', async () => {
     const text = await gs(['games']);

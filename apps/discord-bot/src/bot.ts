@@ -3,7 +3,7 @@
 import { type ApiClient, createApiClient } from '@guildserver/api-client';
 import { Client, Events, GatewayIntentBits, Routes } from 'discord.js';
 import type { Logger } from 'pino';
-import { GameCatalog, ServerLookup } from './api/caches.js';
+import { BackupLookup, GameCatalog, ServerLookup } from './api/caches.js';
 import { COMMANDS } from './command-definitions/server.js';
 import type { BotConfig } from './config.js';
 import type { BotServices } from './core/services.js';
@@ -74,6 +74,7 @@ export async function startBot(config: BotConfig, options: BotOptions): Promise<
     api,
     catalog,
     servers: new ServerLookup(api),
+    backups: new BackupLookup(api),
     notices,
     applicationId: () => applicationId,
     now,

@@ -1,6 +1,11 @@
 // The typed calls of the API the bot and `gs` make, each answer parsed with its schema from
 // @guildserver/contracts (or the games catalog's).
 import {
+  type Backup,
+  type BackupList,
+  backupListSchema,
+  backupSchema,
+  type CreateBackupRequest,
   type CreatedToken,
   type CreateServerRequest,
   createdTokenSchema,
@@ -66,7 +71,16 @@ export interface ApiClient {
   serverCredentials(id: string, options?: CallOptions): Promise<ServerCredentials>;
   createServer(request: CreateServerRequest, options?: CallOptions): Promise<Accepted>;
   act(id: string, action: ServerAction | 'retry', options?: CallOptions): Promise<Accepted>;
-  deleteServer(id: string, options?: CallOptions): Promise<Accepted>;
+  /** A final backup is made first unless `finalBackup` is false. */
+  deleteServer(id: string, options?: CallOptions & { finalBackup?: boolean }): Promise<Accepted>;
+  /** The server's backups as Proxmox lists them, newest first, with the guild's backup quota. */
+  backups(serverId: string, options?: CallOptions): Promise<BackupList>;
+  backUp(serverId: string, request: CreateBackupRequest, options?: CallOptions): Promise<Accepted>;
+  /** Restores one of the server's backups over its VM (a backup of the current world is made first). */
+  restoreBackup(serverId: string, backupId: string, options?: CallOptions): Promise<Accepted>;
+  /** Pins (`protected`) or unpins a backup. */
+  pinBackup(serverId: string, backupId: string, pinned: boolean, options?: CallOptions): Promise<Backup>;
+  deleteBackup(serverId: string, backupId: string, options?: CallOptions): Promise<Backup>;
   job(id: string, options?: CallOptions): Promise<Job>;
   events(query: EventsQuery, options?: CallOptions): Promise<EventsPage>;
   /** Follows the event stream, reconnecting with Last-Event-ID: see followEvents. */
@@ -102,8 +116,32 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     createServer: (body, call) => request('POST', '/v1/servers', { ...call, body, parse: acceptedSchema }),
     act: (serverId, action, call) =>
       request('POST', `/v1/servers/${id(serverId)}/${action}`, { ...call, parse: acceptedSchema }),
-    deleteServer: (serverId, call) =>
-      request('DELETE', `/v1/servers/${id(serverId)}`, { ...call, parse: acceptedSchema }),
+    deleteServer: (serverId, call = {}) => {
+      const { finalBackup, ...rest } = call;
+      const query = finalBackup === false ? { finalBackup: 'false' } : {};
+      return request('DELETE', `/v1/servers/${id(serverId)}`, { ...rest, query, parse: acceptedSchema });
+    },
+    backups: (serverId, call) =>
+      request('GET', `/v1/servers/${id(serverId)}/backups`, { ...call, parse: backupListSchema }),
+    backUp: (serverId, body, call) =>
+      request('POST', `/v1/servers/${id(serverId)}/backups`, { ...call, body, parse: acceptedSchema }),
+    restoreBackup: (serverId, backupId, call) =>
+      request('POST', `/v1/servers/${id(serverId)}/restore`, {
+        ...call,
+        body: { backupId },
+        parse: acceptedSchema,
+      }),
+    pinBackup: (serverId, backupId, pinned, call) =>
+      request('PATCH', `/v1/servers/${id(serverId)}/backups/${id(backupId)}`, {
+        ...call,
+        body: { protected: pinned },
+        parse: backupSchema,
+      }),
+    deleteBackup: (serverId, backupId, call) =>
+      request('DELETE', `/v1/servers/${id(serverId)}/backups/${id(backupId)}`, {
+        ...call,
+        parse: backupSchema,
+      }),
     job: (jobId, call) => request('GET', `/v1/jobs/${id(jobId)}`, { ...call, parse: jobSchema }),
     events: (query, call) =>
       request('GET', '/v1/events', { ...call, query: { ...query }, parse: eventsPageSchema }),

@@ -3,6 +3,7 @@ export * from './api/backups.js';
 export * from './api/edge.js';
 export * from './api/events.js';
 export * from './api/jobs.js';
+export * from './api/schedules.js';
 export * from './api/servers.js';
 export * from './api/tokens.js';
 export { ERROR_CODES, type ErrorBody, type ErrorCode, errorBodySchema, errorCodeSchema } from './errors.js';

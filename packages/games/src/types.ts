@@ -169,6 +169,8 @@ export type BackupHold =
       password: 'server-secret' | 'adminPassword';
       before: readonly [string, ...string[]];
       after: readonly string[];
+      /** The RCON command that shows players a message in-game; `{message}` is replaced by it. */
+      say: `${string}{message}${string}`;
     }
   | { kind: 'stop-service' };
 

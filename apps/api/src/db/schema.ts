@@ -1,5 +1,12 @@
 // The API's SQLite tables. Change this file, then `pnpm --filter @guildserver/api db:generate` writes a migration.
-import { JOB_KINDS, JOB_STATES, PORT_PROTOCOLS, SERVER_STATES, STEP_STATES } from '@guildserver/contracts';
+import {
+  JOB_KINDS,
+  JOB_STATES,
+  PORT_PROTOCOLS,
+  SCHEDULE_ACTIONS,
+  SERVER_STATES,
+  STEP_STATES,
+} from '@guildserver/contracts';
 import { PORT_PURPOSES } from '@guildserver/games';
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
@@ -227,4 +234,36 @@ export const edgeReports = sqliteTable('edge_reports', {
   refused: text('refused').notNull(),
   problem: text('problem'),
   reportedAt: text('reported_at').notNull(),
+});
+
+/** A server's recurring action; BullMQ's job schedulers run them and are rebuilt from these rows. */
+export const schedules = sqliteTable(
+  'schedules',
+  {
+    id: text('id').primaryKey(),
+    serverId: text('server_id').notNull(),
+    action: text('action', { enum: SCHEDULE_ACTIONS }).notNull(),
+    /** `HH:MM` in the guild's time zone, or null with `every_hours`. */
+    at: text('at'),
+    everyHours: integer('every_hours'),
+    createdBy: text('created_by'),
+    createdAt: text('created_at').notNull(),
+    lastRunAt: text('last_run_at'),
+    lastOutcome: text('last_outcome', { enum: ['queued', 'skipped', 'failed'] }),
+    lastJobId: text('last_job_id'),
+    lastNote: text('last_note'),
+    /** Set when a failure was announced, cleared by the next success: the owner hears of a failing schedule once. */
+    failureAnnouncedAt: text('failure_announced_at'),
+  },
+  (t) => [index('schedules_server').on(t.serverId)],
+);
+
+export type ScheduleRow = typeof schedules.$inferSelect;
+
+/** What a guild's admins set for their guild. */
+export const guildSettings = sqliteTable('guild_settings', {
+  guildId: text('guild_id').primaryKey(),
+  timeZone: text('time_zone').notNull(),
+  adminChannelId: text('admin_channel_id'),
+  updatedAt: text('updated_at').notNull(),
 });

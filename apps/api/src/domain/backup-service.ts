@@ -18,7 +18,7 @@ import { backupsOfServer, retentionText, usageOf } from './backup-listing.js';
 import { DomainError } from './errors.js';
 import { proxmoxRequestFailure } from './proxmox-failure.js';
 import type { ServerServiceDeps } from './server-deps.js';
-import { queueServerJob } from './server-jobs.js';
+import { type JobQueueDeps, queueServerJob } from './server-jobs.js';
 import { liveServer } from './server-rules.js';
 import { serverView } from './server-view.js';
 
@@ -33,7 +33,10 @@ export interface BackupStore {
 
 const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 
-export function createBackupService(deps: ServerServiceDeps, store: BackupStore) {
+export function createBackupService(
+  deps: JobQueueDeps & Pick<ServerServiceDeps, 'config'>,
+  store: BackupStore,
+) {
   const { db, config } = deps;
   const nodeOf = (row: ServerRow) => row.node ?? config.proxmox.node;
 
@@ -61,7 +64,7 @@ export function createBackupService(deps: ServerServiceDeps, store: BackupStore)
           : `${gib(used.bytes)} of backups, its limit of ${gib(bytes)}`;
       throw new DomainError(
         'quota_exceeded',
-        `This guild already keeps ${which}; delete or unpin old backups (or ask an admin to raise QUOTA_GUILD_BACKUPS / QUOTA_GUILD_BACKUP_GIB) first.`,
+        `This guild already keeps ${which}; delete old backups, or unpin them so the retention can prune them, before making another.`,
       );
     }
   }
@@ -72,7 +75,7 @@ export function createBackupService(deps: ServerServiceDeps, store: BackupStore)
     if (!found)
       throw new DomainError(
         'not_found',
-        `The server '${row.name}' has no backup ${backupId}; list them with GET /v1/servers/${row.id}/backups.`,
+        `The server '${row.name}' has no backup ${backupId}; list its backups to pick one.`,
       );
     return found;
   }
@@ -104,16 +107,19 @@ export function createBackupService(deps: ServerServiceDeps, store: BackupStore)
       };
     },
 
+    /** A manual backup, or a schedule's (`origin`). */
     async create(
       id: string,
       request: CreateBackupRequest,
       actor: Actor,
+      origin: { scheduleId?: string } = {},
     ): Promise<{ server: Server; jobId: string }> {
       const volumes = await volumesOn(nodeOf(actable(id, actor)));
       const jobId = await queueServerJob(deps, id, 'backup', actor, {
         check: (row) => requireWithinQuota(volumes, row),
         params: (row) => ({
-          reason: 'manual',
+          reason: origin.scheduleId ? 'scheduled' : 'manual',
+          ...(origin.scheduleId ? { scheduleId: origin.scheduleId } : {}),
           returnTo: row.state === 'stopped' ? 'stopped' : 'running',
           ...(request.protected ? { protected: true } : {}),
         }),
@@ -147,14 +153,14 @@ export function createBackupService(deps: ServerServiceDeps, store: BackupStore)
       return { ...backup, protected: update.protected };
     },
 
-    async remove(id: string, backupId: string, actor: Actor): Promise<void> {
+    async remove(id: string, backupId: string, actor: Actor): Promise<Backup> {
       const row = actable(id, actor);
       const node = nodeOf(row);
       const backup = backupOf(await volumesOn(node), row, backupId);
       if (backup.protected)
         throw new DomainError(
           'invalid_state',
-          `The backup ${backupId} is pinned; unpin it first (PATCH with {"protected": false}).`,
+          `The backup ${backupId} is pinned; unpin it before deleting it.`,
         );
       try {
         await store.remove(node, backup.volid);
@@ -162,6 +168,7 @@ export function createBackupService(deps: ServerServiceDeps, store: BackupStore)
         throw proxmoxRequestFailure(error);
       }
       recordAudit(db, actor, 'backup.delete', row, { volid: backup.volid });
+      return backup;
     },
   };
 }

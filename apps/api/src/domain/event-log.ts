@@ -76,6 +76,12 @@ export function sentenceOf(event: WrittenEvent): string {
       return `${event.data.title} failed: ${event.data.reason}`;
     case 'server.drift':
       return driftSentence(event.data);
+    case 'schedule.skipped':
+      return `The scheduled ${event.data.action} of '${event.data.serverName}' was skipped: ${event.data.reason}`;
+    case 'schedule.failed':
+      return `The scheduled ${event.data.action} of '${event.data.serverName}' failed: ${event.data.reason}`;
+    case 'schedule.warned':
+      return event.data.note;
   }
 }
 

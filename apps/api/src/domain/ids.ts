@@ -13,4 +13,5 @@ export const newServerId = () => `srv_${randomId(12)}`;
 export const newJobId = () => `job_${randomId(12)}`;
 export const newTokenId = () => `tok_${randomId(12)}`;
 export const newWebhookId = () => `whk_${randomId(12)}`;
+export const newScheduleId = () => `sch_${randomId(12)}`;
 export const now = () => new Date().toISOString();

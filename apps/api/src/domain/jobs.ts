@@ -19,6 +19,8 @@ export interface JobParams {
   volid?: string;
   /** delete: make no final backup first. */
   skipFinalBackup?: boolean;
+  /** The schedule that queued the job: its failure is announced once, its success clears that. */
+  scheduleId?: string;
 }
 
 export function parseJobParams(text: string | null): JobParams {

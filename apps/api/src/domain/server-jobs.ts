@@ -20,7 +20,7 @@ import { portSlotsOf } from './game-ports.js';
 import { now } from './ids.js';
 import { insertJob, type JobParams } from './jobs.js';
 import { enforceQuotas } from './quotas.js';
-import type { ServerServiceDeps } from './server-deps.js';
+import type { ServerServiceDeps, ServerServicePorts } from './server-deps.js';
 import { gameOf, liveServer, requireAcceptedLicences } from './server-rules.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -73,6 +73,9 @@ function markBusy(tx: Tx, serverId: string, kind: JobKind, jobId: string, vmid?:
     .run();
 }
 
+/** What queuing a job needs: the database and the queue. */
+export type JobQueueDeps = Pick<ServerServiceDeps, 'db'> & { outside: Pick<ServerServicePorts, 'enqueue'> };
+
 /** Each kind of job on an existing server, and the states it may start from. */
 const ALLOWED_FROM: Record<Exclude<JobKind, 'create'>, readonly ServerState[]> = {
   ...ACTION_ALLOWED_FROM,
@@ -94,7 +97,7 @@ const VERB: Record<Exclude<JobKind, 'create'>, string> = {
  * inside the transaction, on the fresh row, before anything is written (quotas, the backup chosen).
  */
 export async function queueServerJob(
-  { db, outside }: ServerServiceDeps,
+  { db, outside }: JobQueueDeps,
   serverId: string,
   kind: Exclude<JobKind, 'create'>,
   actor: Actor,

@@ -17,6 +17,7 @@ import { gameRoutes } from './routes/games.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { jobRoutes } from './routes/jobs.js';
 import { quotaRoutes } from './routes/quotas.js';
+import { guildRoutes } from './routes/schedules.js';
 import { serverListRoutes } from './routes/serverlist.js';
 import { serverRoutes } from './routes/servers.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -101,6 +102,7 @@ export function createApiApp(deps: ApiDeps, options: ApiAppOptions = {}) {
     c.req.method === 'DELETE' ? replay(c, next) : next();
   mount(v1, '/servers', serverRoutes(deps), ...guarded);
   mount(v1, '/jobs', jobRoutes(deps), ...guarded);
+  mount(v1, '/guilds', guildRoutes(deps), ...guarded);
   mount(v1, '/games', gameRoutes(deps), ...guarded);
   mount(v1, '/events', eventRoutes(deps, options.events), ...guarded);
   mount(v1, '/webhooks', webhookRoutes(deps), auth, limit, bodies, replayDeletes);

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js';
 import type { Actor } from '../domain/actor.js';
 import type { BackupService } from '../domain/backup-service.js';
 import type { QuotaService } from '../domain/quota-service.js';
+import type { ScheduleService } from '../domain/schedule-service.js';
 import type { ServerService } from '../domain/server-service.js';
 import type { TokenService } from '../domain/token-service.js';
 import type { WebhookService } from '../domain/webhook-service.js';
@@ -14,6 +15,7 @@ export interface ApiDeps {
   db: Db;
   servers: ServerService;
   backups: BackupService;
+  schedules: ScheduleService;
   quotas: QuotaService;
   tokens: TokenService;
   webhooks: WebhookService;

@@ -3,10 +3,11 @@
 import type { ProgressDetails } from '@guildserver/contracts';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { jobSteps, jobs, ports, type ServerRow, servers, vmIds } from '../db/schema.js';
+import { jobSteps, jobs, ports, type ServerRow, schedules, servers, vmIds } from '../db/schema.js';
 import { type EventSubject, recordEvent } from '../domain/event-log.js';
 import { now } from '../domain/ids.js';
 import { parseJobParams } from '../domain/jobs.js';
+import { noteScheduleFailed, noteScheduleSucceeded } from '../domain/schedule-outcomes.js';
 import { type FinalState, finalStateOf } from './decisions.js';
 import type { Verdict } from './failures.js';
 
@@ -234,7 +235,9 @@ export function completeJob(db: Db, jobId: string): FinalState {
     const job = tx.select().from(jobs).where(eq(jobs.id, jobId)).get()!;
     const server = serverOf(tx, job.serverId);
     const kind = job.kind;
-    const to = finalStateOf(kind, parseJobParams(job.params));
+    const params = parseJobParams(job.params);
+    const to = finalStateOf(kind, params);
+    if (params.scheduleId) noteScheduleSucceeded(tx, params.scheduleId);
     const at = now();
     tx.update(jobs)
       .set({ state: 'succeeded', finishedAt: at, errorCode: null, errorMessage: null, errorStep: null })
@@ -252,6 +255,8 @@ export function completeJob(db: Db, jobId: string): FinalState {
     if (to === 'deleted') {
       Object.assign(changes, { deletedAt: at, ipv4: null, playersOnline: null, playersMax: null });
       release(tx, server.id, { ports: true, vmid: true });
+      // Its job schedulers go with the rows: the workers' schedule check drops them from Redis.
+      tx.delete(schedules).where(eq(schedules.serverId, server.id)).run();
     }
     tx.update(servers).set(changes).where(eq(servers.id, server.id)).run();
     const about = subject(server, jobId);
@@ -332,6 +337,9 @@ export function failJob(db: Db, jobId: string, failure: FailureRecord): void {
         ? { from: server.state, to: returnTo }
         : { from: server.state, to: 'failed', code: verdict.code },
     });
+    const { scheduleId } = parseJobParams(job.params);
+    if (scheduleId)
+      noteScheduleFailed(tx, scheduleId, server, { jobId, code: verdict.code, reason: verdict.message });
   }, IMMEDIATE);
 }
 

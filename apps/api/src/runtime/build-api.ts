@@ -1,5 +1,6 @@
 import { createBackupService } from '../domain/backup-service.js';
 import { createQuotaService } from '../domain/quota-service.js';
+import { createScheduleService } from '../domain/schedule-service.js';
 import { createServerService } from '../domain/server-service.js';
 import { createTokenService } from '../domain/token-service.js';
 import { createWebhookService } from '../domain/webhook-service.js';
@@ -48,6 +49,7 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
     db,
     servers,
     backups,
+    schedules: createScheduleService(db, services.schedules),
     quotas: createQuotaService(db, config, logger),
     tokens: createTokenService(db, logger),
     webhooks: createWebhookService(db, logger),

@@ -14,6 +14,7 @@ import { type Db, openDatabase } from '../db/database.js';
 import { jobKindOf } from '../domain/jobs.js';
 import { processMetrics, proxmoxMetricsLogger } from '../observability/metrics.js';
 import { createJobQueue, type JobQueue } from '../queue/job-queue.js';
+import { createScheduleQueue, type ScheduleQueue } from '../queue/schedule-queue.js';
 import { ensureRedis, type RedisHandle } from './redis.js';
 
 /** What both the API and the workers stand on: the database, Proxmox, Redis and the queue. */
@@ -27,6 +28,8 @@ export interface Services {
   /** A new connection for a BullMQ worker or queue (BullMQ wants its own, with no retry limit per request). */
   connect(): Redis;
   queue: JobQueue;
+  /** The schedules' BullMQ job schedulers. */
+  schedules: ScheduleQueue;
   close(): Promise<void>;
 }
 
@@ -52,9 +55,14 @@ export async function openServices(config: ApiConfig, logger: Logger): Promise<S
   });
   const queue = createJobQueue(connect(), config.queuePrefix, (jobId) => jobKindOf(db, jobId));
   queue.queue.on('error', (error) => logger.warn({ err: error.message }, 'job queue error'));
+  const schedules = createScheduleQueue(connect(), config.queuePrefix);
+  schedules.queue.on('error', (error) => logger.warn({ err: error.message }, 'schedule queue error'));
   // Let the queue finish its own start-up (version check, scripts) before anyone can close it: closing a
   // connection under those commands rejects them where nobody listens. Redis may be down: don't wait long.
-  await Promise.race([queue.queue.waitUntilReady().catch(() => {}), sleep(2_000)]);
+  await Promise.race([
+    Promise.all([queue.queue.waitUntilReady(), schedules.queue.waitUntilReady()]).catch(() => {}),
+    sleep(2_000),
+  ]);
   return {
     config,
     logger,
@@ -64,8 +72,10 @@ export async function openServices(config: ApiConfig, logger: Logger): Promise<S
     redisUrl: redis.url,
     connect,
     queue,
+    schedules,
     close: async () => {
       await queue.close();
+      await schedules.close();
       await proxmox.close();
       // QUIT lets commands already sent get their answers; a connection that cannot even do that is dropped.
       await Promise.all(

@@ -3,6 +3,8 @@
 // recovery sweep that re-enqueues jobs Redis lost.
 import { setMaxListeners } from 'node:events';
 import { type Job, Worker } from 'bullmq';
+import { createBackupService } from '../domain/backup-service.js';
+import { createScheduleService } from '../domain/schedule-service.js';
 import type { RunnerOptions, StepObserver } from '../pipeline/context.js';
 import { createAnsibleRunner } from '../pipeline/game/ansible-runner.js';
 import { createGameHold, createSimulatedGameHold, type GameHold } from '../pipeline/game/game-hold.js';
@@ -18,8 +20,10 @@ import { readServer } from '../pipeline/job-store.js';
 import { createJobRunner, type RunResult } from '../pipeline/runner.js';
 import { QUEUE_NAME, type QueuedJob } from '../queue/job-queue.js';
 import { attemptOf } from '../queue/retry-policy.js';
+import { proxmoxBackupStore } from '../runtime/backup-store.js';
 import type { Services } from '../runtime/services.js';
 import { sweepLostJobs } from './recovery-sweep.js';
+import { startScheduleWorker } from './schedule-worker.js';
 
 export interface WorkerOptions {
   /** Deadlines and poll intervals of the steps (tests shorten them). */
@@ -62,6 +66,9 @@ export async function startWorker(services: Services, options: WorkerOptions = {
           timeoutMs: options.runner?.gameSetupTimeoutMs,
         })
       : createSimulatedGameRunner());
+  const gameHold =
+    options.gameHold ??
+    (real ? createGameHold({ runner: gameRunner, secrets: gameSecrets }) : createSimulatedGameHold());
   const runner = createJobRunner(
     {
       db,
@@ -70,9 +77,7 @@ export async function startWorker(services: Services, options: WorkerOptions = {
       limiter: services.limiter,
       logger,
       gameRunner,
-      gameHold:
-        options.gameHold ??
-        (real ? createGameHold({ runner: gameRunner, secrets: gameSecrets }) : createSimulatedGameHold()),
+      gameHold,
       gameProbe:
         options.gameProbe ??
         (real
@@ -144,8 +149,36 @@ export async function startWorker(services: Services, options: WorkerOptions = {
       });
     return sweeping;
   };
+  const jobs = { db, outside: { enqueue: services.queue.enqueue } };
+  const scheduleService = createScheduleService(db, services.schedules);
+  const schedules = await startScheduleWorker(
+    services,
+    {
+      jobs,
+      db,
+      backups: createBackupService(
+        { ...jobs, config },
+        proxmoxBackupStore(services.proxmox, config.backups.storage),
+      ),
+      gameHold,
+      registry: services.schedules,
+      logger,
+      schedules: scheduleService,
+      queue: services.schedules,
+    },
+    logger.child({ component: 'schedules' }),
+  );
+  const checkSchedules = () =>
+    schedules
+      .check()
+      .catch((error: unknown) =>
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'schedule check failed'),
+      );
   await sweep();
-  const timer = setInterval(() => void sweep(), options.sweepIntervalMs ?? 30_000);
+  const timer = setInterval(() => {
+    void sweep();
+    void checkSchedules();
+  }, options.sweepIntervalMs ?? 30_000);
   timer.unref();
 
   void worker
@@ -164,6 +197,7 @@ export async function startWorker(services: Services, options: WorkerOptions = {
       clearInterval(timer);
       stopping.abort(new Error('The worker is stopping.'));
       await worker.close();
+      await schedules.close();
       await sweeping;
     },
   };

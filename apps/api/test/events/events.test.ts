@@ -174,6 +174,7 @@ describe('keep-alive', () => {
         db: h.services.db,
         servers: {} as never,
         backups: {} as never,
+        schedules: {} as never,
         quotas: {} as never,
         tokens: {} as never,
         webhooks: {} as never,

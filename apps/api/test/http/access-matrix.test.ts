@@ -66,6 +66,8 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 let serial = 0;
+/** A backup id of the right shape that no server has. */
+const NO_BACKUP = 'vzdump-qemu-10000-2026_01_01-00_00_00.vma.zst';
 /** A fresh server of Alice's (and its create job), so a change one caller makes cannot affect another's. */
 async function alicesServer(): Promise<{ id: string; jobId: string }> {
   const answer = await admin<{ server: { id: string }; jobId: string }>(
@@ -164,6 +166,48 @@ const ROUTES: Record<
     who: 'reach',
     probe: async (caller) =>
       byStatus((await call[caller]('DELETE', `/v1/servers/${(await alicesServer()).id}`)).status),
+  },
+  'GET /servers/{id}/backups': {
+    who: 'reach',
+    probe: async (caller) =>
+      byStatus((await call[caller]('GET', `/v1/servers/${(await alicesServer()).id}/backups`)).status),
+  },
+  'POST /servers/{id}/backups': {
+    who: 'reach',
+    // The server is still being created: reaching it is a 409, not a 403.
+    probe: async (caller) =>
+      byStatus((await call[caller]('POST', `/v1/servers/${(await alicesServer()).id}/backups`, {})).status),
+  },
+  'PATCH /servers/{id}/backups/{backupId}': {
+    who: 'reach',
+    // No such backup: reaching the server is a 404 naming the backup, not a 403.
+    probe: async (caller) =>
+      byStatus(
+        (
+          await call[caller]('PATCH', `/v1/servers/${(await alicesServer()).id}/backups/${NO_BACKUP}`, {
+            protected: true,
+          })
+        ).status,
+      ),
+  },
+  'DELETE /servers/{id}/backups/{backupId}': {
+    who: 'reach',
+    probe: async (caller) =>
+      byStatus(
+        (await call[caller]('DELETE', `/v1/servers/${(await alicesServer()).id}/backups/${NO_BACKUP}`))
+          .status,
+      ),
+  },
+  'POST /servers/{id}/restore': {
+    who: 'reach',
+    probe: async (caller) =>
+      byStatus(
+        (
+          await call[caller]('POST', `/v1/servers/${(await alicesServer()).id}/restore`, {
+            backupId: NO_BACKUP,
+          })
+        ).status,
+      ),
   },
   'GET /jobs/{id}': {
     who: 'reach',

@@ -23,6 +23,10 @@ export interface WatchOption extends JsonOption {
   watch?: boolean;
   guild?: string;
 }
+export interface DeleteOption extends WatchOption {
+  /** false with --no-final-backup. */
+  finalBackup?: boolean;
+}
 
 /** `cores=4,memory=8192,disk=32`, any subset: memory in MiB, disk in GiB; the API checks the bounds. */
 export function parseSize(text: string): Partial<VmSize> {
@@ -95,12 +99,15 @@ export async function serverAction(
   ctx: CommandContext,
   action: ServerAction | 'retry' | 'delete',
   nameOrId: string,
-  options: WatchOption,
+  options: DeleteOption,
 ): Promise<number> {
   const client = ctx.api();
   const server = await resolveServer(client, nameOrId, options.guild);
+  const withoutBackup = action === 'delete' && options.finalBackup === false;
   const accepted =
-    action === 'delete' ? await client.deleteServer(server.id) : await client.act(server.id, action);
+    action === 'delete'
+      ? await client.deleteServer(server.id, { finalBackup: !withoutBackup })
+      : await client.act(server.id, action);
   if (!options.json) {
     const verb = {
       start: 'Starting',
@@ -109,13 +116,14 @@ export async function serverAction(
       retry: 'Retrying',
       delete: 'Deleting',
     }[action];
-    say(ctx, `${verb} ${server.name} (${server.id}); job ${accepted.jobId}.`);
+    const how = withoutBackup ? ' without a final backup' : '';
+    say(ctx, `${verb} ${server.name} (${server.id})${how}; job ${accepted.jobId}.`);
   }
   return afterAccepted(ctx, accepted, options);
 }
 
 async function afterAccepted(ctx: CommandContext, accepted: Accepted, options: WatchOption): Promise<number> {
-  if (options.watch) return follow(ctx, accepted.jobId, accepted.server.name, options);
+  if (options.watch) return followJob(ctx, accepted.jobId, accepted.server.name, options);
   if (options.json) printJson(ctx, accepted);
   else say(ctx, `Follow it with: gs watch ${accepted.jobId}`);
   return 0;
@@ -124,18 +132,29 @@ async function afterAccepted(ctx: CommandContext, accepted: Accepted, options: W
 /** `gs watch <server name, server id or job id>`. */
 export async function watch(ctx: CommandContext, target: string, options: WatchOption): Promise<number> {
   const client = ctx.api();
-  if (JOB_ID.test(target)) return follow(ctx, target, undefined, options);
+  if (JOB_ID.test(target)) return followJob(ctx, target, undefined, options);
   const server = await resolveServer(client, target, options.guild);
   if (!server.currentJobId) {
     if (options.json) printJson(ctx, { server, job: null });
     else say(ctx, `${server.name} is ${server.state}; it has no job to watch.`);
     return server.state === 'failed' ? 1 : 0;
   }
-  return follow(ctx, server.currentJobId, server.name, options);
+  return followJob(ctx, server.currentJobId, server.name, options);
 }
 
-/** Follows a job to its end and says how it ended: the address to join, or the failing step and why. */
-async function follow(
+/** The backup a job made (its backup_vm step: "Backed up to <volid> (0.4 GiB)."), as its id and size. */
+export function backupMadeBy(job: Job): { id: string; size?: string } | undefined {
+  const detail = job.steps.find((s) => s.name === 'backup_vm' && s.state === 'succeeded')?.detail ?? '';
+  const made = /^Backed up to (\S+?)(?: \(([^)]+)\))?\.$/.exec(detail);
+  if (!made) return undefined;
+  return { id: made[1]!.slice(made[1]!.lastIndexOf('/') + 1), size: made[2] };
+}
+
+/**
+ * Follows a job to its end and says how it ended: the address to join (or the backup made), or the failing
+ * step and why.
+ */
+export async function followJob(
   ctx: CommandContext,
   jobId: string,
   name: string | undefined,
@@ -158,7 +177,11 @@ async function follow(
       ? ` in ${seconds(Date.parse(job.finishedAt) - Date.parse(job.startedAt))}`
       : '';
   if (job.state === 'succeeded') {
+    const backup = backupMadeBy(job);
+    const backupText = backup ? `${backup.id}${backup.size ? ` (${backup.size})` : ''}` : '';
     if (job.kind === 'delete' || !server) say(ctx, paint.green(`✓ ${label} is deleted${took}.`));
+    else if (job.kind === 'backup')
+      say(ctx, paint.green(`✓ ${label} is backed up${took}${backup ? `: ${paint.bold(backupText)}` : '.'}`));
     else if (server.state === 'running') {
       const reach = reachOf(server, server.address ?? '');
       const join = !reach
@@ -168,6 +191,10 @@ async function follow(
           : `, but ${reach.address} does not lead to it yet: ${reach.caveat}.`;
       say(ctx, paint.green(`✓ ${label} is running${took}${join}`));
     } else say(ctx, paint.green(`✓ ${label} is ${server.state}${took}.`));
+    if (job.kind === 'delete' && backup)
+      say(ctx, `Its final backup is ${backupText}; \`gs backup list ${job.serverId}\` lists it.`);
+    if (job.kind === 'restore' && backup)
+      say(ctx, `The world from before the restore is backup ${backupText}.`);
     return 0;
   }
   ctx.err(`gs: ${failureSentence(job, label)}`);

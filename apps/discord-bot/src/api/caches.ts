@@ -1,7 +1,8 @@
 // Reads the bot repeats a lot, kept briefly so autocomplete can always answer within Discord's 3 s: the game
-// catalog (kept 5 minutes), and each guild's (or user's) last server list, the fallback when a read is slow.
+// catalog (kept 5 minutes), and each guild's (or user's) last server list and each server's last backup list,
+// the fallbacks when a read is slow.
 import { type Acting, type ApiClient, ApiError } from '@guildserver/api-client';
-import { SERVER_ID_PATTERN, type Server } from '@guildserver/contracts';
+import { type Backup, type BackupList, SERVER_ID_PATTERN, type Server } from '@guildserver/contracts';
 import type { GameSummary } from '@guildserver/games';
 import { normaliseName } from '../command-definitions/options.js';
 import { BotError } from '../core/bot-error.js';
@@ -114,5 +115,26 @@ export class ServerLookup {
     }
     // Through the API, so ownership is checked (not_owner) just as for an id.
     return this.api.getServer(found.id, { acting });
+  }
+}
+
+export class BackupLookup {
+  private readonly lists = new Map<string, Backup[]>();
+
+  constructor(private readonly api: ApiClient) {}
+
+  /** The server's backups and the guild's quota, asked fresh; the backups remembered for autocomplete. */
+  async list(serverId: string, options: { acting?: Acting; timeoutMs?: number } = {}): Promise<BackupList> {
+    const list = await this.api.backups(serverId, options);
+    this.lists.set(serverId, list.backups);
+    return list;
+  }
+
+  /**
+   * The server's backups as last listed, however old (autocomplete's fallback). Not a permission check: the
+   * caller offers them only for a server the user's own server list holds.
+   */
+  cached(serverId: string): Backup[] | undefined {
+    return this.lists.get(serverId);
   }
 }

@@ -1,6 +1,11 @@
 // /server: what Discord shows and validates. Data only; what each subcommand does lives in handlers/.
 import { SERVER_NAME_MAX_LENGTH, SERVER_NAME_MIN_LENGTH, SERVER_NAME_RULE } from '@guildserver/contracts';
-import { InteractionContextType, SlashCommandBuilder, type SlashCommandStringOption } from 'discord.js';
+import {
+  InteractionContextType,
+  SlashCommandBuilder,
+  type SlashCommandStringOption,
+  type SlashCommandSubcommandBuilder,
+} from 'discord.js';
 
 /** How a command's first answer is deferred by the router, before any API call. */
 export type DeferMode = 'ephemeral' | 'public';
@@ -18,7 +23,13 @@ export const SERVER_SUBCOMMANDS = {
   delete: { defer: 'ephemeral' },
   status: { defer: 'ephemeral' },
   list: { defer: 'ephemeral' },
+  'backup now': { defer: 'ephemeral' },
+  'backup list': { defer: 'ephemeral' },
+  'backup restore': { defer: 'ephemeral' },
+  'backup delete': { defer: 'ephemeral' },
+  'backup pin': { defer: 'ephemeral' },
 } as const satisfies Record<string, SubcommandSpec>;
+/** `create`, ..., or `group subcommand` (`backup now`): what follows `/server`. */
 export type ServerSubcommand = keyof typeof SERVER_SUBCOMMANDS;
 
 const nameOption = (verb: string) => (option: SlashCommandStringOption) =>
@@ -29,6 +40,19 @@ const nameOption = (verb: string) => (option: SlashCommandStringOption) =>
     .setAutocomplete(true)
     .setMinLength(SERVER_NAME_MIN_LENGTH)
     .setMaxLength(SERVER_NAME_MAX_LENGTH);
+
+/** A backup, picked from autocomplete (its value is the backup's id, its archive's file name). */
+const backupOption = (verb: string) => (option: SlashCommandStringOption) =>
+  option
+    .setName('backup')
+    .setDescription(`The backup to ${verb} (times in UTC)`)
+    .setRequired(true)
+    .setAutocomplete(true)
+    .setMaxLength(100);
+
+/** A `backup` subcommand: its name, then the server's; the caller adds the rest. */
+const backupSub = (sub: SlashCommandSubcommandBuilder, name: string, description: string, verb: string) =>
+  sub.setName(name).setDescription(description).addStringOption(nameOption(verb));
 
 export const serverCommand = new SlashCommandBuilder()
   .setName('server')
@@ -91,6 +115,39 @@ export const serverCommand = new SlashCommandBuilder()
           .setName('scope')
           .setDescription('Yours (default) or every server in the guild (admins)')
           .addChoices({ name: 'mine', value: 'mine' }, { name: 'all', value: 'all' }),
+      ),
+  )
+  .addSubcommandGroup((group) =>
+    group
+      .setName('backup')
+      .setDescription('Back up a server, list its backups, restore one')
+      .addSubcommand((sub) =>
+        backupSub(sub, 'now', 'Back a server up now', 'back up').addBooleanOption((o) =>
+          o.setName('pin').setDescription('Pin the backup: never pruned, not deletable until unpinned'),
+        ),
+      )
+      .addSubcommand((sub) =>
+        backupSub(sub, 'list', 'A server’s backups, newest first', 'list the backups of'),
+      )
+      .addSubcommand((sub) =>
+        backupSub(
+          sub,
+          'restore',
+          'Put a backup’s world back (the current one is backed up first)',
+          'restore',
+        ).addStringOption(backupOption('restore')),
+      )
+      .addSubcommand((sub) =>
+        backupSub(sub, 'delete', 'Delete a backup', 'delete a backup of').addStringOption(
+          backupOption('delete'),
+        ),
+      )
+      .addSubcommand((sub) =>
+        backupSub(sub, 'pin', 'Pin a backup (never pruned, not deletable) or unpin it', 'pin a backup of')
+          .addStringOption(backupOption('pin or unpin'))
+          .addBooleanOption((o) =>
+            o.setName('pinned').setDescription('False unpins it (default: true, pin it)'),
+          ),
       ),
   );
 

@@ -2,6 +2,7 @@
 
 export type BotErrorCode =
   | 'server_not_found'
+  | 'backup_not_found'
   | 'players_online'
   | 'admin_only'
   | 'size_invalid'

@@ -1,7 +1,7 @@
 // What every handler is given: the bot's services, and who is asking.
 import type { Acting, ApiClient } from '@guildserver/api-client';
 import type { Logger } from 'pino';
-import type { GameCatalog, ServerLookup } from '../api/caches.js';
+import type { BackupLookup, GameCatalog, ServerLookup } from '../api/caches.js';
 import type { BotConfig } from '../config.js';
 import type { Notifier } from '../notices/notifier.js';
 
@@ -11,6 +11,7 @@ export interface BotServices {
   api: ApiClient;
   catalog: GameCatalog;
   servers: ServerLookup;
+  backups: BackupLookup;
   notices: Notifier;
   /** The application id, known from config or READY. */
   applicationId: () => string;

@@ -38,7 +38,7 @@ export async function confirmDelete(
   const server = await services.api.getServer(serverId, { acting: asker.acting });
   if (deleteVerdict(server, force, asker.admin) === 'players_online')
     return deleteConfirmView(server, asker.admin);
-  return startServerJob(services, asker, interaction, server, 'delete', 'command');
+  return startServerJob(services, asker, interaction, server, { kind: 'delete' }, 'command');
 }
 
 export function deleteModal(server: Pick<Server, 'id' | 'name'>) {

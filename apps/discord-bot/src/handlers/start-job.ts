@@ -1,9 +1,30 @@
 // Starting a job for a user: the API call runs through the notifier, which remembers the interaction (token,
 // time, channel) so progress and the final notice find their way back, and shows the first progress.
+import type { Accepted, ApiClient, CallOptions } from '@guildserver/api-client';
 import type { Server, ServerAction } from '@guildserver/contracts';
 import type { ButtonInteraction, ChatInputCommandInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { Asker, BotServices } from '../core/services.js';
 import type { HandlerResult } from './types.js';
+
+/** A job on an existing server, as a user asks for it. */
+export type ServerJob =
+  | { kind: ServerAction | 'delete' }
+  | { kind: 'backup'; pinned: boolean }
+  | { kind: 'restore'; backupId: string };
+
+/** The API call that queues the job. */
+function queueJob(api: ApiClient, serverId: string, job: ServerJob, options: CallOptions): Promise<Accepted> {
+  switch (job.kind) {
+    case 'delete':
+      return api.deleteServer(serverId, options);
+    case 'backup':
+      return api.backUp(serverId, job.pinned ? { protected: true } : {}, options);
+    case 'restore':
+      return api.restoreBackup(serverId, job.backupId, options);
+    default:
+      return api.act(serverId, job.kind, options);
+  }
+}
 
 type Answerable = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
 
@@ -28,18 +49,15 @@ export async function startServerJob(
   services: BotServices,
   asker: Asker,
   interaction: Answerable,
-  server: Pick<Server, 'id' | 'guildId'>,
-  action: ServerAction | 'delete',
+  server: Pick<Server, 'id'>,
+  job: ServerJob,
   origin: 'command' | 'status',
 ): Promise<HandlerResult> {
   const options = { acting: asker.acting, idempotencyKey: `discord-${interaction.id}` };
   await services.notices.startJob(
-    () =>
-      action === 'delete'
-        ? services.api.deleteServer(server.id, options)
-        : services.api.act(server.id, action, options),
+    () => queueJob(services.api, server.id, job, options),
     originOf(services, asker, interaction, origin),
-    action,
+    job.kind,
   );
   return 'answered';
 }

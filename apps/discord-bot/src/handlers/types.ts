@@ -29,7 +29,12 @@ export interface AutocompleteHandler {
     interaction: AutocompleteInteraction,
   ): Promise<AutocompleteChoice[]>;
   /** What to answer at the deadline: from the last list read, or nothing. */
-  fallback(services: BotServices, asker: Asker, typed: string): AutocompleteChoice[];
+  fallback(
+    services: BotServices,
+    asker: Asker,
+    typed: string,
+    interaction: AutocompleteInteraction,
+  ): AutocompleteChoice[];
 }
 
 export type ButtonHandler<K extends CustomId['kind'] = CustomId['kind']> = (

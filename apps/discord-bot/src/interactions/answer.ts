@@ -3,7 +3,7 @@
 import type { BaseInteraction } from 'discord.js';
 import type { Asker, BotServices } from '../core/services.js';
 import type { Metrics } from '../metrics.js';
-import { sentenceFor } from '../rendering/sentences.js';
+import { sentenceFor, type Wording } from '../rendering/sentences.js';
 import { askerOf } from './asker.js';
 
 export interface Answering {
@@ -15,6 +15,8 @@ export interface Answering {
   run: (asker: Asker) => Promise<string>;
   /** Says the failure to the user. */
   fail: (sentence: string) => Promise<unknown>;
+  /** The bot's words for refusals of this kind of request (backups), where the API's would not fit. */
+  wording?: Wording | undefined;
 }
 
 export type Answer = (
@@ -26,7 +28,7 @@ export type Answer = (
 export function createAnswer(services: BotServices, metrics: Metrics): Answer {
   const { logger, now } = services;
 
-  return async function answer(interaction, receivedAt, { route, defer, run, fail }) {
+  return async function answer(interaction, receivedAt, { route, defer, run, fail, wording }) {
     if (defer) {
       await defer();
       metrics.deferred(route, now() - receivedAt);
@@ -41,7 +43,7 @@ export function createAnswer(services: BotServices, metrics: Metrics): Answer {
         logger.info({ route, code, msg: (error as Error).message }, 'interaction refused');
       } else logger.error({ route, err: error }, 'interaction failed');
       metrics.finished(route, expected ? 'refused' : 'error', now() - receivedAt);
-      await fail(sentenceFor(error));
+      await fail(sentenceFor(error, wording));
     }
   };
 }

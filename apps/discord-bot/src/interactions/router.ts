@@ -35,8 +35,10 @@ export function createRouter(services: BotServices, metrics: Metrics) {
   const answer = createAnswer(services, metrics);
 
   async function command(interaction: ChatInputCommandInteraction, receivedAt: number) {
-    const sub = interaction.options.getSubcommand(false);
-    const route = sub ? `${interaction.commandName} ${sub}` : interaction.commandName;
+    const { options } = interaction;
+    const route = [interaction.commandName, options.getSubcommandGroup(false), options.getSubcommand(false)]
+      .filter((part) => part)
+      .join(' ');
     const entry = COMMAND_ROUTES.get(route);
     await answer(interaction, receivedAt, {
       route,
@@ -46,6 +48,7 @@ export function createRouter(services: BotServices, metrics: Metrics) {
         return show(interaction, await entry.handler(services, asker, interaction));
       },
       fail: (sentence) => interaction.editReply(plainView(sentence)),
+      wording: entry?.wording,
     });
   }
 
@@ -68,7 +71,7 @@ export function createRouter(services: BotServices, metrics: Metrics) {
         });
         const first = await Promise.race([fresh, deadline]);
         clearTimeout(timer);
-        const choices = Array.isArray(first) ? first : handler.fallback(services, asker, typed);
+        const choices = Array.isArray(first) ? first : handler.fallback(services, asker, typed, interaction);
         await interaction.respond(choices.slice(0, 25));
         return first === 'late' ? 'late' : first === 'failed' ? 'failed' : 'ok';
       },
@@ -94,6 +97,7 @@ export function createRouter(services: BotServices, metrics: Metrics) {
         interaction.deferred || interaction.replied
           ? interaction.followUp({ content: sentence, flags: MessageFlags.Ephemeral })
           : interaction.reply({ content: sentence, flags: MessageFlags.Ephemeral }),
+      wording: route.wording,
     });
   }
 

@@ -1,23 +1,42 @@
 // Which handler answers what: the one table the router reads. Data (commands/) stays apart from handlers.
 import { type DeferMode, SERVER_SUBCOMMANDS, type ServerSubcommand } from '../command-definitions/server.js';
 import type { CustomId } from '../core/custom-ids.js';
+import { backupAutocomplete } from '../handlers/autocomplete/backup.js';
 import { gameAutocomplete } from '../handlers/autocomplete/game.js';
 import { serverNameAutocomplete } from '../handlers/autocomplete/server-name.js';
 import { deleteButton } from '../handlers/buttons/delete.js';
 import { listPageButton } from '../handlers/buttons/list-page.js';
+import { restoreButton } from '../handlers/buttons/restore.js';
 import { serverButton } from '../handlers/buttons/server-action.js';
 import { serverAction } from '../handlers/commands/actions.js';
+import { deleteBackup } from '../handlers/commands/backup-delete.js';
+import { listBackups } from '../handlers/commands/backup-list.js';
+import { backUpNow } from '../handlers/commands/backup-now.js';
+import { pinBackup } from '../handlers/commands/backup-pin.js';
+import { restoreBackup } from '../handlers/commands/backup-restore.js';
 import { createServer } from '../handlers/commands/create.js';
 import { deleteServer } from '../handlers/commands/delete.js';
 import { listServers } from '../handlers/commands/list.js';
 import { serverStatus } from '../handlers/commands/status.js';
 import { deleteModalSubmit } from '../handlers/modals/delete-name.js';
 import type { AutocompleteHandler, ButtonHandler, CommandHandler, ModalHandler } from '../handlers/types.js';
+import { BACKUP_WORDING, type Wording } from '../rendering/sentences.js';
 
 export interface CommandRoute {
   handler: CommandHandler;
   defer: DeferMode;
+  /** The bot's words for the API's refusals where its own would not fit (see rendering/sentences.ts). */
+  wording?: Wording;
 }
+
+/** The `backup` group's subcommands: their refusals are about backups, not servers. */
+const backupCommands = {
+  'backup now': backUpNow,
+  'backup list': listBackups,
+  'backup restore': restoreBackup,
+  'backup delete': deleteBackup,
+  'backup pin': pinBackup,
+} satisfies Partial<Record<ServerSubcommand, CommandHandler>>;
 
 const serverCommands: Record<ServerSubcommand, CommandHandler> = {
   create: createServer,
@@ -27,26 +46,33 @@ const serverCommands: Record<ServerSubcommand, CommandHandler> = {
   delete: deleteServer,
   status: serverStatus,
   list: listServers,
+  ...backupCommands,
 };
 
-/** `command` or `command subcommand` → handler and how it is deferred. */
+/** `command subcommand` or `command group subcommand` → handler, how it is deferred, its words for refusals. */
 export const COMMAND_ROUTES: ReadonlyMap<string, CommandRoute> = new Map(
   (Object.keys(serverCommands) as ServerSubcommand[]).map((sub) => [
     `server ${sub}`,
-    { handler: serverCommands[sub], defer: SERVER_SUBCOMMANDS[sub].defer },
+    {
+      handler: serverCommands[sub],
+      defer: SERVER_SUBCOMMANDS[sub].defer,
+      ...(sub in backupCommands ? { wording: BACKUP_WORDING } : {}),
+    },
   ]),
 );
 
-/** `command option` → autocomplete (the same `name` option serves every subcommand). */
+/** `command option` → autocomplete (the same `name` option serves every subcommand, `backup` the group's). */
 export const AUTOCOMPLETE_ROUTES: ReadonlyMap<string, AutocompleteHandler> = new Map([
   ['server game', gameAutocomplete],
   ['server name', serverNameAutocomplete],
+  ['server backup', backupAutocomplete],
 ]);
 
 export interface ButtonRoute {
   handler: ButtonHandler;
   /** `update`: deferred as an update of the clicked message; `none`: the handler answers (a modal). */
   defer: (id: CustomId) => 'update' | 'none';
+  wording?: Wording;
 }
 
 export const BUTTON_ROUTES: Partial<Record<CustomId['kind'], ButtonRoute>> = {
@@ -56,6 +82,7 @@ export const BUTTON_ROUTES: Partial<Record<CustomId['kind'], ButtonRoute>> = {
     defer: (id) => (id.kind === 'delete' && id.step === 'type' ? 'none' : 'update'),
   },
   list: { handler: listPageButton as ButtonHandler, defer: () => 'update' },
+  restore: { handler: restoreButton as ButtonHandler, defer: () => 'update', wording: BACKUP_WORDING },
 };
 
 export const MODAL_ROUTES: Partial<Record<CustomId['kind'], ModalHandler>> = {

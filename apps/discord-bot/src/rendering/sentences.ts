@@ -35,6 +35,17 @@ const BOT_SENTENCES: { [code in ApiErrorCode]?: string } = {
   bad_response: 'GuildServer answered something the bot did not understand; tell an admin.',
 };
 
+/** Words for the API's refusals of one kind of request, where its own sentence would not fit Discord. */
+export type Wording = { [code in ApiErrorCode]?: string };
+
+/** Backup requests: a refused quota or a missing backup are not about servers. */
+export const BACKUP_WORDING: Wording = {
+  quota_exceeded:
+    'This guild keeps as many backups as its quota allows; delete old ones (`/server backup delete`) or unpin them so they can be pruned, then try again.',
+  not_found:
+    'That server or backup does not exist (any more); `/server backup list` shows the backups there are.',
+};
+
 /**
  * The API's own sentence is shown for every coded error (it names the quota, the name, the game's minimum…),
  * except where it does not fit Discord: the bot's API token and its scope or rate limit (shared by every gamer,
@@ -81,8 +92,8 @@ function fitsDiscord(message: string): boolean {
   );
 }
 
-export function sentenceForApiError(code: ApiErrorCode, apiMessage?: string): string {
-  const own = BOT_SENTENCES[code] ?? BOT_SENTENCES.internal!;
+export function sentenceForApiError(code: ApiErrorCode, apiMessage?: string, wording: Wording = {}): string {
+  const own = wording[code] ?? BOT_SENTENCES[code] ?? BOT_SENTENCES.internal!;
   if (!apiMessage || BOT_WORDING_ONLY.has(code)) return own;
   if (code === 'invalid_request' && SCHEMA_JARGON.test(apiMessage)) {
     const field = FIELD_PREFIX.exec(apiMessage)?.[1];
@@ -91,12 +102,12 @@ export function sentenceForApiError(code: ApiErrorCode, apiMessage?: string): st
   return fitsDiscord(apiMessage) ? apiMessage : own;
 }
 
-/** The sentence for anything a handler threw. */
-export function sentenceFor(error: unknown): string {
+/** The sentence for anything a handler threw; `wording`: the bot's words for this kind of request. */
+export function sentenceFor(error: unknown, wording?: Wording): string {
   if (error instanceof BotError) return error.message;
   if (error instanceof Error && error.name === 'ApiError') {
     const apiError = error as Error & { code: ApiErrorCode };
-    return sentenceForApiError(apiError.code, apiError.message);
+    return sentenceForApiError(apiError.code, apiError.message, wording);
   }
   return BOT_SENTENCES.internal!;
 }

@@ -131,14 +131,16 @@ const STATE_WORDS: Record<ServerState, string> = {
   failed: '🔴 failed',
 };
 
-const button = (
+export const button = (
   label: string,
   customId: string,
   style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Success | ButtonStyle.Danger,
   disabled = false,
 ): APIButtonComponent => ({ type: ComponentType.Button, style, label, custom_id: customId, disabled });
 
-const row = (...components: APIButtonComponent[]): APIActionRowComponent<APIComponentInMessageActionRow> => ({
+export const row = (
+  ...components: APIButtonComponent[]
+): APIActionRowComponent<APIComponentInMessageActionRow> => ({
   type: ComponentType.ActionRow,
   components,
 });

@@ -1,6 +1,5 @@
 // The bot end to end: the real discord.js client → the fake Discord; the real API and worker (child process)
 // → Redis → the Proxmox simulator. Each test is what a user does and sees; they run in order on one stack.
-import type { Server } from '@guildserver/contracts';
 import { buttons, type FakeDiscord } from '@guildserver/discord-fake';
 import { expectNoDiscordViolations } from '@guildserver/discord-fake/vitest';
 import type { APIMessage } from 'discord.js';
@@ -17,10 +16,10 @@ import {
   LOCKED,
   newStatePath,
   ROLE_ADMIN,
-  serverOptions,
   startDiscord,
   startTestBot,
   textOf,
+  userActions,
 } from './harness.js';
 import { type SlowProxy, type Stack, startSlowProxy, startStack } from './stack.js';
 
@@ -32,53 +31,10 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
   let target: BotTarget;
   let bot: RunningBot;
 
-  const command = (userId: string, sub: string, values: Record<string, string> = {}, channelId = GENERAL) =>
-    discord.invokeCommand({
-      guildId: GUILD,
-      channelId,
-      userId,
-      name: 'server',
-      options: serverOptions(sub, values),
-    });
-  const autocomplete = (userId: string, sub: string, values: Record<string, string>, focused: string) =>
-    discord.invokeAutocomplete({
-      guildId: GUILD,
-      channelId: GENERAL,
-      userId,
-      name: 'server',
-      options: serverOptions(sub, values, focused),
-    });
-  /** The ephemeral answer to a command, once it is no longer "thinking…" and `predicate` holds. */
-  const answer = async (
-    handle: ReturnType<typeof command>,
-    predicate: (text: string) => boolean = () => true,
-  ) =>
-    textOf(
-      await handle.waitForOriginal(
-        (m) => ((m.flags ?? 0) & 128) === 0 && textOf(m) !== '' && predicate(textOf(m)),
-        30_000,
-      ),
-    );
-
-  async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${stack.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await response.json()) as T;
-    if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
-    return json;
-  }
-  const serverNamed = async (name: string) =>
-    (await api<{ servers: Server[] }>('GET', `/v1/servers?guildId=${GUILD}&limit=100`)).servers.find(
-      (s) => s.name === name,
-    )!;
-  async function waitForState(name: string, state: Server['state']): Promise<void> {
-    await expect
-      .poll(async () => (await serverNamed(name))?.state, { timeout: 30_000, interval: 100 })
-      .toBe(state);
-  }
+  const { command, autocomplete, answer, api, serverNamed, waitForState } = userActions(
+    () => discord,
+    () => stack,
+  );
   const mentionsOf = (m: APIMessage) => m.mentions.map((u) => u.id);
 
   beforeAll(async () => {

@@ -1,9 +1,12 @@
-// The fake Discord world the integration tests use, and a bot started in-process against it and the stack.
+// The fake Discord world the integration tests use, a bot started in-process against it and the stack, and
+// what users do there.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Server } from '@guildserver/contracts';
 import { type FakeDiscord, fakeBotToken, startFakeDiscord, viewMessage } from '@guildserver/discord-fake';
 import type { APIMessage } from 'discord.js';
+import { expect } from 'vitest';
 import { type RunningBot, startBot } from '../../src/bot.js';
 import { loadBotConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -90,16 +93,82 @@ export function textOf(message: APIMessage | undefined): string {
   return parts.filter((p) => p !== '').join('\n');
 }
 
-/** `[{ name: sub, options: [{ name, value }] }]` for `/server <sub> key:value ...`. */
-export function serverOptions(sub: string, values: Record<string, string> = {}, focused?: string) {
-  return [
-    {
-      name: sub,
-      options: Object.entries(values).map(([name, value]) => ({
-        name,
-        value,
-        ...(focused === name ? { focused: true } : {}),
-      })),
-    },
-  ];
+type OptionValue = string | boolean;
+
+/**
+ * `[{ name: sub, options: [{ name, value }] }]` for `/server <sub> key:value ...`, and
+ * `[{ name: group, options: [{ name: sub, options }] }]` for `/server <group> <sub> ...` (`sub` = `backup now`).
+ */
+export function serverOptions(sub: string, values: Record<string, OptionValue> = {}, focused?: string) {
+  const options = Object.entries(values).map(([name, value]) => ({
+    name,
+    value,
+    ...(focused === name ? { focused: true } : {}),
+  }));
+  const [first = sub, second] = sub.split(' ');
+  return second ? [{ name: first, options: [{ name: second, options }] }] : [{ name: first, options }];
+}
+
+/**
+ * What the tests do as users (commands, autocomplete, reading the ephemeral answer) and as an operator (the
+ * API with the admin token). Given getters: the world is made in `beforeAll`.
+ */
+export function userActions(
+  discordOf: () => FakeDiscord,
+  stackOf: () => { apiUrl: string; adminToken: string },
+) {
+  const command = (
+    userId: string,
+    sub: string,
+    values: Record<string, OptionValue> = {},
+    channelId = GENERAL,
+  ) =>
+    discordOf().invokeCommand({
+      guildId: GUILD,
+      channelId,
+      userId,
+      name: 'server',
+      options: serverOptions(sub, values),
+    });
+  const autocomplete = (userId: string, sub: string, values: Record<string, OptionValue>, focused: string) =>
+    discordOf().invokeAutocomplete({
+      guildId: GUILD,
+      channelId: GENERAL,
+      userId,
+      name: 'server',
+      options: serverOptions(sub, values, focused),
+    });
+  /** The ephemeral answer to a command, once it is no longer "thinking…" and `predicate` holds. */
+  const answer = async (
+    handle: ReturnType<typeof command>,
+    predicate: (text: string) => boolean = () => true,
+  ) =>
+    textOf(
+      await handle.waitForOriginal(
+        (m) => ((m.flags ?? 0) & 128) === 0 && textOf(m) !== '' && predicate(textOf(m)),
+        30_000,
+      ),
+    );
+
+  /** The API's answer, or its refusal as an error carrying its JSON. */
+  async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${stackOf().apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${stackOf().adminToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await response.json()) as T;
+    if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json)}`);
+    return json;
+  }
+  const serverNamed = async (name: string) =>
+    (await api<{ servers: Server[] }>('GET', `/v1/servers?guildId=${GUILD}&limit=100`)).servers.find(
+      (s) => s.name === name,
+    )!;
+  async function waitForState(name: string, state: Server['state']): Promise<void> {
+    await expect
+      .poll(async () => (await serverNamed(name))?.state, { timeout: 30_000, interval: 100 })
+      .toBe(state);
+  }
+  return { command, autocomplete, answer, api, serverNamed, waitForState };
 }

@@ -31,6 +31,19 @@ describe('custom_ids', () => {
     { kind: 'delete', step: 'force', serverId: 'srv_abcdefghij12' },
     { kind: 'delete-modal', serverId: 'srv_abcdefghij12' },
     { kind: 'list', scope: 'all', page: 3 },
+    {
+      kind: 'restore',
+      step: 'confirm',
+      serverId: 'srv_abcdefghij12',
+      // The longest VM id Proxmox allows.
+      backupId: 'vzdump-qemu-999999999-2026_12_06-03_00_00.vma.zst',
+    },
+    {
+      kind: 'restore',
+      step: 'cancel',
+      serverId: 'srv_abcdefghij12',
+      backupId: 'vzdump-qemu-10001-2026_12_06-03_00_00.vma.zst',
+    },
   ];
   it('round-trip and stay within 100 characters', () => {
     for (const id of ids) {
@@ -50,6 +63,10 @@ describe('custom_ids', () => {
       'gs:list:some:1',
       'gs:delm:srv_abcdefghij12:extra',
       'gs:srv:start:srv_abcdefghij12:1',
+      'gs:rst:confirm:srv_abcdefghij12',
+      'gs:rst:confirm:srv_abcdefghij12:../../etc/passwd',
+      'gs:rst:undo:srv_abcdefghij12:vzdump-qemu-10001-2026_12_06-03_00_00.vma.zst',
+      'gs:del:confirm:srv_abcdefghij12:vzdump-qemu-10001-2026_12_06-03_00_00.vma.zst',
     ]) {
       expect(decodeCustomId(text), text).toBeUndefined();
     }
@@ -396,14 +413,33 @@ describe('commands and config', () => {
   it('one /server command, guild-only, with valid names', () => {
     expect(COMMANDS.map((c) => c.name)).toEqual(['server']);
     const subs = COMMANDS[0]?.options?.map((o) => o.name);
-    expect(subs).toEqual(['create', 'start', 'stop', 'restart', 'delete', 'status', 'list']);
+    expect(subs).toEqual(['create', 'start', 'stop', 'restart', 'delete', 'status', 'list', 'backup']);
+    const backup = COMMANDS[0]?.options?.find((o) => o.name === 'backup');
+    expect(backup?.type).toBe(2);
+    expect(backup && 'options' in backup && backup.options?.map((o) => o.name)).toEqual([
+      'now',
+      'list',
+      'restore',
+      'delete',
+      'pin',
+    ]);
     expect(COMMANDS[0]?.contexts).toEqual([0]);
   });
+  it('stays within what Discord allows a command in all (name, description, choices)', () => {
+    type Option = { name: string; description?: string; choices?: { name: string; value: unknown }[] };
+    const size = (o: Option & { options?: Option[] }): number =>
+      o.name.length +
+      (o.description?.length ?? 0) +
+      (o.choices ?? []).reduce((n, c) => n + c.name.length + String(c.value).length, 0) +
+      (o.options ?? []).reduce((n, child) => n + size(child), 0);
+    expect(size(COMMANDS[0] as Parameters<typeof size>[0])).toBeLessThanOrEqual(4000);
+  });
   it("every name option declares the API's name rule as lengths Discord's client enforces", () => {
-    const nameOptions = (COMMANDS[0]?.options ?? []).flatMap((sub) =>
+    const subcommands = (COMMANDS[0]?.options ?? []).flatMap((o) => (o.type === 2 ? (o.options ?? []) : [o]));
+    const nameOptions = subcommands.flatMap((sub) =>
       'options' in sub ? (sub.options ?? []).filter((o) => o.name === 'name') : [],
     );
-    expect(nameOptions).toHaveLength(6);
+    expect(nameOptions).toHaveLength(11);
     for (const option of nameOptions) expect(option).toMatchObject({ min_length: 3, max_length: 32 });
     // …which are the lengths the API's rule accepts.
     expect(serverNameSchema.safeParse('a'.repeat(3)).success).toBe(true);

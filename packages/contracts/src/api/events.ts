@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { vmSizeSchema } from '../vm-size.js';
 import { jobKindSchema } from './jobs.js';
+import { scheduleActionSchema } from './schedules.js';
 import { serverStateSchema } from './servers.js';
 
 export const EVENT_TYPES = [
@@ -16,6 +17,9 @@ export const EVENT_TYPES = [
   'step.succeeded',
   'step.failed',
   'server.drift',
+  'schedule.skipped',
+  'schedule.failed',
+  'schedule.warned',
 ] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -121,6 +125,27 @@ const orphanDestroyedData = z.object({
   ageSeconds: z.number(),
 });
 
+const scheduleData = z.object({
+  serverName,
+  scheduleId: z.string(),
+  action: scheduleActionSchema,
+});
+/** A run that did not happen: the server was busy with another job, or not in a state the action allows. */
+const scheduleSkippedData = scheduleData.extend({ reason: z.string() });
+/** A scheduled job failed; said once until one of its runs succeeds again. */
+const scheduleFailedData = scheduleData.extend({
+  /** The job that failed; null when the run was refused before a job was made (a quota). */
+  jobId: z.string().nullable(),
+  code: z.string(),
+  reason: z.string(),
+});
+/** Players were warned in-game before a scheduled restart (or could not be: `delivered` false). */
+const scheduleWarnedData = scheduleData.extend({
+  minutes: z.number().int(),
+  delivered: z.boolean(),
+  note: z.string(),
+});
+
 /** The data of each event type as the API writes it now. */
 export const EVENT_DATA = {
   'server.created': serverCreatedData,
@@ -141,6 +166,9 @@ export const EVENT_DATA = {
     orphanVmData,
     orphanDestroyedData,
   ]),
+  'schedule.skipped': scheduleSkippedData,
+  'schedule.failed': scheduleFailedData,
+  'schedule.warned': scheduleWarnedData,
 } satisfies Record<EventType, z.ZodType>;
 /** An event's data as written now (every field the API fills in). */
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;
@@ -187,6 +215,9 @@ export const eventSchema = z.discriminatedUnion('type', [
       orphanDestroyedData.partial({ ageSeconds: true }),
     ]),
   ),
+  event('schedule.skipped', scheduleSkippedData),
+  event('schedule.failed', scheduleFailedData),
+  event('schedule.warned', scheduleWarnedData),
 ]);
 export type GuildEvent = z.infer<typeof eventSchema>;
 /** The event of one type, as clients read it (older events included). */

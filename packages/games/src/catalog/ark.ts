@@ -38,7 +38,13 @@ export const ark = defineGame({
     { key: 'pve', label: 'Player versus environment only (no PvP)', type: 'boolean', default: false },
   ],
   backup: {
-    hold: { kind: 'rcon', password: 'adminPassword', before: ['SaveWorld'], after: [] },
+    hold: {
+      kind: 'rcon',
+      password: 'adminPassword',
+      before: ['SaveWorld'],
+      after: [],
+      say: 'ServerChat {message}',
+    },
     worldDir: '/srv/guildserver/ark',
   },
   query: {

@@ -51,7 +51,7 @@ export const factorio = defineGame({
     worldSeed(10, '^[0-9]*$'),
   ],
   backup: {
-    hold: { kind: 'rcon', password: 'server-secret', before: ['/server-save'], after: [] },
+    hold: { kind: 'rcon', password: 'server-secret', before: ['/server-save'], after: [], say: '{message}' },
     worldDir: '/srv/guildserver/factorio',
   },
   query: {

@@ -90,6 +90,7 @@ export const minecraftJava = defineGame({
       password: 'server-secret',
       before: ['save-off', 'save-all flush'],
       after: ['save-on'],
+      say: 'say {message}',
     },
     worldDir: '/srv/guildserver/minecraft-java',
   },

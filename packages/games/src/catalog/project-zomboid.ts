@@ -30,7 +30,13 @@ export const projectZomboid = defineGame({
     { key: 'pauseEmpty', label: 'Pause the world when nobody is on', type: 'boolean', default: true },
   ],
   backup: {
-    hold: { kind: 'rcon', password: 'server-secret', before: ['save'], after: [] },
+    hold: {
+      kind: 'rcon',
+      password: 'server-secret',
+      before: ['save'],
+      after: [],
+      say: 'servermsg "{message}"',
+    },
     worldDir: '/srv/guildserver/project-zomboid',
   },
   query: {

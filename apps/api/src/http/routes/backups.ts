@@ -75,12 +75,11 @@ export function backupRoutes(deps: ApiDeps) {
       path: '/{id}/backups/{backupId}',
       summary: 'Delete a backup (refused while pinned)',
       request: { params: backupParam },
-      responses: { 204: { description: 'Deleted' }, ...errors },
+      responses: { 200: json(backupSchema, 'The backup, now deleted'), ...errors },
     }),
     async (c) => {
       const { id, backupId } = c.req.valid('param');
-      await deps.backups.remove(id, backupId, c.get('actor'));
-      return c.body(null, 204);
+      return c.json(await deps.backups.remove(id, backupId, c.get('actor')), 200);
     },
   );
 

@@ -14,6 +14,7 @@ import type { ApiDeps, ApiEnv } from '../context.js';
 import { validationHook } from '../errors.js';
 import { errorResponses, json, jsonBody } from '../openapi.js';
 import { backupRoutes } from './backups.js';
+import { scheduleRoutes } from './schedules.js';
 
 const errors = errorResponses({
   400: 'Bad input',
@@ -94,8 +95,9 @@ export function serverRoutes(deps: ApiDeps) {
     },
   );
 
-  // Registered before /{id}/{action}, which would otherwise take 'retry', 'backups' or 'restore' as an action.
+  // Registered before /{id}/{action}, which would otherwise take 'retry', 'backups', 'restore' or 'schedules' as an action.
   app.route('/', backupRoutes(deps));
+  app.route('/', scheduleRoutes(deps));
   app.openapi(
     createRoute({
       method: 'post',

@@ -26,6 +26,15 @@ export interface GameHold {
   hold(target: HoldTarget): Promise<string>;
   /** Undoes the hold (save-on, the service started); rejects with HoldUnavailable. */
   release(target: HoldTarget): Promise<string>;
+  /** Shows players a message in-game (a restart's warning); rejects with HoldUnavailable where there is no way. */
+  say(target: HoldTarget, message: string): Promise<string>;
+}
+
+/** Why a game cannot show players a message, or undefined when it can (over RCON). */
+export function cannotSay(game: GameDefinition): string | undefined {
+  return game.backup.hold.kind === 'rcon'
+    ? undefined
+    : `${game.name} has no way for GuildServer to talk to players in-game.`;
 }
 
 export interface GameHoldOptions {
@@ -92,6 +101,13 @@ export function createGameHold(options: GameHoldOptions): GameHold {
       await rcon(target, hold, hold.after);
       return `${target.game.name} writes its world again (${hold.after.join(', ')}).`;
     },
+    async say(target, message) {
+      const { hold } = target.game.backup;
+      const why = cannotSay(target.game);
+      if (hold.kind !== 'rcon') throw new HoldUnavailable(why);
+      await rcon(target, hold, [hold.say.replace('{message}', message)]);
+      return `Told the players in ${target.game.name}: “${message}”`;
+    },
   };
 }
 
@@ -108,5 +124,10 @@ export function createSimulatedGameHold(): GameHold {
     hold: async ({ game }) => `Simulated: would ${what(game, 'hold')} (no real VM behind the simulator).`,
     release: async ({ game }) =>
       `Simulated: would ${what(game, 'release')} (no real VM behind the simulator).`,
+    say: async ({ game }, message) => {
+      const why = cannotSay(game);
+      if (why) throw new HoldUnavailable(why);
+      return `Simulated: would tell the players in ${game.name} “${message}” (no real VM behind the simulator).`;
+    },
   };
 }

@@ -25,7 +25,8 @@ export function serverChoices(
     .map((s) => ({ name: `${s.name} · ${s.game} · ${s.state}`.slice(0, 100), value: s.id }));
 }
 
-const ownerFilter = (asker: Asker) => (asker.admin ? undefined : asker.userId);
+/** Whose servers the user may act on: their own, or every one in the guild for admins (undefined). */
+export const ownerFilter = (asker: Asker) => (asker.admin ? undefined : asker.userId);
 
 export const serverNameAutocomplete: AutocompleteHandler = {
   async answer(services, asker, typed) {

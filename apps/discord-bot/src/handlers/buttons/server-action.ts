@@ -7,5 +7,5 @@ export const serverButton: ButtonHandler<'server'> = async (services, asker, int
   const server = await services.api.getServer(id.serverId, { acting: asker.acting });
   if (id.action === 'refresh')
     return statusView(server, services.config.hostExternal, await services.catalog.forDisplay());
-  return startServerJob(services, asker, interaction, server, id.action, 'status');
+  return startServerJob(services, asker, interaction, server, { kind: id.action }, 'status');
 };

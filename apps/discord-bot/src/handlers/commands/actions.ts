@@ -10,6 +10,6 @@ export function serverAction(action: ServerAction): CommandHandler {
       interaction.options.getString('name', true),
       asker.acting,
     );
-    return startServerJob(services, asker, interaction, server, action, 'command');
+    return startServerJob(services, asker, interaction, server, { kind: action }, 'command');
   };
 }

@@ -1,0 +1,77 @@
+// The schedules as BullMQ job schedulers (`upsertJobScheduler` with a cron pattern and a time zone): one per
+// schedule, and one per warning before a scheduled restart. SQLite holds the schedules; `sync` rebuilds the
+// schedulers from it (after Redis lost them, or a schedule changed while a process was down).
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { cronOf, type ScheduleTiming, warningCronOf, warningsOf } from '../domain/schedule-patterns.js';
+
+export const SCHEDULE_QUEUE_NAME = 'guildserver-schedules';
+
+/** What each scheduled BullMQ job carries: which schedule fired, and whether it is a warning before it. */
+export interface ScheduleFire {
+  scheduleId: string;
+  /** Minutes before the run, for a warning. */
+  warning?: number;
+}
+
+export interface ScheduledEntry extends ScheduleTiming {
+  id: string;
+  timeZone: string;
+}
+
+const mainId = (scheduleId: string) => `schedule:${scheduleId}`;
+const warningId = (scheduleId: string, minutes: number) => `schedule:${scheduleId}:warn${minutes}`;
+const scheduleIdOf = (schedulerId: string) => schedulerId.split(':')[1];
+
+export function createScheduleQueue(connection: Redis, prefix: string) {
+  const queue = new Queue<ScheduleFire>(SCHEDULE_QUEUE_NAME, {
+    connection,
+    prefix,
+    defaultJobOptions: { removeOnComplete: { count: 1_000 }, removeOnFail: { count: 1_000 } },
+  });
+
+  async function unregister(scheduleId: string): Promise<void> {
+    const ids = (await queue.getJobSchedulers(0, -1)).map((s) => s.key);
+    for (const id of ids.filter((key) => scheduleIdOf(key) === scheduleId))
+      await queue.removeJobScheduler(id);
+  }
+
+  async function register(entry: ScheduledEntry): Promise<void> {
+    await unregister(entry.id);
+    await queue.upsertJobScheduler(
+      mainId(entry.id),
+      { pattern: cronOf(entry), tz: entry.timeZone },
+      { name: entry.action, data: { scheduleId: entry.id } },
+    );
+    for (const minutes of warningsOf(entry)) {
+      await queue.upsertJobScheduler(
+        warningId(entry.id, minutes),
+        { pattern: warningCronOf(entry.at!, minutes), tz: entry.timeZone },
+        { name: `${entry.action}-warning`, data: { scheduleId: entry.id, warning: minutes } },
+      );
+    }
+  }
+
+  return {
+    queue,
+    register,
+    unregister,
+    /** When the schedule runs next, as its scheduler has it. */
+    async nextRunOf(scheduleId: string): Promise<number | undefined> {
+      const scheduler = await queue.getJobScheduler(mainId(scheduleId));
+      return scheduler?.next ?? undefined;
+    },
+    /** Makes Redis hold exactly these schedules' schedulers. */
+    async sync(entries: readonly ScheduledEntry[]): Promise<void> {
+      const wanted = new Set(entries.map((e) => e.id));
+      for (const scheduler of await queue.getJobSchedulers(0, -1)) {
+        const id = scheduleIdOf(scheduler.key);
+        if (!id || !wanted.has(id)) await queue.removeJobScheduler(scheduler.key);
+      }
+      for (const entry of entries) await register(entry);
+    },
+    close: () => queue.close(),
+  };
+}
+
+export type ScheduleQueue = ReturnType<typeof createScheduleQueue>;

@@ -1,0 +1,288 @@
+// Backups as a user reaches them: over HTTP, against the simulator's backup storage, with a worker running
+// the jobs. What Proxmox lists is the truth: a backup made outside GuildServer shows up, and survives pruning.
+import type { Backup, BackupList, Job, Server } from '@guildserver/contracts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RunningWorker, startWorker } from '../../src/worker/start-worker.js';
+import { ALICE, BOB, client, createBody, type Harness, startApi } from '../support/api-harness.js';
+
+const FAST_STEPS = {
+  taskPollMs: 20,
+  taskMaxPollMs: 100,
+  lockPollMs: 20,
+  networkPollMs: 20,
+  gamePollMs: 20,
+};
+
+interface Stack {
+  api: Harness;
+  worker: RunningWorker;
+  admin: ReturnType<typeof client>;
+}
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.worker.close();
+  await stack?.api.close();
+  stack = undefined;
+});
+
+async function start(env: Record<string, string> = {}): Promise<Stack> {
+  const api = await startApi({ env: { EDGE: 'none', ...env } });
+  const worker = await startWorker(api.services, { runner: FAST_STEPS });
+  stack = { api, worker, admin: client(api.url, api.token(['admin'])) };
+  return stack;
+}
+
+async function finished(s: Stack, jobId: string): Promise<Job> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const { body } = await s.admin<Job>('GET', `/v1/jobs/${jobId}`);
+    if (body.state === 'succeeded' || body.state === 'failed') return body;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${body.state}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function runningServer(s: Stack, name: string, game = 'minecraft-java'): Promise<Server> {
+  const created = await s.admin<{ server: Server; jobId: string }>(
+    'POST',
+    '/v1/servers',
+    createBody(name, { game }),
+  );
+  expect((await finished(s, created.body.jobId)).state).toBe('succeeded');
+  return (await s.admin<Server>('GET', `/v1/servers/${created.body.server.id}`)).body;
+}
+
+/**
+ * vzdump names an archive by its VM and the second it started: two backups of one VM within a second would be
+ * one file (the simulator's tasks take milliseconds). Each test backup starts in a second of its own.
+ */
+let lastBackupSecond = 0;
+const thisSecond = () => Math.floor(Date.now() / 1000);
+async function ownSecond(): Promise<void> {
+  while (thisSecond() <= lastBackupSecond) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function backUp(s: Stack, server: Server, body: object = {}): Promise<Job> {
+  await ownSecond();
+  const queued = await s.admin<{ server: Server; jobId: string }>(
+    'POST',
+    `/v1/servers/${server.id}/backups`,
+    body,
+  );
+  expect(queued.status).toBe(202);
+  const job = await finished(s, queued.body.jobId);
+  lastBackupSecond = thisSecond();
+  return job;
+}
+
+const list = async (s: Stack, server: Server) =>
+  (await s.admin<BackupList>('GET', `/v1/servers/${server.id}/backups`)).body;
+
+describe('backups over the API', () => {
+  it('backs a running server up with notes that name it, and leaves it running', async () => {
+    const s = await start();
+    const server = await runningServer(s, 'survival');
+    const job = await backUp(s, server);
+    expect(job.kind).toBe('backup');
+    expect(job.state).toBe('succeeded');
+    expect(job.steps.map((step) => step.name)).toEqual([
+      'check_vm',
+      'hold_game',
+      'backup_vm',
+      'release_game',
+      'prune_backups',
+    ]);
+    // The catalog's hold for Minecraft, said plainly by the simulated runner.
+    expect(job.steps[1]!.detail).toBe(
+      'Simulated: would send save-off, save-all flush over RCON (no real VM behind the simulator).',
+    );
+    expect(job.steps[3]!.detail).toBe(
+      'Simulated: would send save-on over RCON (no real VM behind the simulator).',
+    );
+    expect((await s.admin<Server>('GET', `/v1/servers/${server.id}`)).body.state).toBe('running');
+
+    const { backups, guild, retention } = await list(s, server);
+    expect(backups).toHaveLength(1);
+    expect(backups[0]).toMatchObject({
+      serverId: server.id,
+      madeBy: 'guildserver',
+      reason: 'manual',
+      protected: false,
+      volid: `local:backup/${backups[0]!.id}`,
+    });
+    expect(backups[0]!.id).toMatch(
+      new RegExp(`^vzdump-qemu-${server.vmid}-\\d{4}_\\d\\d_\\d\\d-\\d\\d_\\d\\d_\\d\\d\\.vma\\.zst$`),
+    );
+    expect(backups[0]!.notes).toBe(`guildserver gs-${server.id} survival manual ${job.id}`);
+    expect(job.steps[2]!.detail).toContain(backups[0]!.volid);
+    expect(guild).toMatchObject({ count: 1, maxCount: 50 });
+    expect(guild.bytes).toBe(backups[0]!.size);
+    expect(retention).toBe('keep-last=3,keep-daily=7,keep-weekly=4');
+  });
+
+  it("prunes only GuildServer's own backups beyond the retention: pinned and outside ones survive", async () => {
+    const s = await start({ BACKUP_RETENTION: 'keep-last=2' });
+    const server = await runningServer(s, 'pruned');
+    await backUp(s, server);
+    const first = (await list(s, server)).backups[0]!;
+    const pinned = await s.admin<Backup>('PATCH', `/v1/servers/${server.id}/backups/${first.id}`, {
+      protected: true,
+    });
+    expect(pinned.body.protected).toBe(true);
+    // An admin's own vzdump of the same VM, in Proxmox, outside GuildServer.
+    await ownSecond();
+    const outsideTask = await s.api.services.proxmox.backup.vzdump({
+      node: 'pve',
+      vmid: server.vmid!,
+      storage: 'local',
+    });
+    await s.api.services.proxmox.waitForTask(outsideTask, { timeoutMs: 10_000 });
+    lastBackupSecond = thisSecond();
+    for (let i = 0; i < 3; i++) await backUp(s, server);
+
+    const { backups } = await list(s, server);
+    const manual = backups.filter((b) => b.madeBy === 'guildserver' && !b.protected);
+    expect(manual).toHaveLength(2);
+    expect(backups.find((b) => b.id === first.id)?.protected).toBe(true);
+    expect(backups.filter((b) => b.madeBy === 'outside')).toEqual([
+      expect.objectContaining({ reason: null, serverId: server.id }),
+    ]);
+    // What the job said it did: the pinned and the outside backup are kept beside the two newest.
+    expect((await backUp(s, server)).steps.at(-1)!.detail).toBe('Kept 4 backups, removed 1 (keep-last=2).');
+  });
+
+  it('refuses a backup beyond the guild quota with one sentence, and a pinned backup cannot be deleted', async () => {
+    const s = await start({ QUOTA_GUILD_BACKUPS: '1' });
+    const server = await runningServer(s, 'quota');
+    await backUp(s, server);
+    const refused = await s.admin('POST', `/v1/servers/${server.id}/backups`, {});
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({
+      error: {
+        code: 'quota_exceeded',
+        message:
+          'This guild already keeps 1 backups, its limit of 1; delete old backups, or unpin them so the retention can prune them, before making another.',
+      },
+    });
+    const [backup] = (await list(s, server)).backups;
+    await s.admin('PATCH', `/v1/servers/${server.id}/backups/${backup!.id}`, { protected: true });
+    const kept = await s.admin('DELETE', `/v1/servers/${server.id}/backups/${backup!.id}`);
+    expect(kept.status).toBe(409);
+    expect(kept.body).toMatchObject({ error: { code: 'invalid_state' } });
+    await s.admin('PATCH', `/v1/servers/${server.id}/backups/${backup!.id}`, { protected: false });
+    const gone = await s.admin<Backup>('DELETE', `/v1/servers/${server.id}/backups/${backup!.id}`);
+    expect(gone.status).toBe(200);
+    expect((await list(s, server)).backups).toEqual([]);
+    // Room again.
+    expect((await backUp(s, server)).state).toBe('succeeded');
+  });
+
+  it('a full backup storage fails the backup with PVE’s reason in one sentence and leaves the server running', async () => {
+    const s = await start();
+    const server = await runningServer(s, 'full');
+    s.api.sim.faults.storageFull('local');
+    const job = await backUp(s, server);
+    expect(job.state).toBe('failed');
+    expect(job.error).toEqual({
+      code: 'backup_failed',
+      step: 'backup_vm',
+      message:
+        'Proxmox could not back the VM up: Backup of VM ' +
+        `${server.vmid} failed - vma_queue_write: write error - No space left on device.`,
+    });
+    // The game was let go again, and the server is as it was.
+    expect(job.steps.find((step) => step.name === 'release_game')?.state).toBe('pending');
+    const after = (await s.admin<Server>('GET', `/v1/servers/${server.id}`)).body;
+    expect(after).toMatchObject({ state: 'running', failure: null, currentJobId: null });
+    expect((await list(s, server)).backups).toEqual([]);
+    const events = await s.admin<{ events: { type: string; data: { note?: string } }[] }>(
+      'GET',
+      `/v1/events?serverId=${server.id}&limit=1000`,
+    );
+    expect(events.body.events.map((e) => e.data.note ?? '')).toContain(
+      'Letting the game carry on: Simulated: would send save-on over RCON (no real VM behind the simulator).',
+    );
+  });
+
+  it('restores in place: a safety backup first, the same VM, address and ports, running again', async () => {
+    const s = await start();
+    const server = await runningServer(s, 'rewind', 'openttd');
+    await backUp(s, server);
+    const [backup] = (await list(s, server)).backups;
+    await ownSecond(); // the restore's own safety backup
+    const queued = await s.admin<{ server: Server; jobId: string }>(
+      'POST',
+      `/v1/servers/${server.id}/restore`,
+      {
+        backupId: backup!.id,
+      },
+    );
+    expect(queued.status).toBe(202);
+    expect(queued.body.server.state).toBe('restoring');
+    const job = await finished(s, queued.body.jobId);
+    expect(job.state).toBe('succeeded');
+    expect(job.steps.find((step) => step.name === 'restore_vm')?.detail).toBe(
+      `Restored ${backup!.volid} over VM ${server.vmid}.`,
+    );
+    const after = (await s.admin<Server>('GET', `/v1/servers/${server.id}`)).body;
+    expect(after).toMatchObject({
+      state: 'running',
+      vmid: server.vmid,
+      address: server.address,
+      ports: server.ports,
+    });
+    expect((await list(s, server)).backups.map((b) => b.reason)).toEqual(['before-restore', 'manual']);
+    expect(s.api.sim.state.tasks.filter((t) => t.type === 'qmrestore')).toHaveLength(1);
+  });
+
+  it("refuses a restore onto a VM that no longer carries the server's tag, touching nothing", async () => {
+    const s = await start();
+    const server = await runningServer(s, 'stolen', 'openttd');
+    await backUp(s, server);
+    const [backup] = (await list(s, server)).backups;
+    // Someone takes the VM over in Proxmox (tags and description): it is no longer ours to overwrite.
+    await s.api.services.proxmox.qemu.updateConfig(
+      { node: 'pve', vmid: server.vmid! },
+      { tags: ['someone-else'], description: 'not a game server any more' },
+    );
+    const queued = await s.admin<{ jobId: string }>('POST', `/v1/servers/${server.id}/restore`, {
+      backupId: backup!.id,
+    });
+    const job = await finished(s, queued.body.jobId);
+    expect(job.state).toBe('failed');
+    expect(job.error).toMatchObject({ code: 'vm_not_ours', step: 'check_vm' });
+    expect(s.api.sim.state.tasks.filter((t) => t.type === 'qmrestore')).toHaveLength(0);
+  });
+
+  it('a delete makes a final backup that stays listed under the deleted server; finalBackup=false makes none', async () => {
+    const s = await start();
+    const kept = await runningServer(s, 'kept', 'openttd');
+    const bare = await runningServer(s, 'bare', 'openttd');
+    const deleted = await s.admin<{ jobId: string }>('DELETE', `/v1/servers/${kept.id}`);
+    expect((await finished(s, deleted.body.jobId)).state).toBe('succeeded');
+    const skipped = await s.admin<{ jobId: string }>('DELETE', `/v1/servers/${bare.id}?finalBackup=false`);
+    const skippedJob = await finished(s, skipped.body.jobId);
+    expect(skippedJob.steps.find((step) => step.name === 'backup_vm')?.detail).toBe(
+      'No final backup: the delete was asked without one.',
+    );
+    expect((await list(s, kept)).backups).toEqual([
+      expect.objectContaining({ reason: 'before-delete', madeBy: 'guildserver' }),
+    ]);
+    expect((await list(s, bare)).backups).toEqual([]);
+  });
+
+  it("shows a server's backups to its owner only, and says why to anyone else", async () => {
+    const s = await start();
+    const server = await runningServer(s, 'private');
+    const bot = s.api.token(['bot']);
+    const alice = client(s.api.url, bot, { user: ALICE });
+    const bob = client(s.api.url, bot, { user: BOB });
+    expect((await alice('GET', `/v1/servers/${server.id}/backups`)).status).toBe(200);
+    const refused = await bob('POST', `/v1/servers/${server.id}/backups`, {});
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ error: { code: 'not_owner' } });
+    const bad = await alice('POST', `/v1/servers/${server.id}/restore`, { backupId: 'latest' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('must be a backup file name');
+  });
+});

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/** What a schedule does to its server; a stop and a start at two times make an "off" window. */
+export const SCHEDULE_ACTIONS = ['restart', 'backup', 'stop', 'start'] as const;
+export const scheduleActionSchema = z.enum(SCHEDULE_ACTIONS);
+export type ScheduleAction = z.infer<typeof scheduleActionSchema>;
+
+/** `HH:MM`, 24-hour, in the guild's time zone. */
+export const timeOfDaySchema = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM, such as 04:30');
+
+/** Backups every N hours, at minute 0, counted from midnight in the guild's time zone. */
+export const BACKUP_EVERY_HOURS = [1, 2, 3, 4, 6, 8, 12] as const;
+
+export const createScheduleRequestSchema = z.union([
+  z.strictObject({ action: scheduleActionSchema, at: timeOfDaySchema }),
+  z.strictObject({
+    action: z.literal('backup'),
+    everyHours: z
+      .number()
+      .int()
+      .refine((n) => (BACKUP_EVERY_HOURS as readonly number[]).includes(n), {
+        message: `must be one of ${BACKUP_EVERY_HOURS.join(', ')} (hours that divide a day)`,
+      }),
+  }),
+]);
+export type CreateScheduleRequest = z.infer<typeof createScheduleRequestSchema>;
+
+export const scheduleSchema = z.object({
+  id: z.string(),
+  serverId: z.string(),
+  action: scheduleActionSchema,
+  /** Daily at this time… */
+  at: timeOfDaySchema.nullable(),
+  /** …or (backups) every N hours. */
+  everyHours: z.number().int().nullable(),
+  /** The guild's IANA time zone the times are in. */
+  timeZone: z.string(),
+  /** The next run, as BullMQ's job scheduler has it (ISO); null while the scheduler is not registered. */
+  nextRunAt: z.string().nullable(),
+  /** The last run: what happened (a job queued, skipped while another ran, refused), once it has run. */
+  lastRun: z
+    .object({
+      at: z.string(),
+      outcome: z.enum(['queued', 'skipped', 'failed']),
+      jobId: z.string().nullable(),
+      note: z.string(),
+    })
+    .nullable(),
+  createdAt: z.string(),
+});
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+export const scheduleListSchema = z.object({ schedules: z.array(scheduleSchema) });
+export type ScheduleList = z.infer<typeof scheduleListSchema>;
+
+/** A guild's own settings, set by its admins. */
+export const guildSettingsSchema = z.object({
+  guildId: z.string(),
+  /** IANA time zone of its schedules; UTC until set. */
+  timeZone: z.string(),
+  /** Where failed schedules are also reported, besides the server's own channel. */
+  adminChannelId: z.string().nullable(),
+});
+export type GuildSettings = z.infer<typeof guildSettingsSchema>;
+
+export const updateGuildSettingsRequestSchema = z.strictObject({
+  timeZone: z.string().optional(),
+  adminChannelId: z
+    .string()
+    .regex(/^\d{17,20}$/, 'must be a Discord channel id')
+    .nullable()
+    .optional(),
+});
+export type UpdateGuildSettingsRequest = z.infer<typeof updateGuildSettingsRequestSchema>;
