@@ -7,6 +7,7 @@ import {
   backupSchema,
   type CreateBackupRequest,
   type CreatedToken,
+  type CreateScheduleRequest,
   type CreateServerRequest,
   createdTokenSchema,
   type EdgeReport,
@@ -16,15 +17,21 @@ import {
   eventsPageSchema,
   type ForwardingTable,
   forwardingTableSchema,
+  type GuildSettings,
+  guildSettingsSchema,
   type Job,
   jobSchema,
   type Quota,
   type QuotaScope,
   quotaSchema,
+  type Schedule,
+  type ScheduleList,
   type Server,
   type ServerAction,
   type ServerCredentials,
   type ServerList,
+  scheduleListSchema,
+  scheduleSchema,
   serverCredentialsSchema,
   serverListSchema,
   serverSchema,
@@ -32,6 +39,7 @@ import {
   type TokenSummary,
   tokenListSchema,
   tokenSummarySchema,
+  type UpdateGuildSettingsRequest,
 } from '@guildserver/contracts';
 import { type GameSummary, gameSummarySchema } from '@guildserver/games';
 import { z } from 'zod';
@@ -81,6 +89,17 @@ export interface ApiClient {
   /** Pins (`protected`) or unpins a backup. */
   pinBackup(serverId: string, backupId: string, pinned: boolean, options?: CallOptions): Promise<Backup>;
   deleteBackup(serverId: string, backupId: string, options?: CallOptions): Promise<Backup>;
+  /** The server's schedules with their next and last runs. */
+  schedules(serverId: string, options?: CallOptions): Promise<ScheduleList>;
+  addSchedule(serverId: string, request: CreateScheduleRequest, options?: CallOptions): Promise<Schedule>;
+  removeSchedule(serverId: string, scheduleId: string, options?: CallOptions): Promise<Schedule>;
+  /** The guild's settings (its admins, admin and read tokens). */
+  guildSettings(guildId: string, options?: CallOptions): Promise<GuildSettings>;
+  updateGuildSettings(
+    guildId: string,
+    update: UpdateGuildSettingsRequest,
+    options?: CallOptions,
+  ): Promise<GuildSettings>;
   job(id: string, options?: CallOptions): Promise<Job>;
   events(query: EventsQuery, options?: CallOptions): Promise<EventsPage>;
   /** Follows the event stream, reconnecting with Last-Event-ID: see followEvents. */
@@ -137,6 +156,19 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         body: { protected: pinned },
         parse: backupSchema,
       }),
+    schedules: (serverId, call) =>
+      request('GET', `/v1/servers/${id(serverId)}/schedules`, { ...call, parse: scheduleListSchema }),
+    addSchedule: (serverId, body, call) =>
+      request('POST', `/v1/servers/${id(serverId)}/schedules`, { ...call, body, parse: scheduleSchema }),
+    removeSchedule: (serverId, scheduleId, call) =>
+      request('DELETE', `/v1/servers/${id(serverId)}/schedules/${id(scheduleId)}`, {
+        ...call,
+        parse: scheduleSchema,
+      }),
+    guildSettings: (guildId, call) =>
+      request('GET', `/v1/guilds/${id(guildId)}/settings`, { ...call, parse: guildSettingsSchema }),
+    updateGuildSettings: (guildId, body, call) =>
+      request('PATCH', `/v1/guilds/${id(guildId)}/settings`, { ...call, body, parse: guildSettingsSchema }),
     deleteBackup: (serverId, backupId, call) =>
       request('DELETE', `/v1/servers/${id(serverId)}/backups/${id(backupId)}`, {
         ...call,

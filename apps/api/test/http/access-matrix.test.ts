@@ -119,7 +119,7 @@ type Probe = (caller: Caller) => Promise<Outcome>;
  */
 const ROUTES: Record<
   string,
-  { probe: Probe; who: 'reach' | 'admin token' | 'edge' | 'edge token' | 'anyone' }
+  { probe: Probe; who: 'reach' | 'guild admin' | 'admin token' | 'edge' | 'edge token' | 'anyone' }
 > = {
   'POST /servers': {
     who: 'reach',
@@ -208,6 +208,41 @@ const ROUTES: Record<
           })
         ).status,
       ),
+  },
+  'GET /servers/{id}/schedules': {
+    who: 'reach',
+    probe: async (caller) =>
+      byStatus((await call[caller]('GET', `/v1/servers/${(await alicesServer()).id}/schedules`)).status),
+  },
+  'POST /servers/{id}/schedules': {
+    who: 'reach',
+    probe: async (caller) =>
+      byStatus(
+        (
+          await call[caller]('POST', `/v1/servers/${(await alicesServer()).id}/schedules`, {
+            action: 'backup',
+            at: '03:00',
+          })
+        ).status,
+      ),
+  },
+  'DELETE /servers/{id}/schedules/{scheduleId}': {
+    who: 'reach',
+    // No such schedule: reaching the server is a 404 naming the schedule, not a 403.
+    probe: async (caller) =>
+      byStatus(
+        (await call[caller]('DELETE', `/v1/servers/${(await alicesServer()).id}/schedules/sch_000000000000`))
+          .status,
+      ),
+  },
+  'GET /guilds/{guildId}/settings': {
+    who: 'guild admin',
+    probe: async (caller) => byStatus((await call[caller]('GET', `/v1/guilds/${GUILD}/settings`)).status),
+  },
+  'PATCH /guilds/{guildId}/settings': {
+    who: 'guild admin',
+    probe: async (caller) =>
+      byStatus((await call[caller]('PATCH', `/v1/guilds/${GUILD}/settings`, { timeZone: 'UTC' })).status),
   },
   'GET /jobs/{id}': {
     who: 'reach',
@@ -373,7 +408,9 @@ describe('one permission rule for every route', () => {
           ? caller === 'admin token' || caller === 'edge token'
           : who === 'edge token'
             ? caller === 'edge token'
-            : REACHES.has(caller));
+            : who === 'guild admin'
+              ? caller === "same guild's admin" || caller === 'admin token'
+              : REACHES.has(caller));
     const outcome = await probe(caller);
     expect(outcome.status).not.toBe(500);
     expect({ route, caller, reached: outcome.reached }).toEqual({ route, caller, reached: allowed });
