@@ -14,6 +14,7 @@ import { eq } from 'drizzle-orm';
 import { type ServerRow, servers } from '../db/schema.js';
 import { type Actor, requireMayActOn, requireMayRead, requireWrite } from './actor.js';
 import { recordAudit } from './audit.js';
+import { expiredAutomaticBackups } from './backup-expiry.js';
 import { backupsOfServer, retentionText, usageOf } from './backup-listing.js';
 import { DomainError } from './errors.js';
 import { proxmoxRequestFailure } from './proxmox-failure.js';
@@ -169,6 +170,26 @@ export function createBackupService(
       }
       recordAudit(db, actor, 'backup.delete', row, { volid: backup.volid });
       return backup;
+    },
+
+    /** Removes the automatic backups past BACKUP_KEEP_DELETED_DAYS on every node servers use; says what it did. */
+    async expireAutomatic(nowMs = Date.now()): Promise<string> {
+      const used = db.selectDistinct({ node: servers.node }).from(servers).all();
+      const nodes = new Set([config.proxmox.node, ...used.flatMap((r) => (r.node ? [r.node] : []))]);
+      const removed: string[] = [];
+      for (const node of nodes) {
+        for (const volume of expiredAutomaticBackups(
+          await store.list(node),
+          config.backups.keepDeletedDays,
+          nowMs,
+        )) {
+          await store.remove(node, volume.volid);
+          removed.push(volume.volid);
+        }
+      }
+      return removed.length === 0
+        ? 'no automatic backup is past its keeping time'
+        : `removed ${removed.length} automatic backup(s) past ${config.backups.keepDeletedDays} days: ${removed.join(', ')}`;
     },
   };
 }

@@ -14,6 +14,14 @@ export interface ScheduleFire {
   warning?: number;
 }
 
+/** GuildServer's own housekeeping, run by job schedulers beside the servers' schedules. */
+export const SYSTEM_SCHEDULERS = {
+  /** Removes automatic backups past BACKUP_KEEP_DELETED_DAYS, hourly. */
+  'backup-expiry': '23 * * * *',
+} as const;
+export type SystemTask = keyof typeof SYSTEM_SCHEDULERS;
+const SYSTEM = 'system';
+
 export interface ScheduledEntry extends ScheduleTiming {
   id: string;
   timeZone: string;
@@ -22,6 +30,11 @@ export interface ScheduledEntry extends ScheduleTiming {
 const mainId = (scheduleId: string) => `schedule:${scheduleId}`;
 const warningId = (scheduleId: string, minutes: number) => `schedule:${scheduleId}:warn${minutes}`;
 const scheduleIdOf = (schedulerId: string) => schedulerId.split(':')[1];
+/** The housekeeping task a fire is for, if it is one (`system:backup-expiry`). */
+export const systemTaskOf = (fire: ScheduleFire): SystemTask | undefined =>
+  fire.scheduleId.startsWith(`${SYSTEM}:`)
+    ? (fire.scheduleId.slice(SYSTEM.length + 1) as SystemTask)
+    : undefined;
 
 export function createScheduleQueue(connection: Redis, prefix: string) {
   const queue = new Queue<ScheduleFire>(SCHEDULE_QUEUE_NAME, {
@@ -66,10 +79,19 @@ export function createScheduleQueue(connection: Redis, prefix: string) {
       const wanted = new Set(entries.map((e) => e.id));
       for (const scheduler of await queue.getJobSchedulers(0, -1)) {
         const id = scheduleIdOf(scheduler.key);
+        if (scheduler.key.startsWith(`${SYSTEM}:`)) continue;
         if (!id || !wanted.has(id)) await queue.removeJobScheduler(scheduler.key);
       }
       for (const entry of entries) await register(entry);
+      for (const [task, pattern] of Object.entries(SYSTEM_SCHEDULERS))
+        await queue.upsertJobScheduler(
+          `${SYSTEM}:${task}`,
+          { pattern },
+          { name: task, data: { scheduleId: `${SYSTEM}:${task}` } },
+        );
     },
+    /** How many schedulers GuildServer's own housekeeping adds to the servers' ones. */
+    systemCount: Object.keys(SYSTEM_SCHEDULERS).length,
     close: () => queue.close(),
   };
 }

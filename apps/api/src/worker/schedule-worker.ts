@@ -4,7 +4,13 @@
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ScheduleService } from '../domain/schedule-service.js';
-import { SCHEDULE_QUEUE_NAME, type ScheduleFire, type ScheduleQueue } from '../queue/schedule-queue.js';
+import {
+  SCHEDULE_QUEUE_NAME,
+  type ScheduleFire,
+  type ScheduleQueue,
+  type SystemTask,
+  systemTaskOf,
+} from '../queue/schedule-queue.js';
 import type { Services } from '../runtime/services.js';
 import { runScheduleFire, type ScheduleFireDeps } from './schedule-fires.js';
 
@@ -16,13 +22,19 @@ export interface RunningScheduleWorker {
 
 export async function startScheduleWorker(
   services: Services,
-  deps: ScheduleFireDeps & { schedules: ScheduleService; queue: ScheduleQueue },
+  deps: ScheduleFireDeps & {
+    schedules: ScheduleService;
+    queue: ScheduleQueue;
+    /** GuildServer's own scheduled tasks; each resolves with what it did, in a sentence. */
+    housekeeping: Record<SystemTask, () => Promise<string>>;
+  },
   logger: Logger,
 ): Promise<RunningScheduleWorker> {
   const worker = new Worker<ScheduleFire, string>(
     SCHEDULE_QUEUE_NAME,
     async (job) => {
-      const outcome = await runScheduleFire(deps, job.data);
+      const task = systemTaskOf(job.data);
+      const outcome = task ? await deps.housekeeping[task]() : await runScheduleFire(deps, job.data);
       logger.info({ scheduleId: job.data.scheduleId, warning: job.data.warning, outcome }, 'schedule fired');
       return outcome;
     },
@@ -45,7 +57,7 @@ export async function startScheduleWorker(
   return {
     async check() {
       const held = await deps.queue.queue.getJobSchedulersCount();
-      if (held === deps.schedules.expectedSchedulerCount()) return;
+      if (held === deps.schedules.expectedSchedulerCount() + deps.queue.systemCount) return;
       logger.warn({ held }, 'the job schedulers in Redis differ from the schedules; rebuilding them');
       await deps.schedules.syncAll();
     },

@@ -151,15 +151,17 @@ export async function startWorker(services: Services, options: WorkerOptions = {
   };
   const jobs = { db, outside: { enqueue: services.queue.enqueue } };
   const scheduleService = createScheduleService(db, services.schedules);
+  const backups = createBackupService(
+    { ...jobs, config },
+    proxmoxBackupStore(services.proxmox, config.backups.storage),
+  );
   const schedules = await startScheduleWorker(
     services,
     {
       jobs,
       db,
-      backups: createBackupService(
-        { ...jobs, config },
-        proxmoxBackupStore(services.proxmox, config.backups.storage),
-      ),
+      backups,
+      housekeeping: { 'backup-expiry': () => backups.expireAutomatic() },
       gameHold,
       registry: services.schedules,
       logger,

@@ -32,6 +32,16 @@ async function start(env: Record<string, string> = {}): Promise<Stack> {
   return stack;
 }
 
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function finished(s: Stack, jobId: string): Promise<Job> {
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -269,6 +279,26 @@ describe('backups over the API', () => {
       expect.objectContaining({ reason: 'before-delete', madeBy: 'guildserver' }),
     ]);
     expect((await list(s, bare)).backups).toEqual([]);
+  });
+
+  it('the hourly housekeeping removes automatic backups past BACKUP_KEEP_DELETED_DAYS; pinned ones stay', async () => {
+    const s = await start({ BACKUP_KEEP_DELETED_DAYS: '0' });
+    const gone = await runningServer(s, 'gone', 'openttd');
+    const kept = await runningServer(s, 'kept', 'openttd');
+    for (const server of [gone, kept]) {
+      const deleted = await s.admin<{ jobId: string }>('DELETE', `/v1/servers/${server.id}`);
+      await finished(s, deleted.body.jobId);
+    }
+    const [final] = (await list(s, kept)).backups;
+    await s.api.services.proxmox.storage.updateVolumeAttributes('pve', 'local', final!.volid, {
+      protected: true,
+    });
+    // What the `system:backup-expiry` job scheduler adds every hour.
+    await s.api.services.schedules.queue.add('backup-expiry', { scheduleId: 'system:backup-expiry' });
+    await until(async () => ((await list(s, gone)).backups.length === 0 ? true : undefined));
+    expect((await list(s, kept)).backups).toEqual([
+      expect.objectContaining({ reason: 'before-delete', protected: true }),
+    ]);
   });
 
   it("shows a server's backups to its owner only, and says why to anyone else", async () => {

@@ -60,6 +60,10 @@ async function timeComes(s: Stack, fire: ScheduleFire): Promise<void> {
   await s.api.services.schedules.queue.add(fire.warning ? 'restart-warning' : 'run', fire);
 }
 
+/** The job schedulers of servers' schedules (GuildServer's own housekeeping has one too). */
+const serverSchedulers = async (s: Stack) =>
+  (await s.api.services.schedules.queue.getJobSchedulers(0, -1)).filter((j) => !j.key.startsWith('system:'));
+
 const schedulesOf = async (s: Stack, server: Server) =>
   (await s.admin<ScheduleList>('GET', `/v1/servers/${server.id}/schedules`)).body.schedules;
 
@@ -89,7 +93,7 @@ describe('schedules', () => {
     expect(added.body).toMatchObject({ action: 'restart', at: '04:30', everyHours: null, timeZone: 'UTC' });
     expect(localTime(added.body.nextRunAt!, 'UTC')).toBe('04:30');
     // The restart and its two warnings, 5 and 1 minutes before.
-    const schedulers = await s.api.services.schedules.queue.getJobSchedulers(0, -1);
+    const schedulers = await serverSchedulers(s);
     expect(schedulers.map((j) => [j.pattern, j.tz]).sort()).toEqual([
       ['25 4 * * *', 'UTC'],
       ['29 4 * * *', 'UTC'],
@@ -116,9 +120,7 @@ describe('schedules', () => {
     const [moved] = await schedulesOf(s, server);
     expect(moved).toMatchObject({ timeZone: 'Europe/Berlin' });
     expect(localTime(moved!.nextRunAt!, 'Europe/Berlin')).toBe('04:30');
-    expect(
-      (await s.api.services.schedules.queue.getJobSchedulers(0, -1)).every((j) => j.tz === 'Europe/Berlin'),
-    ).toBe(true);
+    expect((await serverSchedulers(s)).every((j) => j.tz === 'Europe/Berlin')).toBe(true);
   });
 
   it('refuses a schedule it cannot run, in one sentence each', async () => {
@@ -246,14 +248,15 @@ describe('schedules', () => {
     for (const scheduler of await queue.getJobSchedulers(0, -1))
       await queue.removeJobScheduler(scheduler.key);
     expect(await queue.getJobSchedulersCount()).toBe(0);
-    // The worker's periodic check notices and rebuilds them.
-    await until('the rebuild', async () => ((await queue.getJobSchedulersCount()) === 2 ? true : undefined));
+    // The worker's periodic check notices and rebuilds them, its own housekeeping scheduler too.
+    await until('the rebuild', async () => ((await queue.getJobSchedulersCount()) === 3 ? true : undefined));
+    expect((await serverSchedulers(s)).map((j) => j.pattern).sort()).toEqual(['0 16 * * *', '0 2 * * *']);
     expect((await schedulesOf(s, server)).every((x) => x.nextRunAt !== null)).toBe(true);
 
     const deleted = await s.admin<{ jobId: string }>('DELETE', `/v1/servers/${server.id}?finalBackup=false`);
     await finished(s, deleted.body.jobId);
     await until('the schedulers to go', async () =>
-      (await queue.getJobSchedulersCount()) === 0 ? true : undefined,
+      (await serverSchedulers(s)).length === 0 ? true : undefined,
     );
   });
 
