@@ -2,6 +2,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { apiCreates } from './api-creates';
 import { apiList } from './api-list';
+import { backupRestore } from './backup-restore';
 import type { Benchmark } from './benchmark';
 import { clientOverhead } from './client-overhead';
 import { discordInteractions } from './discord-interactions';
@@ -22,6 +23,7 @@ const BENCHMARKS: Benchmark[] = [
   edgeApply,
   edgeForwarding,
   edgePublish,
+  backupRestore,
 ];
 /** Run only when named (`pnpm bench:lab`): real VMs take minutes and need root. */
 const ON_REQUEST: Benchmark[] = [labProvision];

@@ -15,6 +15,14 @@ import { discordClick, discordMessages, discordSay, discordSubmit } from './comm
 import { edgeDown, edgeRules, edgeStatus, edgeUp } from './commands/edge.js';
 import { queryAddress } from './commands/query.js';
 import { getQuota, parseLimit, setQuota } from './commands/quotas.js';
+import {
+  addSchedule,
+  guildSettings,
+  listSchedules,
+  offWindow,
+  parseEvery,
+  removeSchedule,
+} from './commands/schedules.js';
 import { createServer, list, serverAction, status, watch } from './commands/servers.js';
 import { createToken, listTokens, revokeToken } from './commands/tokens.js';
 import { type CliEnvironment, readCliEnvironment } from './config.js';
@@ -217,6 +225,92 @@ backup
   .addOption(jsonOption())
   .addHelpText('after', '\nExample: gs backup restore survival latest --yes\n')
   .action(run((server: string, id: string, options) => restoreBackup(context(), server, id, options)));
+
+const schedule = program
+  .command('schedule')
+  .description("a server's schedules: restart, back up, stop or start it daily, or back it up every N hours")
+  .addHelpText(
+    'after',
+    "\nTimes are HH:MM, 24-hour, in the guild's time zone (UTC until set: gs guild settings <guild id> --time-zone …).\n" +
+      'SERVER is a name or a server id. A scheduled restart warns the players 5 and 1 minutes before.\n\n' +
+      'Examples:\n' +
+      '  gs schedule add survival restart 04:30\n' +
+      '  gs schedule add survival backup every 6h\n' +
+      '  gs schedule off survival 02:00 16:00\n' +
+      '  gs schedule remove survival sch_4f\n',
+  );
+schedule
+  .command('list <server>')
+  .description("a server's schedules with their next and last runs, in the guild's time zone")
+  .addOption(guildOption())
+  .addOption(jsonOption())
+  .action(run((server: string, options) => listSchedules(context(), server, options)));
+schedule
+  .command('add <server> <action> [when...]')
+  .description(
+    'add a schedule: ACTION is restart, backup, stop or start; WHEN is HH:MM (daily) or, for a backup, every <N>h',
+  )
+  .addOption(
+    new Option('--every <hours>', 'a backup every N hours (1, 2, 3, 4, 6, 8 or 12), from midnight').argParser(
+      parseEvery,
+    ),
+  )
+  .addOption(guildOption())
+  .addOption(jsonOption())
+  .addHelpText(
+    'after',
+    '\nExamples:\n' +
+      '  gs schedule add survival restart 04:30     every day at 04:30 (players are warned 5 and 1 min before)\n' +
+      '  gs schedule add survival backup 03:00      a backup every day at 03:00\n' +
+      '  gs schedule add survival backup every 6h   a backup at 00:00, 06:00, 12:00 and 18:00 (same as --every 6)\n' +
+      '  gs schedule add survival stop 02:00        (gs schedule off makes a stop and a start at once)\n',
+  )
+  .action(
+    run((server: string, action: string, when: string[], options) =>
+      addSchedule(context(), server, action, when, options),
+    ),
+  );
+schedule
+  .command('off <server> <from> <to>')
+  .description('keep a server off every day from FROM to TO (HH:MM): a stop at FROM and a start at TO')
+  .addOption(guildOption())
+  .addOption(jsonOption())
+  .addHelpText(
+    'after',
+    '\nMakes two schedules, or neither when one is refused. Example: gs schedule off survival 02:00 16:00\n',
+  )
+  .action(
+    run((server: string, from: string, to: string, options) =>
+      offWindow(context(), server, from, to, options),
+    ),
+  );
+schedule
+  .command('remove <server> <schedule>')
+  .description('remove a schedule by its id (sch_…, from gs schedule list) or a unique beginning of it')
+  .addOption(guildOption())
+  .addOption(jsonOption())
+  .action(run((server: string, id: string, options) => removeSchedule(context(), server, id, options)));
+
+const guild = program.command('guild').description("a guild's own settings");
+guild
+  .command('settings <guildId>')
+  .description(
+    "show a guild's settings (the time zone of its schedules, its admin channel); with options, change them (its admins or an admin token)",
+  )
+  .option(
+    '--time-zone <zone>',
+    'IANA time zone of its schedules, such as Europe/Berlin (every schedule moves)',
+  )
+  .addOption(
+    new Option(
+      '--admin-channel <id>',
+      'a Discord channel where failed schedules are also reported',
+    ).argParser(snowflake('channel')),
+  )
+  .option('--no-admin-channel', 'report failed schedules only in the server’s own channel')
+  .addOption(jsonOption())
+  .addHelpText('after', '\nExample: gs guild settings 100000000000000001 --time-zone Europe/Berlin\n')
+  .action(run((guildId: string, options) => guildSettings(context(), guildId, options)));
 
 program
   .command('games')

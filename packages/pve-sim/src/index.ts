@@ -8,6 +8,7 @@ export {
 } from './backend.js';
 export type { ClusterState, SimTask, SimVm } from './cluster/model.js';
 export { FaultController, type FaultDescription } from './faults.js';
+export { type Durations, durationsFor } from './profiles.js';
 export {
   type AccelChoice,
   createQemuBackend,

@@ -112,8 +112,8 @@ export function createScheduleService(db: Db, registry: ScheduleRegistry) {
       requireMayActOn(actor, server);
       const timing = {
         action: request.action,
-        at: 'at' in request ? request.at : null,
-        everyHours: 'everyHours' in request ? request.everyHours : null,
+        at: request.at ?? null,
+        everyHours: request.everyHours ?? null,
       };
       const row = db.transaction(
         (tx) => {

@@ -133,7 +133,15 @@ describe('schedules', () => {
     expect(JSON.stringify(hours.body)).toContain(
       'must be one of 1, 2, 3, 4, 6, 8, 12 (hours that divide a day)',
     );
-    expect((await post({ action: 'restart', everyHours: 6 })).status).toBe(400);
+    const notBackup = await post({ action: 'restart', everyHours: 6 });
+    expect(notBackup.status).toBe(400);
+    expect(notBackup.body).toMatchObject({
+      error: { message: 'everyHours is for backups only; other actions run daily at a time (at: HH:MM).' },
+    });
+    const neither = await post({ action: 'stop' });
+    expect(neither.body).toMatchObject({
+      error: { message: 'The request needs either at (a time of day, HH:MM) or, for a backup, everyHours.' },
+    });
     expect((await post({ action: 'backup', everyHours: 6 })).status).toBe(201);
     const twice = await post({ action: 'backup', everyHours: 6 });
     expect(twice.status).toBe(409);

@@ -13,18 +13,32 @@ export const timeOfDaySchema = z
 /** Backups every N hours, at minute 0, counted from midnight in the guild's time zone. */
 export const BACKUP_EVERY_HOURS = [1, 2, 3, 4, 6, 8, 12] as const;
 
-export const createScheduleRequestSchema = z.union([
-  z.strictObject({ action: scheduleActionSchema, at: timeOfDaySchema }),
-  z.strictObject({
-    action: z.literal('backup'),
+/** Daily at a time (`at`), or — backups only — every N hours (`everyHours`): exactly one of the two. */
+export const createScheduleRequestSchema = z
+  .strictObject({
+    action: scheduleActionSchema,
+    at: timeOfDaySchema.optional(),
     everyHours: z
       .number()
       .int()
       .refine((n) => (BACKUP_EVERY_HOURS as readonly number[]).includes(n), {
         message: `must be one of ${BACKUP_EVERY_HOURS.join(', ')} (hours that divide a day)`,
-      }),
-  }),
-]);
+      })
+      .optional(),
+  })
+  .superRefine((request, ctx) => {
+    if ((request.at === undefined) === (request.everyHours === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'needs either at (a time of day, HH:MM) or, for a backup, everyHours',
+      });
+    else if (request.everyHours !== undefined && request.action !== 'backup')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['everyHours'],
+        message: 'is for backups only; other actions run daily at a time (at: HH:MM)',
+      });
+  });
 export type CreateScheduleRequest = z.infer<typeof createScheduleRequestSchema>;
 
 export const scheduleSchema = z.object({
