@@ -54,6 +54,20 @@ export function waitTask(
   });
 }
 
+/** Waits while the VM holds `lock` (a task a crashed try started: `backup`, `create` for a restore). */
+export async function waitWhileLocked(ctx: StepContext, vm: VmRef, lock: string): Promise<void> {
+  await pollUntil(async () => ((await readConfig(ctx, vm))?.lock === lock ? undefined : true), {
+    timeoutMs: ctx.options.taskTimeoutMs,
+    intervalMs: ctx.options.lockPollMs,
+    signal: ctx.signal,
+    onTimeout: () =>
+      new StepFailure(
+        'proxmox_busy',
+        `VM ${vm.vmid} stayed locked (${lock}) longer than ${Math.round(ctx.options.taskTimeoutMs / 1000)} s.`,
+      ),
+  });
+}
+
 /** Waits while a clone holds the VM; resolves with the config once unlocked, or undefined when it vanished. */
 export async function waitCloneUnlocked(
   ctx: StepContext,

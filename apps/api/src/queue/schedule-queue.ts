@@ -49,19 +49,29 @@ export function createScheduleQueue(connection: Redis, prefix: string) {
       await queue.removeJobScheduler(id);
   }
 
+  /**
+   * Upserts the schedule's scheduler and its warnings and drops warnings it no longer has. Only upserts and
+   * removals of what is not wanted: two processes registering the same schedule at once (the API, and a
+   * worker's rebuild) converge on the same schedulers.
+   */
   async function register(entry: ScheduledEntry): Promise<void> {
-    await unregister(entry.id);
     await queue.upsertJobScheduler(
       mainId(entry.id),
       { pattern: cronOf(entry), tz: entry.timeZone },
       { name: entry.action, data: { scheduleId: entry.id } },
     );
-    for (const minutes of warningsOf(entry)) {
+    const warnings = warningsOf(entry);
+    for (const minutes of warnings) {
       await queue.upsertJobScheduler(
         warningId(entry.id, minutes),
         { pattern: warningCronOf(entry.at!, minutes), tz: entry.timeZone },
         { name: `${entry.action}-warning`, data: { scheduleId: entry.id, warning: minutes } },
       );
+    }
+    const wanted = new Set([mainId(entry.id), ...warnings.map((m) => warningId(entry.id, m))]);
+    for (const scheduler of await queue.getJobSchedulers(0, -1)) {
+      if (scheduleIdOf(scheduler.key) === entry.id && !wanted.has(scheduler.key))
+        await queue.removeJobScheduler(scheduler.key);
     }
   }
 

@@ -1,66 +1,17 @@
 // Backups as a user reaches them: over HTTP, against the simulator's backup storage, with a worker running
 // the jobs. What Proxmox lists is the truth: a backup made outside GuildServer shows up, and survives pruning.
 import type { Backup, BackupList, Job, Server } from '@guildserver/contracts';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningWorker, startWorker } from '../../src/worker/start-worker.js';
-import { ALICE, BOB, client, createBody, type Harness, startApi } from '../support/api-harness.js';
+import { describe, expect, it } from 'vitest';
+import { ALICE, BOB, client } from '../support/api-harness.js';
+import {
+  finished,
+  runningServer,
+  until,
+  useWorkerStacks,
+  type WorkerStack,
+} from '../support/worker-stack.js';
 
-const FAST_STEPS = {
-  taskPollMs: 20,
-  taskMaxPollMs: 100,
-  lockPollMs: 20,
-  networkPollMs: 20,
-  gamePollMs: 20,
-};
-
-interface Stack {
-  api: Harness;
-  worker: RunningWorker;
-  admin: ReturnType<typeof client>;
-}
-let stack: Stack | undefined;
-afterEach(async () => {
-  await stack?.worker.close();
-  await stack?.api.close();
-  stack = undefined;
-});
-
-async function start(env: Record<string, string> = {}): Promise<Stack> {
-  const api = await startApi({ env: { EDGE: 'none', ...env } });
-  const worker = await startWorker(api.services, { runner: FAST_STEPS });
-  stack = { api, worker, admin: client(api.url, api.token(['admin'])) };
-  return stack;
-}
-
-async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function finished(s: Stack, jobId: string): Promise<Job> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const { body } = await s.admin<Job>('GET', `/v1/jobs/${jobId}`);
-    if (body.state === 'succeeded' || body.state === 'failed') return body;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${body.state}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-async function runningServer(s: Stack, name: string, game = 'minecraft-java'): Promise<Server> {
-  const created = await s.admin<{ server: Server; jobId: string }>(
-    'POST',
-    '/v1/servers',
-    createBody(name, { game }),
-  );
-  expect((await finished(s, created.body.jobId)).state).toBe('succeeded');
-  return (await s.admin<Server>('GET', `/v1/servers/${created.body.server.id}`)).body;
-}
+const start = useWorkerStacks();
 
 /**
  * vzdump names an archive by its VM and the second it started: two backups of one VM within a second would be
@@ -72,7 +23,7 @@ async function ownSecond(): Promise<void> {
   while (thisSecond() <= lastBackupSecond) await new Promise((r) => setTimeout(r, 50));
 }
 
-async function backUp(s: Stack, server: Server, body: object = {}): Promise<Job> {
+async function backUp(s: WorkerStack, server: Server, body: object = {}): Promise<Job> {
   await ownSecond();
   const queued = await s.admin<{ server: Server; jobId: string }>(
     'POST',
@@ -85,7 +36,7 @@ async function backUp(s: Stack, server: Server, body: object = {}): Promise<Job>
   return job;
 }
 
-const list = async (s: Stack, server: Server) =>
+const list = async (s: WorkerStack, server: Server) =>
   (await s.admin<BackupList>('GET', `/v1/servers/${server.id}/backups`)).body;
 
 describe('backups over the API', () => {
@@ -295,7 +246,7 @@ describe('backups over the API', () => {
     });
     // What the `system:backup-expiry` job scheduler adds every hour.
     await s.api.services.schedules.queue.add('backup-expiry', { scheduleId: 'system:backup-expiry' });
-    await until(async () => ((await list(s, gone)).backups.length === 0 ? true : undefined));
+    await until('the expiry', async () => ((await list(s, gone)).backups.length === 0 ? true : undefined));
     expect((await list(s, kept)).backups).toEqual([
       expect.objectContaining({ reason: 'before-delete', protected: true }),
     ]);

@@ -1,73 +1,33 @@
 // Schedules as their users reach them: added over HTTP, registered as BullMQ job schedulers in the guild's
 // time zone, run by the worker when their time comes (here: the job BullMQ's scheduler would add at that time),
 // rebuilt from SQLite when Redis loses them.
-import type { Job, Schedule, ScheduleList, Server } from '@guildserver/contracts';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Schedule, ScheduleList, Server } from '@guildserver/contracts';
+import { describe, expect, it } from 'vitest';
 import type { ScheduleFire } from '../../src/queue/schedule-queue.js';
-import { type RunningWorker, startWorker } from '../../src/worker/start-worker.js';
-import { ALICE, BOB, client, createBody, GUILD, type Harness, startApi } from '../support/api-harness.js';
+import { ALICE, BOB, client, GUILD } from '../support/api-harness.js';
+import {
+  finished,
+  runningServer,
+  until,
+  useWorkerStacks,
+  type WorkerStack,
+} from '../support/worker-stack.js';
 
-const FAST_STEPS = { taskPollMs: 20, taskMaxPollMs: 100, lockPollMs: 20, networkPollMs: 20, gamePollMs: 20 };
-
-interface Stack {
-  api: Harness;
-  worker: RunningWorker;
-  admin: ReturnType<typeof client>;
-}
-let stack: Stack | undefined;
-afterEach(async () => {
-  await stack?.worker.close();
-  await stack?.api.close();
-  stack = undefined;
-});
-
-async function start(env: Record<string, string> = {}): Promise<Stack> {
-  const api = await startApi({ env: { EDGE: 'none', ...env } });
-  const worker = await startWorker(api.services, { runner: FAST_STEPS, sweepIntervalMs: 200 });
-  stack = { api, worker, admin: client(api.url, api.token(['admin'])) };
-  return stack;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function finished(s: Stack, jobId: string): Promise<Job> {
-  return until(`job ${jobId}`, async () => {
-    const { body } = await s.admin<Job>('GET', `/v1/jobs/${jobId}`);
-    return body.state === 'succeeded' || body.state === 'failed' ? body : undefined;
-  });
-}
-
-async function runningServer(s: Stack, name: string, game = 'minecraft-java'): Promise<Server> {
-  const created = await s.admin<{ server: Server; jobId: string }>(
-    'POST',
-    '/v1/servers',
-    createBody(name, { game }),
-  );
-  expect((await finished(s, created.body.jobId)).state).toBe('succeeded');
-  return (await s.admin<Server>('GET', `/v1/servers/${created.body.server.id}`)).body;
-}
+const start = useWorkerStacks();
 
 /** What BullMQ's job scheduler adds to the schedule queue when a schedule's time comes. */
-async function timeComes(s: Stack, fire: ScheduleFire): Promise<void> {
+async function timeComes(s: WorkerStack, fire: ScheduleFire): Promise<void> {
   await s.api.services.schedules.queue.add(fire.warning ? 'restart-warning' : 'run', fire);
 }
 
 /** The job schedulers of servers' schedules (GuildServer's own housekeeping has one too). */
-const serverSchedulers = async (s: Stack) =>
+const serverSchedulers = async (s: WorkerStack) =>
   (await s.api.services.schedules.queue.getJobSchedulers(0, -1)).filter((j) => !j.key.startsWith('system:'));
 
-const schedulesOf = async (s: Stack, server: Server) =>
+const schedulesOf = async (s: WorkerStack, server: Server) =>
   (await s.admin<ScheduleList>('GET', `/v1/servers/${server.id}/schedules`)).body.schedules;
 
-const eventsOf = async (s: Stack, server: Server) =>
+const eventsOf = async (s: WorkerStack, server: Server) =>
   (
     await s.admin<{ events: { type: string; message: string; data: Record<string, unknown> }[] }>(
       'GET',

@@ -1,10 +1,9 @@
 import type { BackupReason } from '@guildserver/contracts';
 import { TaskFailedError, type Upid, type VmRef } from '@guildserver/proxmox';
-import { pollUntil } from '@guildserver/timing';
 import { type BackupNotes, backupNotes, parseBackupNotes } from '../../domain/backup-listing.js';
 import type { Step, StepContext } from '../context.js';
 import { StepFailure } from '../failures.js';
-import { readConfig, waitTask } from '../vm-adapter.js';
+import { waitTask, waitWhileLocked } from '../vm-adapter.js';
 import { checkVm } from './check-vm.js';
 import { serverVm } from './server-vm.js';
 
@@ -74,16 +73,7 @@ async function resume(ctx: StepContext<BackupMemo>, vm: VmRef): Promise<string |
   if (memo.upid) await waitTask(ctx, memo.upid).catch(() => undefined);
   else {
     // Sent, UPID never seen: a vzdump may be running (the VM is locked `backup` meanwhile).
-    await pollUntil(async () => ((await readConfig(ctx, vm))?.lock === 'backup' ? undefined : true), {
-      timeoutMs: ctx.options.taskTimeoutMs,
-      intervalMs: ctx.options.lockPollMs,
-      signal: ctx.signal,
-      onTimeout: () =>
-        new StepFailure(
-          'proxmox_busy',
-          `VM ${vm.vmid} stayed locked longer than ${Math.round(ctx.options.taskTimeoutMs / 1000)} s.`,
-        ),
-    });
+    await waitWhileLocked(ctx, vm, 'backup');
   }
   const made = await findOurs(ctx, vm);
   if (made) ctx.remember({ volid: made.volid });

@@ -1,8 +1,7 @@
-import { TaskFailedError, type VmRef } from '@guildserver/proxmox';
-import { pollUntil } from '@guildserver/timing';
-import type { Step, StepContext } from '../context.js';
+import { TaskFailedError } from '@guildserver/proxmox';
+import type { Step } from '../context.js';
 import { StepFailure } from '../failures.js';
-import { readConfig, readStatus, waitTask } from '../vm-adapter.js';
+import { readStatus, waitTask, waitWhileLocked } from '../vm-adapter.js';
 import { powerOf, requireOurs, vmOf } from './server-vm.js';
 
 export interface RestoreMemo {
@@ -11,20 +10,6 @@ export interface RestoreMemo {
   sent?: boolean;
   upid?: string;
   done?: boolean;
-}
-
-/** Waits while a restore holds the VM (`lock: create`). */
-async function waitUnlocked(ctx: StepContext, vm: VmRef): Promise<void> {
-  await pollUntil(async () => ((await readConfig(ctx, vm))?.lock === 'create' ? undefined : true), {
-    timeoutMs: ctx.options.taskTimeoutMs,
-    intervalMs: ctx.options.lockPollMs,
-    signal: ctx.signal,
-    onTimeout: () =>
-      new StepFailure(
-        'proxmox_busy',
-        `VM ${vm.vmid} stayed locked longer than ${Math.round(ctx.options.taskTimeoutMs / 1000)} s.`,
-      ),
-  });
 }
 
 /**
@@ -42,7 +27,7 @@ export const restoreVm: Step<RestoreMemo> = {
     const { memo } = ctx;
     if (memo.done) return { detail: `Restored ${volid}.` };
     if (memo.upid) await waitTask(ctx, memo.upid).catch(() => undefined);
-    else if (memo.sent) await waitUnlocked(ctx, vm);
+    else if (memo.sent) await waitWhileLocked(ctx, vm, 'create');
     if (!memo.sent) {
       const status = await readStatus(ctx, vm);
       requireOurs(ctx, status, vm);
