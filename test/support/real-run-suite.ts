@@ -136,6 +136,26 @@ export function realRunSuite(gameId: GameId, settings: { maxPlayers: number }): 
       },
       5 * 60_000,
     );
+
+    it.skipIf(game.backup.hold.kind !== 'stop-service')(
+      'is held for a backup by playbooks/game-service.yml: stopped (it saves on exit), then started again',
+      async () => {
+        const hold = async (state: 'stopped' | 'started') => {
+          const run = await runPlaybook('playbooks/game-service.yml', {
+            inventory: target.inventory,
+            vars: { ...vars, game_service_state: state },
+          });
+          expect(run.recap, run.output.slice(-3000)).toMatchObject({ failed: 0, unreachable: 0 });
+          expect(run.recap!.changed).toBe(1);
+        };
+        await hold('stopped');
+        expect((await target.ssh(`systemctl is-active ${unit} || true`)).stdout.trim()).toBe('inactive');
+        await expect(queryGame(game, target.ip, { timeoutMs: 1_500 })).rejects.toThrow();
+        await hold('started');
+        await waitForAnswer(() => queryGame(game, target.ip, { timeoutMs: 2_000 }), 120_000);
+      },
+      5 * 60_000,
+    );
   });
 }
 
