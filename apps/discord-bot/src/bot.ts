@@ -3,7 +3,8 @@
 import { type ApiClient, createApiClient } from '@guildserver/api-client';
 import { Client, Events, GatewayIntentBits, Routes } from 'discord.js';
 import type { Logger } from 'pino';
-import { BackupLookup, GameCatalog, ServerLookup } from './api/caches.js';
+import { BackupLookup, GameCatalog, ScheduleLookup, ServerLookup } from './api/caches.js';
+import { GuildSettingsLookup } from './api/guild-settings.js';
 import { COMMANDS } from './command-definitions/server.js';
 import type { BotConfig } from './config.js';
 import type { BotServices } from './core/services.js';
@@ -55,6 +56,7 @@ export async function startBot(config: BotConfig, options: BotOptions): Promise<
   const api = createApiClient({ baseUrl: config.apiUrl, token: config.apiToken, fetch: options.fetch });
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.discordApiUrl } });
   const catalog = new GameCatalog(api, now);
+  const settings = new GuildSettingsLookup(api, now);
   const notices = new Notifier({
     api,
     rest: client.rest,
@@ -62,6 +64,7 @@ export async function startBot(config: BotConfig, options: BotOptions): Promise<
     logger,
     hostExternal: config.hostExternal,
     games: () => catalog.forDisplay(),
+    settings,
     now,
   });
   const metrics = new Metrics(() => notices.delivered, {
@@ -75,6 +78,8 @@ export async function startBot(config: BotConfig, options: BotOptions): Promise<
     catalog,
     servers: new ServerLookup(api),
     backups: new BackupLookup(api),
+    schedules: new ScheduleLookup(api),
+    settings,
     notices,
     applicationId: () => applicationId,
     now,

@@ -141,6 +141,22 @@ export function createBackupService(
       return { server: serverView(db, id, config)!, jobId };
     },
 
+    /** The deleted server's final backup to bring it back from: the one named, else its newest. */
+    async finalBackupOf(id: string, backupId: string | undefined, actor: Actor): Promise<Backup> {
+      const row = readable(id, actor);
+      const finals = backupsOfServer(await volumesOn(nodeOf(row)), row).filter(
+        (b) => b.reason === 'before-delete' && (backupId === undefined || b.id === backupId),
+      );
+      if (finals.length === 0)
+        throw new DomainError(
+          'not_found',
+          backupId
+            ? `The server '${row.name}' has no final backup ${backupId}; list its backups to pick one.`
+            : `The server '${row.name}' has no final backup left (they are kept ${config.backups.keepDeletedDays} days).`,
+        );
+      return finals[0]!;
+    },
+
     async update(id: string, backupId: string, update: UpdateBackupRequest, actor: Actor): Promise<Backup> {
       const row = actable(id, actor);
       const node = nodeOf(row);

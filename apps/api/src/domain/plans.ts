@@ -97,4 +97,15 @@ export const PLANS: Record<JobKind, readonly PlannedStep[]> = {
     step('wait_game', 'Waiting for the game to answer'),
     PUBLISH,
   ],
+  // Undo a delete: the VM comes back from the final backup, world and game installed, under a new VM id.
+  recreate: [
+    step('verify_vmid', 'Checking the VM id at Proxmox'),
+    step('restore_vm', 'Restoring the final backup'),
+    step('configure', 'Configuring the VM'),
+    step('resize_disk', 'Sizing the disk'),
+    step('start_vm', 'Starting the VM'),
+    step('wait_network', 'Waiting for the network'),
+    step('wait_game', 'Waiting for the game to answer'),
+    PUBLISH,
+  ],
 };

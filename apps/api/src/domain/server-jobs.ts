@@ -18,7 +18,7 @@ import { DomainError } from './errors.js';
 import { recordEvent } from './event-log.js';
 import { portSlotsOf } from './game-ports.js';
 import { now } from './ids.js';
-import { insertJob, type JobParams } from './jobs.js';
+import { insertJob, type JobParams, parseJobParams } from './jobs.js';
 import { enforceQuotas } from './quotas.js';
 import type { ServerServiceDeps, ServerServicePorts } from './server-deps.js';
 import { gameOf, liveServer, requireAcceptedLicences } from './server-rules.js';
@@ -34,6 +34,7 @@ export const BUSY_STATE: Record<JobKind, ServerState> = {
   delete: 'deleting',
   backup: 'backing_up',
   restore: 'restoring',
+  recreate: 'restoring',
 };
 
 /** What every queued job records: `job.queued`, the server's change of state (if any) and the audit row. */
@@ -76,14 +77,17 @@ function markBusy(tx: Tx, serverId: string, kind: JobKind, jobId: string, vmid?:
 /** What queuing a job needs: the database and the queue. */
 export type JobQueueDeps = Pick<ServerServiceDeps, 'db'> & { outside: Pick<ServerServicePorts, 'enqueue'> };
 
+/** The jobs queued on an existing server (a create and an undelete have their own modules). */
+type QueuedKind = Exclude<JobKind, 'create' | 'recreate'>;
+
 /** Each kind of job on an existing server, and the states it may start from. */
-const ALLOWED_FROM: Record<Exclude<JobKind, 'create'>, readonly ServerState[]> = {
+const ALLOWED_FROM: Record<QueuedKind, readonly ServerState[]> = {
   ...ACTION_ALLOWED_FROM,
   backup: BACKUP_ALLOWED_FROM,
   restore: RESTORE_ALLOWED_FROM,
 };
 
-const VERB: Record<Exclude<JobKind, 'create'>, string> = {
+const VERB: Record<QueuedKind, string> = {
   start: 'start',
   stop: 'stop',
   restart: 'restart',
@@ -99,7 +103,7 @@ const VERB: Record<Exclude<JobKind, 'create'>, string> = {
 export async function queueServerJob(
   { db, outside }: JobQueueDeps,
   serverId: string,
-  kind: Exclude<JobKind, 'create'>,
+  kind: QueuedKind,
   actor: Actor,
   options: { params?: (row: ServerRow) => JobParams; check?: (row: ServerRow) => void } = {},
 ): Promise<string> {
@@ -155,15 +159,17 @@ export async function retryServerJob(deps: ServerServiceDeps, id: string, actor:
   if (row.state !== 'failed' || !failedJob) throw notFailed(row.state);
   const kind = failedJob.kind;
   const game = gameOf(row.game);
+  // A failed create or recreate gave back its VM id and ports in its clean-up: they are reserved again.
+  const makesVm = kind === 'create' || kind === 'recreate';
   if (kind === 'create') requireAcceptedLicences(game, config);
-  const vmid = kind === 'create' && row.vmid === null ? await vmids.claim() : undefined;
+  const vmid = makesVm && row.vmid === null ? await vmids.claim() : undefined;
   let jobId: string;
   try {
     jobId = db.transaction(
       (tx) => {
         const current = tx.select().from(servers).where(eq(servers.id, id)).get()!;
         if (current.state !== 'failed') throw notFailed(current.state);
-        if (kind === 'create') {
+        if (makesVm) {
           enforceQuotas(
             tx,
             row.guildId,
@@ -187,7 +193,9 @@ export async function retryServerJob(deps: ServerServiceDeps, id: string, actor:
             allocatePorts(tx, id, slots, config.portRange, consecutive);
           }
         }
-        const newJob = insertJob(tx, id, kind, actor.userId ?? actor.tokenId);
+        // The same request again: the backup to restore, the schedule that asked…
+        const params = parseJobParams(failedJob.params);
+        const newJob = insertJob(tx, id, kind, actor.userId ?? actor.tokenId, params);
         markBusy(tx, id, kind, newJob, vmid ?? current.vmid);
         recordJobQueued(tx, actor, {
           server: row,

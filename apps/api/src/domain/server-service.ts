@@ -20,6 +20,7 @@ import type { ServerServiceDeps, ServerServicePorts } from './server-deps.js';
 import { queueServerJob, retryServerJob } from './server-jobs.js';
 import { selectServerPage } from './server-queries.js';
 import { gameOf, liveServer } from './server-rules.js';
+import { undeleteServer } from './server-undelete.js';
 import { serverView, serverViews } from './server-view.js';
 import { createVmidClaims } from './vmid-claims.js';
 
@@ -105,6 +106,11 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
     ): Promise<{ server: Server; jobId: string }> {
       const params = options.finalBackup === false ? { skipFinalBackup: true } : {};
       return withView(id, await queueServerJob(deps, id, 'delete', actor, { params: () => params }));
+    },
+
+    /** Brings a deleted server back from a final backup (`volid`, found by the backup service). */
+    async undelete(id: string, volid: string, actor: Actor): Promise<{ server: Server; jobId: string }> {
+      return withView(id, await undeleteServer(deps, id, volid, actor));
     },
 
     async retry(id: string, actor: Actor): Promise<{ server: Server; jobId: string }> {

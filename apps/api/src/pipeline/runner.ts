@@ -168,7 +168,7 @@ export function createJobRunner(deps: RunnerDeps, overrides: Partial<RunnerOptio
 
     async function fail(ctx: StepContext, verdict: Verdict): Promise<void> {
       let release = { ports: false, vmid: false };
-      if (kind === 'create') {
+      if (kind === 'create' || kind === 'recreate') {
         const cleanup = await cleanUpFailedCreate(ctx);
         ctx.log.info({ cleanup }, 'failed create cleaned up');
         appendProgress(db, jobId, ctx.step, `Cleaning up: ${cleanup.detail}`, { cleanup: true });

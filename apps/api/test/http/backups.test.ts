@@ -252,6 +252,71 @@ describe('backups over the API', () => {
     ]);
   });
 
+  it('brings a deleted server back from its final backup: same id and name, a new VM, running; once only', async () => {
+    const s = await start();
+    const server = await runningServer(s, 'phoenix', 'openttd');
+    const deleted = await s.admin<{ jobId: string }>('DELETE', `/v1/servers/${server.id}`);
+    await finished(s, deleted.body.jobId);
+    expect(s.api.sim.state.vms.some((vm) => vm.vmid === server.vmid)).toBe(false);
+    const [final] = (await list(s, server)).backups;
+
+    const back = await s.admin<{ server: Server; jobId: string }>(
+      'POST',
+      `/v1/servers/${server.id}/undelete`,
+      {},
+    );
+    expect(back.status).toBe(202);
+    expect(back.body.server).toMatchObject({ id: server.id, name: 'phoenix', state: 'restoring' });
+    const job = await finished(s, back.body.jobId);
+    expect(job).toMatchObject({ kind: 'recreate', state: 'succeeded' });
+    expect(job.steps.map((step) => step.name)).toEqual([
+      'verify_vmid',
+      'restore_vm',
+      'configure',
+      'resize_disk',
+      'start_vm',
+      'wait_network',
+      'wait_game',
+      'publish_ports',
+    ]);
+    const revived = (await s.admin<Server>('GET', `/v1/servers/${server.id}`)).body;
+    expect(revived).toMatchObject({ state: 'running', name: 'phoenix' });
+    expect(job.steps[1]!.detail).toBe(`Restored ${final!.volid} into VM ${revived.vmid}.`);
+    const vm = s.api.sim.state.vms.find((v) => v.vmid === revived.vmid)!;
+    expect(vm.config.tags).toBe(`guildserver;gs-${server.id}`);
+    // The final backup is kept (it is how the delete was undone), and a second undelete is refused.
+    expect((await list(s, server)).backups.map((b) => b.id)).toContain(final!.id);
+    const again = await s.admin('POST', `/v1/servers/${server.id}/undelete`, {});
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({
+      error: {
+        code: 'invalid_state',
+        message: "The server 'phoenix' is not deleted; restore a backup over it instead.",
+      },
+    });
+  });
+
+  it('refuses to bring a server back over a new one of the same name, or without a final backup', async () => {
+    const s = await start();
+    const first = await runningServer(s, 'twin', 'openttd');
+    await finished(s, (await s.admin<{ jobId: string }>('DELETE', `/v1/servers/${first.id}`)).body.jobId);
+    await runningServer(s, 'twin', 'openttd');
+    const clash = await s.admin('POST', `/v1/servers/${first.id}/undelete`, {});
+    expect(clash.status).toBe(409);
+    expect(clash.body).toMatchObject({ error: { code: 'name_taken' } });
+
+    const bare = await runningServer(s, 'bare', 'openttd');
+    await finished(
+      s,
+      (await s.admin<{ jobId: string }>('DELETE', `/v1/servers/${bare.id}?finalBackup=false`)).body.jobId,
+    );
+    const none = await s.admin('POST', `/v1/servers/${bare.id}/undelete`, {});
+    expect(none.status).toBe(404);
+    expect(none.body).toMatchObject({
+      error: { message: "The server 'bare' has no final backup left (they are kept 7 days)." },
+    });
+  });
+
   it("shows a server's backups to its owner only, and says why to anyone else", async () => {
     const s = await start();
     const server = await runningServer(s, 'private');

@@ -1,8 +1,15 @@
 // Reads the bot repeats a lot, kept briefly so autocomplete can always answer within Discord's 3 s: the game
-// catalog (kept 5 minutes), and each guild's (or user's) last server list and each server's last backup list,
-// the fallbacks when a read is slow.
+// catalog (kept 5 minutes), and each guild's (or user's) last server list and each server's last backup and
+// schedule lists, the fallbacks when a read is slow.
 import { type Acting, type ApiClient, ApiError } from '@guildserver/api-client';
-import { type Backup, type BackupList, SERVER_ID_PATTERN, type Server } from '@guildserver/contracts';
+import {
+  type Backup,
+  type BackupList,
+  type Schedule,
+  type ScheduleList,
+  SERVER_ID_PATTERN,
+  type Server,
+} from '@guildserver/contracts';
 import type { GameSummary } from '@guildserver/games';
 import { normaliseName } from '../command-definitions/options.js';
 import { BotError } from '../core/bot-error.js';
@@ -118,23 +125,52 @@ export class ServerLookup {
   }
 }
 
-export class BackupLookup {
-  private readonly lists = new Map<string, Backup[]>();
+type CallOptions = { acting?: Acting; timeoutMs?: number };
 
-  constructor(private readonly api: ApiClient) {}
+/**
+ * One kind of list each server has (its backups, its schedules), asked fresh; its items remembered per server
+ * for autocomplete's fallback.
+ */
+class PerServerLists<List, Item> {
+  private readonly lists = new Map<string, Item[]>();
 
-  /** The server's backups and the guild's quota, asked fresh; the backups remembered for autocomplete. */
-  async list(serverId: string, options: { acting?: Acting; timeoutMs?: number } = {}): Promise<BackupList> {
-    const list = await this.api.backups(serverId, options);
-    this.lists.set(serverId, list.backups);
+  constructor(
+    private readonly read: (serverId: string, options: CallOptions) => Promise<List>,
+    private readonly itemsOf: (list: List) => Item[],
+  ) {}
+
+  /** The list, asked fresh; its items remembered for autocomplete. */
+  async list(serverId: string, options: CallOptions = {}): Promise<List> {
+    const list = await this.read(serverId, options);
+    this.lists.set(serverId, this.itemsOf(list));
     return list;
   }
 
   /**
-   * The server's backups as last listed, however old (autocomplete's fallback). Not a permission check: the
+   * The server's items as last listed, however old (autocomplete's fallback). Not a permission check: the
    * caller offers them only for a server the user's own server list holds.
    */
-  cached(serverId: string): Backup[] | undefined {
+  cached(serverId: string): Item[] | undefined {
     return this.lists.get(serverId);
+  }
+}
+
+/** The server's backups and the guild's quota; the backups remembered for autocomplete. */
+export class BackupLookup extends PerServerLists<BackupList, Backup> {
+  constructor(api: ApiClient) {
+    super(
+      (serverId, options) => api.backups(serverId, options),
+      (list) => list.backups,
+    );
+  }
+}
+
+/** The server's schedules with their next and last runs; remembered for autocomplete. */
+export class ScheduleLookup extends PerServerLists<ScheduleList, Schedule> {
+  constructor(api: ApiClient) {
+    super(
+      (serverId, options) => api.schedules(serverId, options),
+      (list) => list.schedules,
+    );
   }
 }

@@ -6,6 +6,7 @@ import {
   type SlashCommandStringOption,
   type SlashCommandSubcommandBuilder,
 } from 'discord.js';
+import { scheduleGroup, settingsSubcommand } from './schedule.js';
 
 /** How a command's first answer is deferred by the router, before any API call. */
 export type DeferMode = 'ephemeral' | 'public';
@@ -28,8 +29,13 @@ export const SERVER_SUBCOMMANDS = {
   'backup restore': { defer: 'ephemeral' },
   'backup delete': { defer: 'ephemeral' },
   'backup pin': { defer: 'ephemeral' },
+  'schedule add': { defer: 'ephemeral' },
+  'schedule off': { defer: 'ephemeral' },
+  'schedule list': { defer: 'ephemeral' },
+  'schedule remove': { defer: 'ephemeral' },
+  settings: { defer: 'ephemeral' },
 } as const satisfies Record<string, SubcommandSpec>;
-/** `create`, ..., or `group subcommand` (`backup now`): what follows `/server`. */
+/** `create`, ..., or `group subcommand` (`backup now`, `schedule add`): what follows `/server`. */
 export type ServerSubcommand = keyof typeof SERVER_SUBCOMMANDS;
 
 const nameOption = (verb: string) => (option: SlashCommandStringOption) =>
@@ -149,7 +155,9 @@ export const serverCommand = new SlashCommandBuilder()
             o.setName('pinned').setDescription('False unpins it (default: true, pin it)'),
           ),
       ),
-  );
+  )
+  .addSubcommandGroup(scheduleGroup(nameOption))
+  .addSubcommand(settingsSubcommand);
 
 /** Every command this bot registers, as one bulk overwrite. */
 export const COMMANDS = [serverCommand.toJSON()];

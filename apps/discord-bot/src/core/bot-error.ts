@@ -3,6 +3,8 @@
 export type BotErrorCode =
   | 'server_not_found'
   | 'backup_not_found'
+  | 'schedule_not_found'
+  | 'schedule_invalid'
   | 'players_online'
   | 'admin_only'
   | 'size_invalid'

@@ -1,7 +1,8 @@
 // What every handler is given: the bot's services, and who is asking.
 import type { Acting, ApiClient } from '@guildserver/api-client';
 import type { Logger } from 'pino';
-import type { BackupLookup, GameCatalog, ServerLookup } from '../api/caches.js';
+import type { BackupLookup, GameCatalog, ScheduleLookup, ServerLookup } from '../api/caches.js';
+import type { GuildSettingsLookup } from '../api/guild-settings.js';
 import type { BotConfig } from '../config.js';
 import type { Notifier } from '../notices/notifier.js';
 
@@ -12,6 +13,9 @@ export interface BotServices {
   catalog: GameCatalog;
   servers: ServerLookup;
   backups: BackupLookup;
+  schedules: ScheduleLookup;
+  /** Each guild's settings as last read (the admin channel notices go to). */
+  settings: GuildSettingsLookup;
   notices: Notifier;
   /** The application id, known from config or READY. */
   applicationId: () => string;

@@ -5,6 +5,7 @@ import type { ChatInputCommandInteraction } from 'discord.js';
 import { BotError } from '../core/bot-error.js';
 import type { Asker, BotServices } from '../core/services.js';
 import { backupChoices } from './autocomplete/backup.js';
+import { pickChoice } from './pick-choice.js';
 
 /** The backup picked from autocomplete (its id), or typed like a choice's name when that names just one. */
 export function pickBackup(
@@ -13,15 +14,11 @@ export function pickBackup(
   server: Pick<Server, 'name'>,
   now: number,
 ): Backup {
-  const typed = text.trim();
-  const exact = backups.find((b) => b.id === typed);
-  if (exact) return exact;
-  const matching = typed === '' ? [] : backupChoices(backups, typed, now);
-  const only = matching.length === 1 ? backups.find((b) => b.id === matching[0]?.value) : undefined;
-  if (only) return only;
+  const picked = pickChoice(backups, text, (items, typed) => backupChoices(items, typed, now));
+  if (picked) return picked;
   throw new BotError(
     'backup_not_found',
-    `**${server.name}** has no backup “${typed.slice(0, 40)}”; pick one from the list that appears as you type.`,
+    `**${server.name}** has no backup “${text.trim().slice(0, 40)}”; pick one from the list that appears as you type.`,
   );
 }
 

@@ -3,7 +3,9 @@ import { type DeferMode, SERVER_SUBCOMMANDS, type ServerSubcommand } from '../co
 import type { CustomId } from '../core/custom-ids.js';
 import { backupAutocomplete } from '../handlers/autocomplete/backup.js';
 import { gameAutocomplete } from '../handlers/autocomplete/game.js';
+import { scheduleAutocomplete } from '../handlers/autocomplete/schedule.js';
 import { serverNameAutocomplete } from '../handlers/autocomplete/server-name.js';
+import { timeZoneAutocomplete } from '../handlers/autocomplete/time-zone.js';
 import { deleteButton } from '../handlers/buttons/delete.js';
 import { listPageButton } from '../handlers/buttons/list-page.js';
 import { restoreButton } from '../handlers/buttons/restore.js';
@@ -17,10 +19,15 @@ import { restoreBackup } from '../handlers/commands/backup-restore.js';
 import { createServer } from '../handlers/commands/create.js';
 import { deleteServer } from '../handlers/commands/delete.js';
 import { listServers } from '../handlers/commands/list.js';
+import { addSchedule } from '../handlers/commands/schedule-add.js';
+import { listSchedules } from '../handlers/commands/schedule-list.js';
+import { scheduleOff } from '../handlers/commands/schedule-off.js';
+import { removeSchedule } from '../handlers/commands/schedule-remove.js';
+import { guildSettings } from '../handlers/commands/settings.js';
 import { serverStatus } from '../handlers/commands/status.js';
 import { deleteModalSubmit } from '../handlers/modals/delete-name.js';
 import type { AutocompleteHandler, ButtonHandler, CommandHandler, ModalHandler } from '../handlers/types.js';
-import { BACKUP_WORDING, type Wording } from '../rendering/sentences.js';
+import { BACKUP_WORDING, SCHEDULE_WORDING, type Wording } from '../rendering/sentences.js';
 
 export interface CommandRoute {
   handler: CommandHandler;
@@ -38,6 +45,18 @@ const backupCommands = {
   'backup pin': pinBackup,
 } satisfies Partial<Record<ServerSubcommand, CommandHandler>>;
 
+/** The `schedule` group's subcommands: their refusals are about schedules. */
+const scheduleCommands = {
+  'schedule add': addSchedule,
+  'schedule off': scheduleOff,
+  'schedule list': listSchedules,
+  'schedule remove': removeSchedule,
+} satisfies Partial<Record<ServerSubcommand, CommandHandler>>;
+
+/** The words for each group's refusals. */
+const wordingOf = (sub: ServerSubcommand): Wording | undefined =>
+  sub in backupCommands ? BACKUP_WORDING : sub in scheduleCommands ? SCHEDULE_WORDING : undefined;
+
 const serverCommands: Record<ServerSubcommand, CommandHandler> = {
   create: createServer,
   start: serverAction('start'),
@@ -47,25 +66,28 @@ const serverCommands: Record<ServerSubcommand, CommandHandler> = {
   status: serverStatus,
   list: listServers,
   ...backupCommands,
+  ...scheduleCommands,
+  settings: guildSettings,
 };
 
 /** `command subcommand` or `command group subcommand` → handler, how it is deferred, its words for refusals. */
 export const COMMAND_ROUTES: ReadonlyMap<string, CommandRoute> = new Map(
   (Object.keys(serverCommands) as ServerSubcommand[]).map((sub) => [
     `server ${sub}`,
-    {
-      handler: serverCommands[sub],
-      defer: SERVER_SUBCOMMANDS[sub].defer,
-      ...(sub in backupCommands ? { wording: BACKUP_WORDING } : {}),
-    },
+    { handler: serverCommands[sub], defer: SERVER_SUBCOMMANDS[sub].defer, wording: wordingOf(sub) },
   ]),
 );
 
-/** `command option` → autocomplete (the same `name` option serves every subcommand, `backup` the group's). */
+/**
+ * `command option` → autocomplete (the same `name` option serves every subcommand, `backup` and `schedule`
+ * their groups', `time-zone` /server settings').
+ */
 export const AUTOCOMPLETE_ROUTES: ReadonlyMap<string, AutocompleteHandler> = new Map([
   ['server game', gameAutocomplete],
   ['server name', serverNameAutocomplete],
   ['server backup', backupAutocomplete],
+  ['server schedule', scheduleAutocomplete],
+  ['server time-zone', timeZoneAutocomplete],
 ]);
 
 export interface ButtonRoute {

@@ -3,9 +3,16 @@
 import type { ApiClient } from '@guildserver/api-client';
 import type { GuildEvent } from '@guildserver/contracts';
 import { pause } from '@guildserver/timing';
-import { DiscordAPIError, type REST, Routes } from 'discord.js';
+import { DiscordAPIError, MessageFlags, type REST, Routes } from 'discord.js';
 import type { Logger } from 'pino';
-import { driftNotice, jobNotice } from '../rendering/notices.js';
+import type { GuildSettingsLookup } from '../api/guild-settings.js';
+import {
+  driftNotice,
+  jobNotice,
+  scheduleFailedAdminNotice,
+  scheduleFailedNotice,
+  scheduleSkippedNotice,
+} from '../rendering/notices.js';
 import type { TrackedInteraction } from '../state/bot-state.js';
 import type { DeliveredCounts } from './delivered.js';
 import {
@@ -13,6 +20,7 @@ import {
   CHANNEL_UNWRITABLE_CODES,
   DMS_CLOSED_CODE,
   type JobOutcomeEvent,
+  type ScheduleNoticeEvent,
 } from './routing.js';
 
 export interface BotNoticeDeps {
@@ -21,6 +29,8 @@ export interface BotNoticeDeps {
   logger: Logger;
   hostExternal: string;
   delivered: DeliveredCounts;
+  /** Where a guild's failed schedules are also told (its admin channel). */
+  settings: GuildSettingsLookup;
   /** Aborted when the bot stops: retries give up. */
   signal: AbortSignal;
 }
@@ -29,14 +39,16 @@ type DeliveryResult = 'channel' | 'dm' | 'dms_closed' | 'failed';
 
 const DELIVERY_ATTEMPTS = 3;
 
-export type NoticeCopy = 'main' | 'owner';
+/** Which of an event's notices: the main one, the owner's copy, the guild's admin channel's copy. */
+export type NoticeCopy = 'main' | 'owner' | 'admin';
+const COPY_SUFFIX: Record<NoticeCopy, string> = { main: '', owner: '-o', admin: '-a' };
 
 /**
  * The Create Message nonce of an event's notice: the event id (and which copy) makes it unique and stable across
- * restarts. Discord takes a string of at most 25 characters: `gs-ev-`, up to 16 digits and `-o`.
+ * restarts. Discord takes a string of at most 25 characters: `gs-ev-`, up to 16 digits and `-o` or `-a`.
  */
 export function noticeNonce(eventId: number, copy: NoticeCopy = 'main'): string {
-  return `gs-ev-${eventId}${copy === 'owner' ? '-o' : ''}`;
+  return `gs-ev-${eventId}${COPY_SUFFIX[copy]}`;
 }
 
 export class BotNotices {
@@ -69,6 +81,59 @@ export class BotNotices {
       ? await this.deps.api.getServer(event.serverId).catch(() => undefined)
       : undefined;
     await this.deliver(event, mention, channelId, driftNotice(event, server), 'main');
+  }
+
+  /**
+   * A failed schedule: to its owner in the server's channel (as any notice), and to the guild's admin channel
+   * when it has one, pinging nobody there. A skipped run: a quiet line in the server's channel.
+   */
+  async announceSchedule(event: ScheduleNoticeEvent): Promise<void> {
+    const { channelId, ownerId, guildId } = event;
+    if (event.type === 'schedule.skipped') {
+      if (channelId) await this.post(event, channelId, scheduleSkippedNotice(event), 'main', true);
+      return;
+    }
+    if (channelId && ownerId)
+      await this.deliver(event, ownerId, channelId, scheduleFailedNotice(event), 'main');
+    const settings = guildId
+      ? await this.deps.settings.get(guildId).catch((error: unknown) => {
+          this.deps.logger.warn(
+            { err: error, guildId },
+            'could not read the guild settings; no admin notice',
+          );
+          return undefined;
+        })
+      : undefined;
+    const adminChannel = settings?.adminChannelId;
+    if (adminChannel && adminChannel !== channelId)
+      await this.post(event, adminChannel, scheduleFailedAdminNotice(event), 'admin', false);
+  }
+
+  /** A line in a channel that pings nobody (`silent`: nor makes a sound); not sent anywhere else on refusal. */
+  private async post(
+    event: GuildEvent,
+    channelId: string,
+    content: string,
+    copy: NoticeCopy,
+    silent: boolean,
+  ): Promise<void> {
+    const { rest, logger, delivered } = this.deps;
+    const body = {
+      content,
+      allowed_mentions: { parse: [] },
+      nonce: noticeNonce(event.id, copy),
+      enforce_nonce: true,
+      ...(silent ? { flags: MessageFlags.SuppressNotifications } : {}),
+    };
+    const sent = await this.attempt(() => rest.post(Routes.channelMessages(channelId), { body }));
+    const log = { eventId: event.id, serverId: event.serverId, channelId, copy };
+    if (sent === 'ok') {
+      delivered.channel++;
+      logger.info(log, 'notice sent to the channel');
+      return;
+    }
+    delivered.failed++;
+    logger.warn({ ...log, err: sent }, 'notice could not be sent to the channel; dropped');
   }
 
   /**

@@ -4,15 +4,26 @@
 // handled one at a time, in order, and the cursor is saved after each.
 import type { Accepted } from '@guildserver/api-client';
 import type { GuildEvent, JobKind } from '@guildserver/contracts';
+import { GuildSettingsLookup } from '../api/guild-settings.js';
 import { BotNotices } from './bot-notices.js';
 import { type DeliveredCounts, noDeliveries } from './delivered.js';
 import { type InteractionMessageDeps, InteractionMessages } from './interaction-message.js';
 import { type JobOrigin, JobStarter } from './job-starter.js';
-import { changesJobView, decideNotice, isAnnouncedDrift, isJobOutcome, ownerToTell } from './routing.js';
+import {
+  changesJobView,
+  decideNotice,
+  isAnnouncedDrift,
+  isJobOutcome,
+  isScheduleNotice,
+  ownerToTell,
+} from './routing.js';
+import { isScheduledRun } from './scheduled-runs.js';
 
 /** What the notifier needs: what editing an interaction's message needs, the clock optional, no counts yet. */
 export interface NotifierDeps extends Omit<InteractionMessageDeps, 'now' | 'delivered'> {
   now?: () => number;
+  /** The guilds' settings as the commands last saw them; the notifier's own when not given. */
+  settings?: GuildSettingsLookup;
 }
 
 const HEAD_PAGE = 1000;
@@ -43,7 +54,15 @@ export class Notifier {
       now: this.now,
       delivered,
     });
-    this.notices = new BotNotices({ api, rest, logger, hostExternal, delivered, signal: this.abort.signal });
+    this.notices = new BotNotices({
+      api,
+      rest,
+      logger,
+      hostExternal,
+      delivered,
+      settings: deps.settings ?? new GuildSettingsLookup(api, this.now),
+      signal: this.abort.signal,
+    });
     this.jobs = new JobStarter(state, this.messages, logger);
   }
 
@@ -119,6 +138,7 @@ export class Notifier {
   /** Handles one event (public for tests and for a caller that feeds events itself). */
   async handle(event: GuildEvent): Promise<void> {
     const { state } = this.deps;
+    if (isScheduleNotice(event)) return this.notices.announceSchedule(event);
     let tracked = event.jobId ? state.tracked(event.jobId) : undefined;
     if (event.jobId && !tracked && this.jobs.starting) {
       // A command may be about to learn this job's id from the API: let it register first.
@@ -129,6 +149,10 @@ export class Notifier {
       event.jobId !== null && this.queue.some((e) => e.jobId === event.jobId && changesJobView(e.type));
     const decision = decideNotice(event, tracked, this.now(), newer);
     if (decision.kind === 'none') return;
+    // A schedule's own run: its failure is the schedule's notice to tell, once; its success is no news.
+    if (decision.kind === 'channel' && decision.reason === 'outside' && isJobOutcome(event)) {
+      if (await isScheduledRun(this.deps.api, event)) return;
+    }
     const owner = ownerToTell(event, tracked);
     if (decision.kind === 'edit' && tracked) {
       const result = await this.messages.render(tracked.jobId).catch((error: unknown) => {

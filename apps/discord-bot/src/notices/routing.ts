@@ -29,6 +29,14 @@ export const isAnnouncedDrift = (event: GuildEvent): event is AnnouncedDrift =>
   event.type === 'server.drift' &&
   (event.data.reason === 'vm_missing' || event.data.reason === 'power_state');
 
+/**
+ * A scheduled run that failed (told once, to the owner and the guild's admin channel) or was skipped (a quiet
+ * line). `schedule.warned` is for the players in-game only.
+ */
+export type ScheduleNoticeEvent = GuildEventOf<'schedule.failed' | 'schedule.skipped'>;
+export const isScheduleNotice = (event: GuildEvent): event is ScheduleNoticeEvent =>
+  event.type === 'schedule.failed' || event.type === 'schedule.skipped';
+
 export type NoticeDecision =
   /** Re-render the job's message through the interaction token (progress, or the final state). */
   | { kind: 'edit'; final: boolean }

@@ -1,7 +1,7 @@
 // The channel and DM notices: one sentence each, from an event's data and what the bot looked up. Events
 // written before the data was typed may lack the server's name or the failure's reason: the lookups stand in.
 import { reachOf, type Server } from '@guildserver/contracts';
-import type { AnnouncedDrift, JobOutcomeEvent } from '../notices/routing.js';
+import type { AnnouncedDrift, JobOutcomeEvent, ScheduleNoticeEvent } from '../notices/routing.js';
 import type { TrackedInteraction } from '../state/bot-state.js';
 import { finalSentence } from './views.js';
 
@@ -41,4 +41,35 @@ export function driftNotice(event: AnnouncedDrift, server: Server | undefined): 
     return `**${name}** lost its VM: it was removed outside GuildServer. \`/server delete\` cleans it up.`;
   }
   return `**${name}** was ${data.actual === 'running' ? 'started' : 'stopped'} outside GuildServer; it is ${data.actual} now.`;
+}
+
+type ScheduleFailed = Extract<ScheduleNoticeEvent, { type: 'schedule.failed' }>;
+type ScheduleSkipped = Extract<ScheduleNoticeEvent, { type: 'schedule.skipped' }>;
+
+/** The API's reason as the end of a sentence. */
+const closed = (reason: string) => (/[.!?)]$/.test(reason.trim()) ? reason.trim() : `${reason.trim()}.`);
+
+/** To the owner, in the server's channel: what failed and why; told once until a run works again. */
+export function scheduleFailedNotice(event: ScheduleFailed): string {
+  const { action, serverName, reason } = event.data;
+  return `The scheduled ${action} of **${serverName}** failed: ${closed(reason)} Later failures stay quiet until a run works again; \`/server schedule list\` shows each run.`.slice(
+    0,
+    MAX_NOTICE,
+  );
+}
+
+/** To the guild's admin channel: the same, naming the owner (who is not pinged there). */
+export function scheduleFailedAdminNotice(event: ScheduleFailed): string {
+  const { action, serverName, reason } = event.data;
+  const owner = event.ownerId ? ` (<@${event.ownerId}>’s)` : '';
+  return `The scheduled ${action} of **${serverName}**${owner} failed: ${closed(reason)}`.slice(
+    0,
+    MAX_NOTICE,
+  );
+}
+
+/** A quiet line in the server's channel: the run did not happen, and why. */
+export function scheduleSkippedNotice(event: ScheduleSkipped): string {
+  const { action, serverName, reason } = event.data;
+  return `⏭️ The scheduled ${action} of **${serverName}** was skipped: ${closed(reason)}`.slice(0, MAX_NOTICE);
 }

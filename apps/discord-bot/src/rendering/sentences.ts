@@ -46,6 +46,15 @@ export const BACKUP_WORDING: Wording = {
     'That server or backup does not exist (any more); `/server backup list` shows the backups there are.',
 };
 
+/** Schedule requests: the same schedule twice (the API names its id), a missing schedule, too many. */
+export const SCHEDULE_WORDING: Wording = {
+  invalid_state: 'That server already has this schedule; `/server schedule list` shows its schedules.',
+  not_found:
+    'That server or schedule does not exist (any more); `/server schedule list` shows its schedules.',
+  quota_exceeded:
+    'That server has as many schedules as it may; remove one (`/server schedule remove`) first.',
+};
+
 /**
  * The API's own sentence is shown for every coded error (it names the quota, the name, the game's minimum…),
  * except where it does not fit Discord: the bot's API token and its scope or rate limit (shared by every gamer,
@@ -66,7 +75,7 @@ const BOT_WORDING_ONLY: ReadonlySet<ApiErrorCode> = new Set([
   'bad_response',
 ]);
 const OPERATOR_DETAIL = [
-  /\b(?:srv|job|tok|gs)_[A-Za-z0-9_-]+/,
+  /\b(?:srv|job|tok|sch|gs)_[A-Za-z0-9_-]+/,
   /\bVM \d+/,
   /https?:\/\//,
   /\/v1\//,

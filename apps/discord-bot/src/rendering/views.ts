@@ -36,6 +36,7 @@ const VERB: Record<JobKind, { ing: string; noun: string }> = {
   delete: { ing: 'Deleting', noun: 'Delete' },
   backup: { ing: 'Backing up', noun: 'Backup' },
   restore: { ing: 'Restoring', noun: 'Restore' },
+  recreate: { ing: 'Bringing back', noun: 'Undelete' },
 };
 
 const DONE: Record<JobKind, string> = {
@@ -46,6 +47,7 @@ const DONE: Record<JobKind, string> = {
   delete: 'was deleted',
   backup: 'was backed up',
   restore: 'was restored and is running',
+  recreate: 'is back from its final backup and running',
 };
 
 const STEP_MARK = { pending: '▫️', running: '⏳', succeeded: '✅', failed: '❌', skipped: '➖' } as const;

@@ -148,6 +148,9 @@ describe('/server backup through discord.js, the fake Discord and the real API',
     const ask = command(ALICE, 'backup restore', { name: 'survival', backup: manual!.id });
     await answer(ask, (t) => t.includes('Restore survival?'));
     const restore = buttons(ask.original()!).find((b) => b.label === 'Restore')!;
+    // vzdump names an archive by its VM and second: the restore's own backup must not fall in the same second
+    // as the one it restores (the simulator's tasks take milliseconds; a real backup, minutes).
+    await new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000) + 20));
     const click = discord.clickButton({
       message: ask.original()!,
       customId: restore.customId!,

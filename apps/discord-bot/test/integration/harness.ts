@@ -14,6 +14,7 @@ import { createLogger } from '../../src/logger.js';
 export const GUILD = '110000000000000001';
 export const GENERAL = '120000000000000001';
 export const LOCKED = '120000000000000002';
+export const ADMINS = '120000000000000003';
 export const ADMIN_ROLE = '130000000000000001';
 export const ALICE = '140000000000000001';
 export const BOB = '140000000000000002';
@@ -34,6 +35,7 @@ export async function startDiscord(): Promise<{ discord: FakeDiscord; token: str
         channels: [
           { id: GENERAL, name: 'general' },
           { id: LOCKED, name: 'announcements' },
+          { id: ADMINS, name: 'admins' },
         ],
         roles: [{ id: ADMIN_ROLE, name: 'GuildServer admins' }],
         members: [
@@ -93,7 +95,7 @@ export function textOf(message: APIMessage | undefined): string {
   return parts.filter((p) => p !== '').join('\n');
 }
 
-type OptionValue = string | boolean;
+type OptionValue = string | number | boolean;
 
 /**
  * `[{ name: sub, options: [{ name, value }] }]` for `/server <sub> key:value ...`, and

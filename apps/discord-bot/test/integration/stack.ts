@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { DEFAULT_SIM_TOKEN, type RunningSimulator, startSimulator } from '@guildserver/pve-sim';
 import { openDatabase } from '../../../api/src/db/database.js';
 import { createApiToken } from '../../../api/src/domain/tokens.js';
+import { createScheduleQueue } from '../../../api/src/queue/schedule-queue.js';
 
 const REPO = join(import.meta.dirname, '..', '..', '..', '..');
 const API = join(REPO, 'apps', 'api', 'src', 'main.ts');
@@ -27,6 +28,8 @@ export interface Stack {
   adminToken: string;
   /** Runs SQL against the API's database (e.g. to make players appear, which the simulated game never has). */
   sql(statement: string, ...params: unknown[]): void;
+  /** Adds the job BullMQ's job scheduler adds when a schedule's time comes: the API's worker runs it. */
+  fireSchedule(scheduleId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,7 @@ export async function startStack(
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
   const databasePath = join(dir, 'guildserver.sqlite');
+  const queuePrefix = `gs-bot-${name}-${process.pid}-${Date.now()}`;
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -60,7 +64,7 @@ export async function startStack(
     PROXMOX_TOKEN_SECRET: DEFAULT_SIM_TOKEN.secret,
     DATABASE_PATH: databasePath,
     REDIS_URL: redisUrl,
-    QUEUE_PREFIX: `gs-bot-${name}-${process.pid}-${Date.now()}`,
+    QUEUE_PREFIX: queuePrefix,
     GAME_RUNNER: 'simulated',
     GAME_LICENSES_ACCEPTED: 'minecraft-eula,steam',
     API_PORT: String(port),
@@ -101,6 +105,20 @@ export async function startStack(
     adminToken,
     sql(statement, ...params) {
       db.$client.prepare(statement).run(...params);
+    },
+    async fireSchedule(scheduleId) {
+      // BullMQ opens its own connection from these options.
+      const { hostname, port } = new URL(redisUrl);
+      const connection = { host: hostname, port: Number(port) };
+      const schedules = createScheduleQueue(
+        connection as unknown as Parameters<typeof createScheduleQueue>[0],
+        queuePrefix,
+      );
+      try {
+        await schedules.queue.add('run', { scheduleId });
+      } finally {
+        await schedules.close();
+      }
     },
     async close() {
       if (api.pid && api.exitCode === null) {

@@ -413,7 +413,18 @@ describe('commands and config', () => {
   it('one /server command, guild-only, with valid names', () => {
     expect(COMMANDS.map((c) => c.name)).toEqual(['server']);
     const subs = COMMANDS[0]?.options?.map((o) => o.name);
-    expect(subs).toEqual(['create', 'start', 'stop', 'restart', 'delete', 'status', 'list', 'backup']);
+    expect(subs).toEqual([
+      'create',
+      'start',
+      'stop',
+      'restart',
+      'delete',
+      'status',
+      'list',
+      'backup',
+      'schedule',
+      'settings',
+    ]);
     const backup = COMMANDS[0]?.options?.find((o) => o.name === 'backup');
     expect(backup?.type).toBe(2);
     expect(backup && 'options' in backup && backup.options?.map((o) => o.name)).toEqual([
@@ -422,6 +433,13 @@ describe('commands and config', () => {
       'restore',
       'delete',
       'pin',
+    ]);
+    const schedule = COMMANDS[0]?.options?.find((o) => o.name === 'schedule');
+    expect(schedule && 'options' in schedule && schedule.options?.map((o) => o.name)).toEqual([
+      'add',
+      'off',
+      'list',
+      'remove',
     ]);
     expect(COMMANDS[0]?.contexts).toEqual([0]);
   });
@@ -439,7 +457,7 @@ describe('commands and config', () => {
     const nameOptions = subcommands.flatMap((sub) =>
       'options' in sub ? (sub.options ?? []).filter((o) => o.name === 'name') : [],
     );
-    expect(nameOptions).toHaveLength(11);
+    expect(nameOptions).toHaveLength(15);
     for (const option of nameOptions) expect(option).toMatchObject({ min_length: 3, max_length: 32 });
     // …which are the lengths the API's rule accepts.
     expect(serverNameSchema.safeParse('a'.repeat(3)).success).toBe(true);

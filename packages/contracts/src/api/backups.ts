@@ -58,4 +58,8 @@ export const updateBackupRequestSchema = z.strictObject({ protected: z.boolean()
 export type UpdateBackupRequest = z.infer<typeof updateBackupRequestSchema>;
 
 export const restoreRequestSchema = z.strictObject({ backupId: backupIdSchema });
+
+/** Undo a delete: from the server's newest final backup, or the one named. */
+export const undeleteRequestSchema = z.strictObject({ backupId: backupIdSchema.optional() });
+export type UndeleteRequest = z.infer<typeof undeleteRequestSchema>;
 export type RestoreRequest = z.infer<typeof restoreRequestSchema>;

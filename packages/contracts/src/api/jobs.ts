@@ -1,6 +1,16 @@
 import { z } from 'zod';
 
-export const JOB_KINDS = ['create', 'start', 'stop', 'restart', 'delete', 'backup', 'restore'] as const;
+/** `recreate`: a deleted server brought back from its final backup, into a new VM. */
+export const JOB_KINDS = [
+  'create',
+  'start',
+  'stop',
+  'restart',
+  'delete',
+  'backup',
+  'restore',
+  'recreate',
+] as const;
 export const jobKindSchema = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof jobKindSchema>;
 

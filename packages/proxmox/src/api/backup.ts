@@ -58,6 +58,8 @@ export interface RestoreParams {
   /** New MAC addresses (and SMBIOS UUID), for a copy beside the original. */
   unique?: boolean;
   start?: boolean;
+  /** Settings applied over the restored config (PVE 7.2+), e.g. a new name and tags for a copy. */
+  config?: { name?: string; tags?: string; description?: string };
 }
 
 const PRUNE_KEYS: [keyof PruneBackupsOptions, string][] = [
@@ -124,6 +126,7 @@ export function backupApi(http: ProxmoxHttp) {
           storage: params.storage,
           unique: params.unique,
           start: params.start,
+          ...params.config,
         },
         retry: 'never',
       }),

@@ -5,6 +5,7 @@ import {
   createBackupRequestSchema,
   restoreRequestSchema,
   serverSchema,
+  undeleteRequestSchema,
   updateBackupRequestSchema,
 } from '@guildserver/contracts';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
@@ -94,6 +95,23 @@ export function backupRoutes(deps: ApiDeps) {
     }),
     async (c) =>
       c.json(await deps.backups.restore(c.req.valid('param').id, c.req.valid('json'), c.get('actor')), 202),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/{id}/undelete',
+      summary:
+        'Bring a deleted server back from its final backup (its newest, or the one named), with a new VM id and ports, within BACKUP_KEEP_DELETED_DAYS',
+      request: { params: idParam, body: jsonBody(undeleteRequestSchema) },
+      responses: { 202: json(accepted, 'Accepted: the recreate job is queued'), ...errors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const actor = c.get('actor');
+      const backup = await deps.backups.finalBackupOf(id, c.req.valid('json').backupId, actor);
+      return c.json(await deps.servers.undelete(id, backup.volid, actor), 202);
+    },
   );
 
   return app;

@@ -1,7 +1,8 @@
 import { TaskFailedError } from '@guildserver/proxmox';
 import type { Step } from '../context.js';
 import { StepFailure } from '../failures.js';
-import { readStatus, waitTask, waitWhileLocked } from '../vm-adapter.js';
+import { descriptionMarker, isOurs, OUR_TAG, ownershipOf, serverTag, vmName } from '../ownership.js';
+import { readConfig, readStatus, waitTask, waitWhileLocked } from '../vm-adapter.js';
 import { powerOf, requireOurs, vmOf } from './server-vm.js';
 
 export interface RestoreMemo {
@@ -13,9 +14,11 @@ export interface RestoreMemo {
 }
 
 /**
- * restore_vm: qmrestore of the chosen backup over the server's own VM (`POST /nodes/{node}/qemu` with `archive`
- * and `force`), only once the VM is found stopped and carrying this server's tag. The VM id, and with it the
- * address, ports and name, stay the server's; configure then re-applies the server's own settings.
+ * restore_vm: qmrestore of the job's backup (`POST /nodes/{node}/qemu` with `archive`). A restore goes over the
+ * server's own VM (`force`), only once it is found stopped and carrying the server's tag: the VM id, and with it
+ * the address, ports and name, stay the server's. A recreate (undo delete) restores into the server's new VM id
+ * (`unique`: new MAC addresses), named and tagged as the server's in the same call. configure then re-applies
+ * the server's own settings either way.
  */
 export const restoreVm: Step<RestoreMemo> = {
   name: 'restore_vm',
@@ -24,11 +27,21 @@ export const restoreVm: Step<RestoreMemo> = {
     const vm = vmOf(ctx);
     const volid = ctx.params.volid;
     if (!volid) throw new StepFailure('restore_failed', 'The restore job names no backup to restore.');
+    const intoNewVm = ctx.kind === 'recreate';
     const { memo } = ctx;
-    if (memo.done) return { detail: `Restored ${volid}.` };
+    const done = () => {
+      ctx.remember({ done: true });
+      return { detail: `Restored ${volid} ${intoNewVm ? 'into' : 'over'} VM ${vm.vmid}.` };
+    };
+    if (memo.done) return done();
     if (memo.upid) await waitTask(ctx, memo.upid).catch(() => undefined);
     else if (memo.sent) await waitWhileLocked(ctx, vm, 'create');
-    if (!memo.sent) {
+    if (intoNewVm) {
+      // A VM of ours at the new id already is an earlier try's restore, finished.
+      const current = await readConfig(ctx, vm);
+      if (current && isOurs(ownershipOf(ctx.server.id, current))) return done();
+      if (current) requireOurs(ctx, current, vm);
+    } else if (!memo.sent) {
       const status = await readStatus(ctx, vm);
       requireOurs(ctx, status, vm);
       if (powerOf(status) === 'running')
@@ -39,7 +52,16 @@ export const restoreVm: Step<RestoreMemo> = {
       node: vm.node,
       vmid: vm.vmid,
       archive: volid,
-      force: true,
+      ...(intoNewVm
+        ? {
+            unique: true,
+            config: {
+              name: vmName(ctx.server.id),
+              tags: [OUR_TAG, serverTag(ctx.server.id)].join(';'),
+              description: descriptionMarker(ctx.server.id),
+            },
+          }
+        : { force: true }),
     });
     ctx.remember({ upid });
     try {
@@ -51,7 +73,6 @@ export const restoreVm: Step<RestoreMemo> = {
         `Proxmox could not restore ${volid}: ${error.exitstatus}. The backup is untouched; retry the restore.`,
       );
     }
-    ctx.remember({ done: true });
-    return { detail: `Restored ${volid} over VM ${vm.vmid}.` };
+    return done();
   },
 };

@@ -1,9 +1,7 @@
-import { type Backup, SERVER_ID_PATTERN, type Server } from '@guildserver/contracts';
-import type { AutocompleteInteraction } from 'discord.js';
-import { normaliseName } from '../../command-definitions/options.js';
+import type { Backup } from '@guildserver/contracts';
 import { backupLabel } from '../../rendering/backups.js';
 import type { AutocompleteChoice, AutocompleteHandler } from '../types.js';
-import { ownerFilter } from './server-name.js';
+import { cachedNamedServer, namedServerId } from './named-server.js';
 
 const MAX_CHOICES = 25;
 
@@ -19,33 +17,17 @@ export function backupChoices(backups: readonly Backup[], typed: string, now: nu
     .slice(0, MAX_CHOICES);
 }
 
-/** The server the `name` option holds (an id picked, or a name typed), among the servers listed. */
-function serverIn(servers: readonly Server[] | undefined, text: string): Server | undefined {
-  const name = normaliseName(text);
-  return servers?.find((s) => s.id === text || s.name === name);
-}
-
-const nameTyped = (interaction: AutocompleteInteraction) => interaction.options.getString('name') ?? '';
-
 /** The `backup` option: the backups of the server already given in `name`. */
 export const backupAutocomplete: AutocompleteHandler = {
   async answer(services, asker, typed, interaction) {
-    const text = nameTyped(interaction);
     const options = { acting: asker.acting, timeoutMs: 1_500 };
-    // An id picked from the list is asked for directly (the API checks the user may read it).
-    const serverId = SERVER_ID_PATTERN.test(text)
-      ? text
-      : serverIn(await services.servers.all(asker.guildId, ownerFilter(asker), options), text)?.id;
+    const serverId = await namedServerId(services, asker, interaction, options);
     if (!serverId) return [];
     const { backups } = await services.backups.list(serverId, options);
     return backupChoices(backups, typed, services.now());
   },
   fallback(services, asker, typed, interaction) {
-    // Only for a server in the user's own list: the backups cache is not a permission check.
-    const server = serverIn(
-      services.servers.cached(asker.guildId, ownerFilter(asker)),
-      nameTyped(interaction),
-    );
+    const server = cachedNamedServer(services, asker, interaction);
     return backupChoices((server && services.backups.cached(server.id)) ?? [], typed, services.now());
   },
 };
