@@ -8,7 +8,14 @@ import { TOKEN_SCOPES } from '@guildserver/contracts';
 import { createProxmoxClient, ProxmoxError, toProxmoxClientOptions } from '@guildserver/proxmox';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
-import { backupNow, deleteBackup, listBackups, pinBackup, restoreBackup } from './commands/backups.js';
+import {
+  backupNow,
+  deleteBackup,
+  listBackups,
+  pinBackup,
+  restoreBackup,
+  undeleteServer,
+} from './commands/backups.js';
 import { games } from './commands/catalog.js';
 import { createCommandContext } from './commands/context.js';
 import { discordClick, discordMessages, discordSay, discordSubmit } from './commands/discord.js';
@@ -225,6 +232,17 @@ backup
   .addOption(jsonOption())
   .addHelpText('after', '\nExample: gs backup restore survival latest --yes\n')
   .action(run((server: string, id: string, options) => restoreBackup(context(), server, id, options)));
+
+backup
+  .command('undelete <server-id> [backup]')
+  .description(
+    'bring a deleted server back from its final backup (its newest, or the one named): same name, a new VM',
+  )
+  .addOption(jsonOption())
+  .addHelpText('after', '\nExample: gs backup undelete srv_4f2k9x0a1b2c\n')
+  .action(
+    run((server: string, id: string | undefined, options) => undeleteServer(context(), server, id, options)),
+  );
 
 const schedule = program
   .command('schedule')

@@ -159,5 +159,17 @@ describe('gs backup against a running API', () => {
     expect(list.backups.filter((b) => b.reason === 'before-delete')).toHaveLength(1);
     const text = await gs(['backup', 'list', vault]);
     expect(text.stdout).toMatch(/\s+before-delete\s+guildserver\s+-/);
+
+    // …and brings it back: the same server, running again.
+    const back = await gs(['backup', 'undelete', vault]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toMatch(
+      new RegExp(`^Bringing vault \\(${vault}\\) back from its final backup; job `),
+    );
+    expect(back.stdout).toMatch(/✓ vault is running in/);
+    expect(await serverId('vault')).toBe(vault);
+    const byName = await gs(['backup', 'undelete', 'vault']);
+    expect(byName.code).toBe(1);
+    expect(byName.stderr).toMatch(/A deleted server is named by its id/);
   }, 120_000);
 });

@@ -89,6 +89,8 @@ export interface ApiClient {
   /** Pins (`protected`) or unpins a backup. */
   pinBackup(serverId: string, backupId: string, pinned: boolean, options?: CallOptions): Promise<Backup>;
   deleteBackup(serverId: string, backupId: string, options?: CallOptions): Promise<Backup>;
+  /** Brings a deleted server back from its final backup (its newest, or the one named). */
+  undelete(serverId: string, backupId?: string, options?: CallOptions): Promise<Accepted>;
   /** The server's schedules with their next and last runs. */
   schedules(serverId: string, options?: CallOptions): Promise<ScheduleList>;
   addSchedule(serverId: string, request: CreateScheduleRequest, options?: CallOptions): Promise<Schedule>;
@@ -155,6 +157,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         ...call,
         body: { protected: pinned },
         parse: backupSchema,
+      }),
+    undelete: (serverId, backupId, call) =>
+      request('POST', `/v1/servers/${id(serverId)}/undelete`, {
+        ...call,
+        body: backupId === undefined ? {} : { backupId },
+        parse: acceptedSchema,
       }),
     schedules: (serverId, call) =>
       request('GET', `/v1/servers/${id(serverId)}/schedules`, { ...call, parse: scheduleListSchema }),

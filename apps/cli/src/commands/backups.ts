@@ -187,3 +187,29 @@ export async function restoreBackup(
     say(ctx, `Restoring ${server.name} (${server.id}) from ${backup.id}; job ${accepted.jobId}.`);
   return followJob(ctx, accepted.jobId, server.name, options);
 }
+
+/** `gs backup undelete <server id> [<backup>]`: a deleted server back from its final backup, followed to running. */
+export async function undeleteServer(
+  ctx: CommandContext,
+  serverId: string,
+  wanted: string | undefined,
+  options: ServerOption,
+): Promise<number> {
+  if (!SERVER_ID_PATTERN.test(serverId))
+    throw new CliError(
+      `A deleted server is named by its id (srv_…), as \`gs delete\` printed it; '${serverId}' is not one.`,
+      'invalid_request',
+    );
+  const client = ctx.api();
+  const backupId =
+    wanted === undefined
+      ? undefined
+      : findBackup((await client.backups(serverId)).backups, wanted, serverId).id;
+  const accepted = await client.undelete(serverId, backupId);
+  if (!options.json)
+    say(
+      ctx,
+      `Bringing ${accepted.server.name} (${serverId}) back from its final backup; job ${accepted.jobId}.`,
+    );
+  return followJob(ctx, accepted.jobId, accepted.server.name, options);
+}
