@@ -29,6 +29,7 @@ export const SERVER_SUBCOMMANDS = {
   'backup restore': { defer: 'ephemeral' },
   'backup delete': { defer: 'ephemeral' },
   'backup pin': { defer: 'ephemeral' },
+  'backup undelete': { defer: 'ephemeral' },
   'schedule add': { defer: 'ephemeral' },
   'schedule off': { defer: 'ephemeral' },
   'schedule list': { defer: 'ephemeral' },
@@ -126,7 +127,7 @@ export const serverCommand = new SlashCommandBuilder()
   .addSubcommandGroup((group) =>
     group
       .setName('backup')
-      .setDescription('Back up a server, list its backups, restore one')
+      .setDescription('Back up a server, list its backups, restore one, undo a delete')
       .addSubcommand((sub) =>
         backupSub(sub, 'now', 'Back a server up now', 'back up').addBooleanOption((o) =>
           o.setName('pin').setDescription('Pin the backup: never pruned, not deletable until unpinned'),
@@ -153,6 +154,20 @@ export const serverCommand = new SlashCommandBuilder()
           .addStringOption(backupOption('pin or unpin'))
           .addBooleanOption((o) =>
             o.setName('pinned').setDescription('False unpins it (default: true, pin it)'),
+          ),
+      )
+      .addSubcommand((sub) =>
+        sub
+          .setName('undelete')
+          .setDescription('Bring a deleted server back from its final backup')
+          .addStringOption((o) =>
+            o
+              .setName('name')
+              .setDescription('The deleted server (the ones deleted since the bot was set up), or its id')
+              .setRequired(true)
+              .setAutocomplete(true)
+              .setMinLength(SERVER_NAME_MIN_LENGTH)
+              .setMaxLength(SERVER_NAME_MAX_LENGTH),
           ),
       ),
   )

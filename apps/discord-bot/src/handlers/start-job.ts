@@ -6,11 +6,13 @@ import type { ButtonInteraction, ChatInputCommandInteraction, ModalSubmitInterac
 import type { Asker, BotServices } from '../core/services.js';
 import type { HandlerResult } from './types.js';
 
-/** A job on an existing server, as a user asks for it. */
+/** A job on an existing (or deleted) server, as a user asks for it. */
 export type ServerJob =
   | { kind: ServerAction | 'delete' }
   | { kind: 'backup'; pinned: boolean }
-  | { kind: 'restore'; backupId: string };
+  | { kind: 'restore'; backupId: string }
+  /** Undoing a delete, from the server's newest final backup. */
+  | { kind: 'recreate' };
 
 /** The API call that queues the job. */
 function queueJob(api: ApiClient, serverId: string, job: ServerJob, options: CallOptions): Promise<Accepted> {
@@ -21,6 +23,8 @@ function queueJob(api: ApiClient, serverId: string, job: ServerJob, options: Cal
       return api.backUp(serverId, job.pinned ? { protected: true } : {}, options);
     case 'restore':
       return api.restoreBackup(serverId, job.backupId, options);
+    case 'recreate':
+      return api.undelete(serverId, undefined, options);
     default:
       return api.act(serverId, job.kind, options);
   }

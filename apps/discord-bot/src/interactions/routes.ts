@@ -2,6 +2,7 @@
 import { type DeferMode, SERVER_SUBCOMMANDS, type ServerSubcommand } from '../command-definitions/server.js';
 import type { CustomId } from '../core/custom-ids.js';
 import { backupAutocomplete } from '../handlers/autocomplete/backup.js';
+import { deletedServerAutocomplete, isUndelete } from '../handlers/autocomplete/deleted-server.js';
 import { gameAutocomplete } from '../handlers/autocomplete/game.js';
 import { scheduleAutocomplete } from '../handlers/autocomplete/schedule.js';
 import { serverNameAutocomplete } from '../handlers/autocomplete/server-name.js';
@@ -16,6 +17,7 @@ import { listBackups } from '../handlers/commands/backup-list.js';
 import { backUpNow } from '../handlers/commands/backup-now.js';
 import { pinBackup } from '../handlers/commands/backup-pin.js';
 import { restoreBackup } from '../handlers/commands/backup-restore.js';
+import { undeleteServer } from '../handlers/commands/backup-undelete.js';
 import { createServer } from '../handlers/commands/create.js';
 import { deleteServer } from '../handlers/commands/delete.js';
 import { listServers } from '../handlers/commands/list.js';
@@ -43,6 +45,7 @@ const backupCommands = {
   'backup restore': restoreBackup,
   'backup delete': deleteBackup,
   'backup pin': pinBackup,
+  'backup undelete': undeleteServer,
 } satisfies Partial<Record<ServerSubcommand, CommandHandler>>;
 
 /** The `schedule` group's subcommands: their refusals are about schedules. */
@@ -78,13 +81,31 @@ export const COMMAND_ROUTES: ReadonlyMap<string, CommandRoute> = new Map(
   ]),
 );
 
+/** The `name` option: live servers, except for /server backup undelete (deleted ones). */
+const nameAutocomplete: AutocompleteHandler = {
+  answer: (services, asker, typed, interaction) =>
+    (isUndelete(interaction) ? deletedServerAutocomplete : serverNameAutocomplete).answer(
+      services,
+      asker,
+      typed,
+      interaction,
+    ),
+  fallback: (services, asker, typed, interaction) =>
+    (isUndelete(interaction) ? deletedServerAutocomplete : serverNameAutocomplete).fallback(
+      services,
+      asker,
+      typed,
+      interaction,
+    ),
+};
+
 /**
  * `command option` → autocomplete (the same `name` option serves every subcommand, `backup` and `schedule`
  * their groups', `time-zone` /server settings').
  */
 export const AUTOCOMPLETE_ROUTES: ReadonlyMap<string, AutocompleteHandler> = new Map([
   ['server game', gameAutocomplete],
-  ['server name', serverNameAutocomplete],
+  ['server name', nameAutocomplete],
   ['server backup', backupAutocomplete],
   ['server schedule', scheduleAutocomplete],
   ['server time-zone', timeZoneAutocomplete],

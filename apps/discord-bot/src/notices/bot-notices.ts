@@ -13,6 +13,7 @@ import {
   scheduleFailedNotice,
   scheduleSkippedNotice,
 } from '../rendering/notices.js';
+import { deleteMadeFinalBackup } from '../rendering/views.js';
 import type { TrackedInteraction } from '../state/bot-state.js';
 import type { DeliveredCounts } from './delivered.js';
 import {
@@ -72,7 +73,15 @@ export class BotNotices {
       event.type === 'job.failed' && event.data.reason === undefined && event.jobId
         ? (await api.job(event.jobId).catch(() => undefined))?.error?.message
         : undefined;
-    const sentence = jobNotice(event, { server, tracked, hostExternal, failure, by });
+    // A delete's notice says how to undo it when the delete made a final backup (the job's steps tell).
+    const undoable =
+      event.type === 'job.succeeded' && event.data.kind === 'delete' && event.jobId
+        ? await api
+            .job(event.jobId)
+            .then(deleteMadeFinalBackup)
+            .catch(() => false)
+        : false;
+    const sentence = jobNotice(event, { server, tracked, hostExternal, failure, by, undoable });
     await this.deliver(event, mention, channelId, sentence, by ? 'owner' : 'main');
   }
 

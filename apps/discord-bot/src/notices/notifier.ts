@@ -5,6 +5,7 @@
 import type { Accepted } from '@guildserver/api-client';
 import type { GuildEvent, JobKind } from '@guildserver/contracts';
 import { GuildSettingsLookup } from '../api/guild-settings.js';
+import type { BotState, DeletedServer } from '../state/bot-state.js';
 import { BotNotices } from './bot-notices.js';
 import { type DeliveredCounts, noDeliveries } from './delivered.js';
 import { type InteractionMessageDeps, InteractionMessages } from './interaction-message.js';
@@ -18,6 +19,22 @@ import {
   ownerToTell,
 } from './routing.js';
 import { isScheduledRun } from './scheduled-runs.js';
+
+/** A delete is remembered for /server backup undelete; a server leaving `deleted` (brought back) is forgotten. */
+function rememberDeletes(state: BotState, event: GuildEvent): void {
+  if (!event.serverId) return;
+  if (event.type === 'server.deleted' && event.guildId) {
+    state.rememberDeleted({
+      serverId: event.serverId,
+      serverName: event.data.serverName ?? event.serverId,
+      guildId: event.guildId,
+      ownerId: event.ownerId,
+      deletedAt: Date.parse(event.createdAt) || Date.now(),
+    });
+  } else if (event.type === 'server.state_changed' && event.data.from === 'deleted') {
+    state.forgetDeleted(event.serverId);
+  }
+}
 
 /** What the notifier needs: what editing an interaction's message needs, the clock optional, no counts yet. */
 export interface NotifierDeps extends Omit<InteractionMessageDeps, 'now' | 'delivered'> {
@@ -135,9 +152,15 @@ export class Notifier {
     }
   }
 
+  /** The guild's deleted servers the bot has seen, newest first (what /server backup undelete offers). */
+  deletedServers(guildId: string): DeletedServer[] {
+    return this.deps.state.deletedServers(guildId);
+  }
+
   /** Handles one event (public for tests and for a caller that feeds events itself). */
   async handle(event: GuildEvent): Promise<void> {
     const { state } = this.deps;
+    rememberDeletes(state, event);
     if (isScheduleNotice(event)) return this.notices.announceSchedule(event);
     let tracked = event.jobId ? state.tracked(event.jobId) : undefined;
     if (event.jobId && !tracked && this.jobs.starting) {

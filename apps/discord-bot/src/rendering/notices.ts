@@ -3,7 +3,7 @@
 import { reachOf, type Server } from '@guildserver/contracts';
 import type { AnnouncedDrift, JobOutcomeEvent, ScheduleNoticeEvent } from '../notices/routing.js';
 import type { TrackedInteraction } from '../state/bot-state.js';
-import { finalSentence } from './views.js';
+import { finalSentence, UNDELETE_HINT } from './views.js';
 
 /** Discord allows 2000 characters; the mention goes in front. */
 const MAX_NOTICE = 1800;
@@ -19,6 +19,8 @@ export interface JobNoticeFacts {
   failure?: string | undefined;
   /** Who changed the server, when the notice goes to its owner rather than to them. */
   by?: string | undefined;
+  /** A delete that made a final backup: the notice says how to bring the server back. */
+  undoable?: boolean | undefined;
 }
 
 export function jobNotice(event: JobOutcomeEvent, facts: JobNoticeFacts): string {
@@ -29,6 +31,7 @@ export function jobNotice(event: JobOutcomeEvent, facts: JobNoticeFacts): string
   let sentence = finalSentence(event.data.kind, succeeded, name, reach);
   const why = event.type === 'job.failed' ? (event.data.reason ?? facts.failure) : undefined;
   if (why) sentence += ` ${why}`;
+  if (succeeded && event.data.kind === 'delete' && facts.undoable) sentence += ` ${UNDELETE_HINT}`;
   if (!tracked) sentence += ' (changed outside Discord)';
   if (facts.by) sentence += ` (by <@${facts.by}>)`;
   return sentence.slice(0, MAX_NOTICE);

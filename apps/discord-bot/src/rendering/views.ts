@@ -74,6 +74,19 @@ function portsLine(server: Pick<Server, 'ports'>): string | undefined {
   return server.ports.map((p) => `${p.port}/${p.protocol} (${p.purpose})`).join(', ');
 }
 
+/** What a delete's notice adds when the delete made a final backup: how to undo it. */
+export const UNDELETE_HINT =
+  'It can be brought back with `/server backup undelete` while its final backup is kept.';
+
+/** Whether a finished delete made its server's final backup (its backup_vm step says where it went). */
+export function deleteMadeFinalBackup(job: Pick<Job, 'kind' | 'state' | 'steps'>): boolean {
+  return (
+    job.kind === 'delete' &&
+    job.state === 'succeeded' &&
+    job.steps.some((s) => s.name === 'backup_vm' && (s.detail ?? '').startsWith('Backed up to'))
+  );
+}
+
 /** The one message a job's progress lives in, edited as the steps advance, ending with how to join. */
 export function jobView(
   job: Job,
@@ -93,6 +106,7 @@ export function jobView(
   if (job.state === 'succeeded') {
     embed.title = `${serverName} ${DONE[job.kind]}`;
     embed.color = COLORS.ok;
+    if (deleteMadeFinalBackup(job)) embed.description = `${embed.description}\n\n${UNDELETE_HINT}`;
     const reach = server ? reachOf(server, hostExternal) : undefined;
     if (reach) {
       embed.fields = [addressField(reach, false)];

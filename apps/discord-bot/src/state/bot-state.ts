@@ -30,16 +30,31 @@ const trackedSchema = z.object({
 });
 export type TrackedInteraction = z.infer<typeof trackedSchema>;
 
+/** A server the event stream said was deleted: what /server backup undelete offers (while its final backup lasts). */
+const deletedSchema = z.object({
+  serverId: z.string(),
+  serverName: z.string(),
+  guildId: z.string(),
+  ownerId: z.string().nullable(),
+  /** When the delete's event was written (ms since the epoch). */
+  deletedAt: z.number(),
+});
+export type DeletedServer = z.infer<typeof deletedSchema>;
+
 const stateSchema = z.object({
   version: z.literal(1),
   /** Id of the last event handled; null before the first start has read the stream's head. */
   cursor: z.number().int().nullable(),
   tracked: z.record(z.string(), trackedSchema),
+  /** Deleted servers by id, since the bot followed the stream (a file from before this field has none). */
+  deleted: z.record(z.string(), deletedSchema).default({}),
 });
 type StateFile = z.infer<typeof stateSchema>;
 
 /** Entries are dropped this long after their interaction, whatever happened (a job stuck for a day). */
 const FORGET_AFTER_MS = 24 * 60 * 60_000;
+/** Deleted servers are forgotten after this long (their final backups are kept fewer days unless configured). */
+const FORGET_DELETED_AFTER_MS = 90 * 24 * 60 * 60_000;
 
 export class BotState {
   private state: StateFile;
@@ -61,7 +76,7 @@ export class BotState {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         mkdirSync(dirname(path), { recursive: true });
-        return new BotState(path, { version: 1, cursor: null, tracked: {} });
+        return new BotState(path, { version: 1, cursor: null, tracked: {}, deleted: {} });
       }
       throw error;
     }
@@ -116,10 +131,33 @@ export class BotState {
     this.dirty = true;
   }
 
-  /** Forgets entries a day old. */
+  /** Remembers a deleted server (the event stream's `server.deleted`). */
+  rememberDeleted(entry: DeletedServer): void {
+    this.state.deleted[entry.serverId] = entry;
+    this.dirty = true;
+  }
+
+  /** Forgets a deleted server (it was brought back). */
+  forgetDeleted(serverId: string): void {
+    if (!(serverId in this.state.deleted)) return;
+    delete this.state.deleted[serverId];
+    this.dirty = true;
+  }
+
+  /** The guild's deleted servers the bot knows of, newest first. */
+  deletedServers(guildId: string): DeletedServer[] {
+    return Object.values(this.state.deleted)
+      .filter((d) => d.guildId === guildId)
+      .sort((a, b) => b.deletedAt - a.deletedAt);
+  }
+
+  /** Forgets tracked entries a day old, and deleted servers 90 days old. */
   prune(now: number): void {
     for (const [jobId, entry] of Object.entries(this.state.tracked)) {
       if (now - entry.receivedAt > FORGET_AFTER_MS) this.untrack(jobId);
+    }
+    for (const [serverId, entry] of Object.entries(this.state.deleted)) {
+      if (now - entry.deletedAt > FORGET_DELETED_AFTER_MS) this.forgetDeleted(serverId);
     }
   }
 

@@ -222,4 +222,48 @@ describe('/server backup through discord.js, the fake Discord and the real API',
     ).response();
     expect(choices.map((c) => c.value)).toEqual([newest!.id]);
   });
+
+  it('undelete: a server deleted from Discord is offered, and comes back from its final backup', async () => {
+    const ask = command(ALICE, 'delete', { name: 'survival' });
+    await answer(ask, (t) => t.includes('Delete survival?'));
+    const del = buttons(ask.original()!).find((b) => b.label === 'Delete')!;
+    discord.clickButton({ message: ask.original()!, customId: del.customId!, userId: ALICE });
+    await discord.waitFor(() => textOf(ask.original()).includes('survival was deleted'), 30_000);
+    // The delete made a final backup: its notice says how to undo it.
+    expect(textOf(ask.original())).toContain('brought back with `/server backup undelete`');
+    expect((await backups()).some((b) => b.reason === 'before-delete')).toBe(true);
+
+    // Offered to its owner (not to someone else), by name, with the id as the value; live servers are not.
+    // (the bot learns of the delete from the event stream, which may come just after the job's end)
+    const offer = () => autocomplete(ALICE, 'backup undelete', { name: '' }, 'name').response();
+    await expect.poll(async () => (await offer()).length, { timeout: 10_000 }).toBe(1);
+    expect(await offer()).toEqual([
+      {
+        name: expect.stringMatching(/^survival · deleted \d{4}-\d\d-\d\d \d\d:\d\d UTC$/),
+        value: survival.id,
+      },
+    ]);
+    expect(await autocomplete(BOB, 'backup undelete', { name: '' }, 'name').response()).toEqual([]);
+
+    const handle = command(ALICE, 'backup undelete', { name: survival.id });
+    expect((await handle.response()).data?.flags).toBe(64);
+    const text = await answer(handle, (t) =>
+      t.includes('survival is back from its final backup and running'),
+    );
+    expect(text).not.toContain('❌');
+    const edits = discord.requests.filter((r) => r.method === 'PATCH' && r.path.includes(handle.token));
+    expect(edits.some((r) => JSON.stringify(r.body).includes('Bringing back survival'))).toBe(true);
+    expect(handle.followUps).toHaveLength(0);
+    expect(discord.channelMessages(GENERAL)).toHaveLength(0);
+    await waitForState('survival', 'running');
+
+    // Back: no longer offered, and asking again is refused in the API's words.
+    expect(await autocomplete(ALICE, 'backup undelete', { name: '' }, 'name').response()).toEqual([]);
+    expect(await answer(command(ALICE, 'backup undelete', { name: 'survival' }))).toBe(
+      'No deleted server “survival” is known here; pick one from the list that appears as you type.',
+    );
+    expect(await answer(command(ALICE, 'backup undelete', { name: survival.id }))).toBe(
+      "The server 'survival' is not deleted; restore a backup over it instead.",
+    );
+  });
 });

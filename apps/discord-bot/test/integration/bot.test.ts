@@ -319,7 +319,9 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
       () => discord.channelMessages(GENERAL).find((m) => m.content.includes('**outside-02** was deleted')),
       30_000,
     );
-    expect(told.content).toBe('<@140000000000000001> **outside-02** was deleted. (by <@140000000000000003>)');
+    expect(told.content).toBe(
+      `<@140000000000000001> **outside-02** was deleted. It can be brought back with \`/server backup undelete\` while its final backup is kept. (by <@140000000000000003>)`,
+    );
     expect(mentionsOf(told)).toEqual([ALICE]);
   });
 

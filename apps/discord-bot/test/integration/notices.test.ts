@@ -143,7 +143,9 @@ describe('notices of changes made outside Discord, exactly once', () => {
       /^<@140000000000000002> \*\*outsider\*\* is running again, but `play\.example\.net:\d+` does not lead to it yet: GuildServer does not forward its ports here: an admin forwards tcp\/\d+(, udp\/\d+)* to the VM by hand \(`gs edge rules`\)\. \(changed outside Discord\)$/,
     );
     const deleted = await next(() => gs('delete', 'outsider', '--guild', GUILD));
-    expect(deleted.content).toBe('<@140000000000000002> **outsider** was deleted. (changed outside Discord)');
+    expect(deleted.content).toBe(
+      `<@140000000000000002> **outsider** was deleted. It can be brought back with \`/server backup undelete\` while its final backup is kept. (changed outside Discord)`,
+    );
     expect(deleted.mentions.map((u) => u.id)).toEqual([BOB]);
     // One notice per change, nothing else.
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -433,6 +433,7 @@ describe('commands and config', () => {
       'restore',
       'delete',
       'pin',
+      'undelete',
     ]);
     const schedule = COMMANDS[0]?.options?.find((o) => o.name === 'schedule');
     expect(schedule && 'options' in schedule && schedule.options?.map((o) => o.name)).toEqual([
@@ -457,7 +458,7 @@ describe('commands and config', () => {
     const nameOptions = subcommands.flatMap((sub) =>
       'options' in sub ? (sub.options ?? []).filter((o) => o.name === 'name') : [],
     );
-    expect(nameOptions).toHaveLength(15);
+    expect(nameOptions).toHaveLength(16);
     for (const option of nameOptions) expect(option).toMatchObject({ min_length: 3, max_length: 32 });
     // …which are the lengths the API's rule accepts.
     expect(serverNameSchema.safeParse('a'.repeat(3)).success).toBe(true);

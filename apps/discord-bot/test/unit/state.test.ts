@@ -32,7 +32,12 @@ describe('bot state file', () => {
     again.markExpired('job_1');
     again.untrack('job_1');
     await again.flush();
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ version: 1, cursor: 5, tracked: {} });
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({
+      version: 1,
+      cursor: 5,
+      tracked: {},
+      deleted: {},
+    });
   });
   it('forgets day-old entries', () => {
     const state = BotState.load(join(temp(), 's.json'));
