@@ -329,7 +329,7 @@ export function deleteConfirmView(server: Server, isAdmin: boolean): MessageView
     embeds: [
       {
         title: `Delete ${server.name}?`,
-        description: `This destroys the VM of **${server.name}** and everything on it (its world, its saves). It cannot be undone.`,
+        description: `This destroys the VM of **${server.name}** and everything on it (its world, its saves). A final backup is made first: \`/server backup undelete\` can bring it back while that backup is kept.`,
         color: COLORS.failed,
       },
     ],

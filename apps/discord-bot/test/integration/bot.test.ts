@@ -269,7 +269,9 @@ describe('the bot through discord.js, the fake Discord and the real API', () => 
   it('delete asks first: the Delete button, or the name typed in a modal', async () => {
     await waitForState('outside-00', 'running');
     const ask = command(ALICE, 'delete', { name: 'outside-00' });
-    expect(await answer(ask, (t) => t.includes('Delete outside-00?'))).toContain('cannot be undone');
+    expect(await answer(ask, (t) => t.includes('Delete outside-00?'))).toContain(
+      'A final backup is made first',
+    );
     const del = buttons(ask.original()!).find((b) => b.label === 'Delete')!;
     discord.clickButton({ message: ask.original()!, customId: del.customId!, userId: ALICE });
     await discord.waitFor(() => textOf(ask.original()).includes('outside-00 was deleted'), 30_000);
