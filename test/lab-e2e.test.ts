@@ -351,7 +351,7 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
       expect(await vmLeftovers(server.vmid!)).toHaveLength(2);
       const ask = command('delete', { name: 'lab' });
       const prompt = startDeadline('the delete prompt', BOT_REPLY);
-      expect(await outcome(ask, (t) => t.includes('Delete lab?'), prompt)).toContain('cannot be undone');
+      expect(await outcome(ask, (t) => t.includes('Delete lab?'), prompt)).toContain('A final backup is made first');
       const del = buttons(ask.original()!).find((b) => b.label === 'Delete')!;
       const deleted = startDeadline('the Delete button', SHUTDOWN);
       discord.clickButton({ message: ask.original()!, customId: del.customId!, userId: ALICE });
