@@ -33,6 +33,11 @@ export interface VmBackend {
    * those disks from the archive, replacing any the VM had before (restore with `force`).
    */
   restoreDisks(vm: SimVm, backup: SimBackup, log: TaskLog): Promise<void>;
+  /**
+   * Called once a backup volume is gone from the storage (content DELETE, prune): removes its archive. A backup
+   * whose archive is already gone (or never was written) is no error.
+   */
+  removeBackup(backup: SimBackup, log: TaskLog): Promise<void>;
   /** Removes the VM's disks and anything else kept for it (the VM is stopped). */
   destroy(vm: SimVm, log: TaskLog): Promise<void>;
   /**
@@ -64,6 +69,7 @@ export function createSimulatedBackend(): VmBackend {
     resizeDisk: async () => {},
     backupDisks: async () => {},
     restoreDisks: async () => {},
+    removeBackup: async () => {},
     destroy: async () => {},
     start: async () => {},
     stop: async () => {},

@@ -186,6 +186,7 @@ export const deleteVolume: Handler = async ({ sim, params, user }) => {
       }
       sim.cluster.state.backups = sim.cluster.state.backups.filter((b) => b !== backup);
       sim.changed();
+      await sim.backend.removeBackup(backup, log);
       log.info(`Removed volume '${volid}'`);
     },
   });
@@ -258,11 +259,11 @@ export const pruneBackups: Handler = ({ sim, params, user }) => {
           .entries.filter((e) => e.mark === 'remove')
           .map((e) => e.volid),
       );
-      for (const volid of remove) log.info(`info: removing backup '${volid}'`);
-      sim.cluster.state.backups = sim.cluster.state.backups.filter(
-        (b) => !(remove.has(b.volid) && backupsOn(sim, node, storage).includes(b)),
-      );
+      const removed = backupsOn(sim, node, storage).filter((b) => remove.has(b.volid));
+      for (const backup of removed) log.info(`info: removing backup '${backup.volid}'`);
+      sim.cluster.state.backups = sim.cluster.state.backups.filter((b) => !removed.includes(b));
       sim.changed();
+      for (const backup of removed) await sim.backend.removeBackup(backup, log);
     },
   });
 };

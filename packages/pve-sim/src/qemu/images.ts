@@ -1,6 +1,6 @@
 // Disk volumes as qcow2 files: `<stateDir>/images/<volume>.qcow2`, except the template's base volume, which is
 // the template disk handed in (read by linked clones as their backing file, never written).
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { runCommand } from './run-command.js';
 
@@ -90,6 +90,21 @@ export class DiskImages {
     const owned = names.filter((name) => name.startsWith(`vm-${vmid}-`) || name.startsWith(`base-${vmid}-`));
     await Promise.all(owned.map((name) => rm(join(this.dir, name), { force: true })));
     return owned.map((name) => name.replace(/\.qcow2$/, ''));
+  }
+
+  /**
+   * Where a volume's new content is written before it replaces the volume (`adopt`): in the images directory,
+   * under a name no VM's volume has (removeAllOf leaves it alone).
+   */
+  async stagingFile(volume: string): Promise<string> {
+    this.writable(volume);
+    await mkdir(this.dir, { recursive: true });
+    return join(this.dir, `.staged-${ownVolumeName(volume)}.qcow2`);
+  }
+
+  /** Makes a staged file the volume's image, replacing what the volume had. */
+  async adopt(staged: string, volume: string): Promise<void> {
+    await rename(staged, this.writable(volume));
   }
 
   private writable(volume: string): string {

@@ -1,5 +1,7 @@
 // The VmBackend that makes real disks (qcow2 files) and real machines (QEMU processes) for the simulator.
 import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { type Accel, type AccelChoice, chooseAccel } from '@guildserver/lab';
 import { sleep } from '@guildserver/timing';
@@ -7,6 +9,18 @@ import { type AgentCommand, AgentNotRunningError, type VmBackend } from '../back
 import type { SimBackup, SimVm } from '../cluster/model.js';
 import { disksOf, parseDisk } from '../cluster/vm-config.js';
 import type { TaskLog } from '../tasks/runner.js';
+import {
+  archivedDisks,
+  archivedImage,
+  BackupArchives,
+  convertFromArchive,
+  convertIntoArchive,
+  createArchiveImage,
+  DISK_COPY_TIMEOUT_MS,
+  virtualSizeOf,
+  wantsCompression,
+} from './archives.js';
+import { backupRunningDisks, humanBytes } from './backup-job.js';
 import { nocloudSeedFiles } from './cloud-init-seed.js';
 import { GuestAgentClient } from './guest-agent.js';
 import { type HostDns, readHostDns } from './host-dns.js';
@@ -79,6 +93,7 @@ const silentLogger: BackendLogger = { info: () => {}, warn: () => {} };
 export function createQemuBackend(options: QemuBackendOptions): VmBackend {
   const logger = options.logger ?? silentLogger;
   const images = new DiskImages(options.stateDir, options.template);
+  const archives = new BackupArchives(options.stateDir);
   const machines = new Map<number, Machine>();
   /** VMs between the start call and their process being tracked (seed, taps). */
   const starting = new Set<number>();
@@ -374,14 +389,156 @@ export function createQemuBackend(options: QemuBackendOptions): VmBackend {
     await rm(vmPaths(options.stateDir, vm.vmid).dir, { recursive: true, force: true });
   }
 
-  // TODO(backups): vzdump and qmrestore keep only the config for now. The QEMU backend must write an archive of
-  // the VM's disk images for `backup.volid` (a qcow2 copy of each non-cloud-init disk, taken while the guest
-  // is locked `backup`; for a running VM a consistent copy, e.g. via a QMP drive-backup/blockdev-backup job),
-  // and restoreDisks must replace the VM's images with the archive's ones (renamed to the restored config's
-  // volumes), removing the VM's old images first when the restore overwrites an existing VM.
-  async function backupDisks(_vm: SimVm, _backup: SimBackup, _log: TaskLog): Promise<void> {}
+  /**
+   * PVE's guest-agent fs-freeze around the start of a running VM's backup: what the guest has written (its page
+   * cache) reaches the disk first. Resolves with the thaw to call once the backup jobs run (a no-op when the
+   * agent is not configured or does not answer: the backup then is of the disk as it is).
+   */
+  async function freezeGuest(vm: SimVm, machine: Machine, log: TaskLog): Promise<() => Promise<void>> {
+    const thawed = async () => {};
+    if (!agentEnabled(vm.config)) return thawed;
+    if (
+      !(await machine.agent.execute('guest-ping').then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      log.info("INFO: skipping guest-agent 'fs-freeze', agent configured but not running?");
+      return thawed;
+    }
+    log.info("INFO: issuing guest-agent 'fs-freeze' command");
+    try {
+      await machine.agent.execute('guest-fsfreeze-freeze');
+    } catch (error) {
+      log.info(`ERROR: unable to freeze guest fs - ${(error as Error).message}`);
+    }
+    // Thawed even when the freeze failed: it may have frozen some filesystems before it did.
+    return async () => {
+      log.info("INFO: issuing guest-agent 'fs-thaw' command");
+      await machine.agent.execute('guest-fsfreeze-thaw').catch((error: unknown) => {
+        log.info(`ERROR: unable to thaw guest fs - ${(error as Error).message}`);
+      });
+    };
+  }
 
-  async function restoreDisks(_vm: SimVm, _backup: SimBackup, _log: TaskLog): Promise<void> {}
+  /** A running VM's disks, copied by QMP backup jobs (point in time: the jobs' start) while it runs on. */
+  async function backupRunning(
+    vm: SimVm,
+    machine: Machine,
+    disks: { device: string; volume: string; target: string }[],
+    compress: boolean,
+    log: TaskLog,
+  ): Promise<number> {
+    for (const disk of disks) {
+      const { virtualSize } = await images.info(disk.volume);
+      await createArchiveImage(disk.target, virtualSize, compress);
+    }
+    let thaw: (() => Promise<void>) | undefined;
+    const thawOnce = async () => {
+      const pending = thaw;
+      thaw = undefined;
+      await pending?.();
+    };
+    try {
+      return await backupRunningDisks(machine.qmp!, disks, {
+        compress,
+        beforeStart: async () => {
+          thaw = await freezeGuest(vm, machine, log);
+        },
+        started: async (jobsRunning) => {
+          if (jobsRunning) log.info(`INFO: started backup task '${randomUUID()}'`);
+          await thawOnce();
+        },
+        progress: (line) => log.info(line),
+        gone: machine.gone,
+        timeoutMs: DISK_COPY_TIMEOUT_MS,
+      });
+    } finally {
+      await thawOnce();
+    }
+  }
+
+  /**
+   * vzdump's part that touches the disks: their archive (see archives.ts), consistent at one point in time.
+   * A running VM keeps running (snapshot mode: QMP backup jobs with the guest's filesystems frozen while they
+   * start); a stopped VM's images are converted as they are. Records the archive's real size on `backup`.
+   */
+  async function backupDisks(vm: SimVm, backup: SimBackup, log: TaskLog): Promise<void> {
+    await ready;
+    const compress = wantsCompression(backup);
+    const disks = archivedDisks(vm.config).map((disk) => ({
+      key: disk.key,
+      device: `drive-${disk.key}`,
+      volume: disk.volume,
+      source: images.fileOf(disk.volume),
+    }));
+    for (const disk of disks) {
+      if (!existsSync(disk.source)) throw new Error(`no disk image for '${disk.key}' (${disk.source})`);
+    }
+    const began = Date.now();
+    const partial = await archives.begin(backup);
+    try {
+      const targets = disks.map((disk) => ({ ...disk, target: archivedImage(partial, disk.key) }));
+      const machine = machineOf(vm.vmid);
+      let bytes = 0;
+      if (machine && !machine.qmp) throw new Error(`VM ${vm.vmid} is starting or stopping`);
+      if (machine && targets.length > 0) {
+        bytes = await backupRunning(vm, machine, targets, compress, log);
+      } else {
+        for (const disk of targets) {
+          await convertIntoArchive(disk.source, disk.target, compress);
+          bytes += (await images.info(disk.volume)).virtualSize;
+        }
+      }
+      const seconds = Math.max(1, Math.round((Date.now() - began) / 1000));
+      log.info(
+        `INFO: transferred ${humanBytes(bytes)} in ${seconds} seconds (${humanBytes(bytes / seconds)}/s)`,
+      );
+      const { dir, bytes: size } = await archives.commit(backup, partial);
+      backup.size = size;
+      logger.info({ vmid: vm.vmid, volid: backup.volid, dir, size, seconds }, 'backup archive written');
+    } catch (error) {
+      await archives.abandon(partial);
+      throw error;
+    }
+  }
+
+  /**
+   * qmrestore's part that touches the disks: each disk of the restored config rebuilt from the archive's image
+   * of the same drive (a standalone image: no backing file), then the VM's old images replaced.
+   */
+  async function restoreDisks(vm: SimVm, backup: SimBackup, log: TaskLog): Promise<void> {
+    await ready;
+    if (machineOf(vm.vmid) || starting.has(vm.vmid)) throw new Error(`VM ${vm.vmid} is running`);
+    const archive = archives.existing(backup);
+    const staged: { file: string; volume: string }[] = [];
+    const began = Date.now();
+    try {
+      let bytes = 0;
+      for (const disk of archivedDisks(vm.config)) {
+        const image = archivedImage(archive, disk.key);
+        if (!existsSync(image)) throw new Error(`archive '${archive}' has no disk for '${disk.key}'`);
+        const volume = ownVolumeName(disk.volume);
+        const file = await images.stagingFile(volume);
+        log.info(`map 'drive-${disk.key}' to '${images.fileOf(volume)}'`);
+        staged.push({ file, volume });
+        await convertFromArchive(image, file);
+        bytes += await virtualSizeOf(file);
+      }
+      const removed = await images.removeAllOf(vm.vmid);
+      if (removed.length > 0) logger.info({ vmid: vm.vmid, volumes: removed }, 'removed disk images');
+      for (const { file, volume } of staged) await images.adopt(file, volume);
+      staged.length = 0;
+      const seconds = Math.max(1, Math.round((Date.now() - began) / 1000));
+      log.info(`total bytes read ${bytes}, duration ${seconds} sec`);
+    } finally {
+      for (const { file } of staged) await rm(file, { force: true });
+    }
+  }
+
+  async function removeBackup(backup: SimBackup, _log: TaskLog): Promise<void> {
+    if (await archives.remove(backup)) logger.info({ volid: backup.volid }, 'removed backup archive');
+  }
 
   async function close(): Promise<void> {
     await ready.catch(() => {});
@@ -394,6 +551,7 @@ export function createQemuBackend(options: QemuBackendOptions): VmBackend {
     resizeDisk,
     backupDisks,
     restoreDisks,
+    removeBackup,
     destroy,
     start,
     stop,
