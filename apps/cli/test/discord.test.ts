@@ -1,39 +1,16 @@
 // `gs up` with the fake Discord and the bot, and `gs discord say|click` typing into it from another process.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API, CLI, node, REPO } from './support/api-stack.js';
 
-const run = promisify(execFile);
-const REPO = join(import.meta.dirname, '..', '..', '..');
-const CLI = join(REPO, 'apps', 'cli', 'src', 'main.ts');
-const API = join(REPO, 'apps', 'api', 'src', 'main.ts');
 const BASE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
 const UP_ARGS = ['--api-port', '0', '--sim-port', '0', '--time-scale', '0.02'];
 
 const gs = (args: string[], env: Record<string, string | undefined>, timeout = 120_000) =>
   node(CLI, args, env, timeout);
-
-async function node(
-  script: string,
-  args: string[],
-  env: Record<string, string | undefined>,
-  timeout = 120_000,
-) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', script, ...args], {
-      cwd: REPO,
-      timeout,
-      env: { ...BASE_ENV, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
