@@ -10,6 +10,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import pino from 'pino';
 import {
   backupNow,
+  copyBackup,
   deleteBackup,
   listBackups,
   pinBackup,
@@ -232,6 +233,20 @@ backup
   .addOption(jsonOption())
   .addHelpText('after', '\nExample: gs backup restore survival latest --yes\n')
   .action(run((server: string, id: string, options) => restoreBackup(context(), server, id, options)));
+backup
+  .command('copy <server> <backup> <new-name>')
+  .description(
+    "a new server with a backup's world, under another name (same game, size and guild; its own address), followed to running",
+  )
+  .option('--channel <id>', "the Discord channel for the new server's notices (default: the source's)")
+  .addOption(guildOption())
+  .addOption(jsonOption())
+  .addHelpText('after', '\nExample: gs backup copy survival latest survival-test\n')
+  .action(
+    run((server: string, id: string, name: string, options) =>
+      copyBackup(context(), server, id, name, options),
+    ),
+  );
 
 backup
   .command('undelete <server-id> [backup]')

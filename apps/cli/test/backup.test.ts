@@ -141,6 +141,33 @@ describe('gs backup against a running API', () => {
     expect((await backups('vault')).backups.every((b) => !b.protected)).toBe(true);
   }, 60_000);
 
+  it('copy makes a new server from a backup, under another name, followed until it runs', async () => {
+    const [newest] = (await backups('vault')).backups;
+    const copied = await gs(['backup', 'copy', 'vault', 'latest', 'vault-test']);
+    expect(copied.stderr).toBe('');
+    expect(copied.code).toBe(0);
+    expect(copied.stdout).toMatch(
+      new RegExp(
+        `^Copying backup ${newest!.id} of vault into the new server vault-test \\(srv_[a-z0-9]{12}\\); job job_`,
+      ),
+    );
+    expect(copied.stdout).toMatch(/✓ \[\d+\/\d+\] Restoring the backup/);
+    expect(copied.stdout).toMatch(/✓ vault-test is running in [\d.]+ s/);
+    const status = JSON.parse((await gs(['status', 'vault-test', '--json'])).stdout) as { server: Server };
+    expect(status.server).toMatchObject({ game: 'minecraft-java', state: 'running' });
+    expect(status.server.id).not.toBe(await serverId('vault'));
+
+    const again = await gs(['backup', 'copy', 'vault', 'latest', 'vault-test', '--json']);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toEqual({
+      error: {
+        code: 'name_taken',
+        message: "This guild already has a server named 'vault-test'; pick another name.",
+      },
+    });
+    expect((await gs(['delete', 'vault-test', '--no-final-backup', '--watch'])).code).toBe(0);
+  }, 90_000);
+
   it('delete --no-final-backup leaves no backup; a plain delete leaves one, listed by the server id', async () => {
     const scratch = await serverId('scratch');
     const bare = await gs(['delete', 'scratch', '--no-final-backup', '--watch']);

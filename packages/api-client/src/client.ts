@@ -5,6 +5,7 @@ import {
   type BackupList,
   backupListSchema,
   backupSchema,
+  type CopyRequest,
   type CreateBackupRequest,
   type CreatedToken,
   type CreateScheduleRequest,
@@ -89,6 +90,8 @@ export interface ApiClient {
   /** Pins (`protected`) or unpins a backup. */
   pinBackup(serverId: string, backupId: string, pinned: boolean, options?: CallOptions): Promise<Backup>;
   deleteBackup(serverId: string, backupId: string, options?: CallOptions): Promise<Backup>;
+  /** A new server (another name, same game and size) from one of this server's backups. */
+  copyBackup(serverId: string, request: CopyRequest, options?: CallOptions): Promise<Accepted>;
   /** Brings a deleted server back from its final backup (its newest, or the one named). */
   undelete(serverId: string, backupId?: string, options?: CallOptions): Promise<Accepted>;
   /** The server's schedules with their next and last runs. */
@@ -158,6 +161,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         body: { protected: pinned },
         parse: backupSchema,
       }),
+    copyBackup: (serverId, body, call) =>
+      request('POST', `/v1/servers/${id(serverId)}/copy`, { ...call, body, parse: acceptedSchema }),
     undelete: (serverId, backupId, call) =>
       request('POST', `/v1/servers/${id(serverId)}/undelete`, {
         ...call,

@@ -141,6 +141,14 @@ export function createBackupService(
       return { server: serverView(db, id, config)!, jobId };
     },
 
+    /** The backup to copy into a new server: one of the server's, deleted or not, acted on by the actor. */
+    async toCopy(id: string, backupId: string, actor: Actor): Promise<Backup> {
+      requireWrite(actor);
+      const row = readable(id, actor);
+      requireMayActOn(actor, row);
+      return backupOf(await volumesOn(nodeOf(row)), row, backupId);
+    },
+
     /** The deleted server's final backup to bring it back from: the one named, else its newest. */
     async finalBackupOf(id: string, backupId: string | undefined, actor: Actor): Promise<Backup> {
       const row = readable(id, actor);

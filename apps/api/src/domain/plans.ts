@@ -108,4 +108,22 @@ export const PLANS: Record<JobKind, readonly PlannedStep[]> = {
     step('wait_game', 'Waiting for the game to answer'),
     PUBLISH,
   ],
+  // Another server's world under a new name: its VM restored from the backup, then the game set up as a create
+  // sets it up (the server's own name, passwords and ports; installing is already done).
+  copy: [
+    step('verify_vmid', 'Checking the VM id at Proxmox'),
+    step('restore_vm', 'Restoring the backup'),
+    step('configure', 'Configuring the VM'),
+    step('resize_disk', 'Sizing the disk'),
+    step('start_vm', 'Starting the VM'),
+    step('wait_network', 'Waiting for the network'),
+    step('setup_game', 'Setting the game up under its new name'),
+    step('wait_game', 'Waiting for the game to answer'),
+    PUBLISH,
+  ],
 };
+
+/** The kinds of job that make the server's VM (and on failure destroy it and give back its VM id and ports). */
+export type MakesVmKind = 'create' | 'recreate' | 'copy';
+export const makesNewVm = (kind: JobKind): kind is MakesVmKind =>
+  kind === 'create' || kind === 'recreate' || kind === 'copy';

@@ -1,7 +1,12 @@
 // Creating a server: the checks a gamer can fail (game, licence, name, size, quota, name taken), then a VM id
 // Proxmox agrees is free, the server's row, its ports and its create job, in one transaction.
-import { type CreateServerRequest, SERVER_NAME_RULE, serverNameSchema } from '@guildserver/contracts';
-import { sizeProblem } from '@guildserver/games';
+import {
+  type CreateServerRequest,
+  SERVER_NAME_RULE,
+  serverNameSchema,
+  type VmSize,
+} from '@guildserver/contracts';
+import { type GameDefinition, sizeProblem } from '@guildserver/games';
 import { and, eq, isNull } from 'drizzle-orm';
 import { servers } from '../db/schema.js';
 import { type Actor, requireWrite } from './actor.js';
@@ -10,10 +15,10 @@ import { DomainError } from './errors.js';
 import { recordEvent } from './event-log.js';
 import { portSlotsOf } from './game-ports.js';
 import { newServerId, now } from './ids.js';
-import { insertJob } from './jobs.js';
+import { insertJob, type JobParams } from './jobs.js';
 import { enforceQuotas } from './quotas.js';
 import type { ServerServiceDeps } from './server-deps.js';
-import { recordJobQueued } from './server-jobs.js';
+import { BUSY_STATE, recordJobQueued } from './server-jobs.js';
 import { gameOf, requireAcceptedLicences } from './server-rules.js';
 
 /** Ids another create took between our Proxmox check and our reservation are skipped this many times. */
@@ -21,7 +26,7 @@ const RESERVE_TRIES = 20;
 
 /** Creates the server and queues its create job; resolves with the new server's id and the job's. */
 export async function createServer(
-  { db, config, outside, vmids }: ServerServiceDeps,
+  deps: ServerServiceDeps,
   input: CreateServerRequest,
   actor: Actor,
 ): Promise<{ serverId: string; jobId: string }> {
@@ -33,15 +38,55 @@ export async function createServer(
     );
   }
   const game = gameOf(input.game);
-  requireAcceptedLicences(game, config);
-  if (!serverNameSchema.safeParse(input.name).success) {
-    const shown = input.name.length > 40 ? `${input.name.slice(0, 39)}…` : input.name;
-    throw new DomainError('name_invalid', `'${shown}' is not a valid name: use ${SERVER_NAME_RULE}.`);
-  }
-  const defaults = config.gameSizes.get(game.id) ?? game.resources.default;
+  requireAcceptedLicences(game, deps.config);
+  requireValidName(input.name);
+  const defaults = deps.config.gameSizes.get(game.id) ?? game.resources.default;
   const size = { ...defaults, ...input.size };
   const badSize = sizeProblem(game.name, game.resources.minimum, size);
   if (badSize) throw new DomainError('invalid_request', `The size will not do: ${badSize}`);
+  return insertServer(
+    deps,
+    {
+      name: input.name,
+      game,
+      guildId: input.guildId,
+      ownerId: input.ownerId,
+      channelId: input.channelId,
+      size,
+    },
+    actor,
+    { kind: 'create', audit: { action: 'server.create', detail: { game: game.id, name: input.name, size } } },
+  );
+}
+
+/** Refuses a name the rule does not allow, quoting it (shortened) and the rule. */
+export function requireValidName(name: string): void {
+  if (serverNameSchema.safeParse(name).success) return;
+  const shown = name.length > 40 ? `${name.slice(0, 39)}…` : name;
+  throw new DomainError('name_invalid', `'${shown}' is not a valid name: use ${SERVER_NAME_RULE}.`);
+}
+
+/** A new server of `spec` and the job that makes its VM: the row, a VM id, its ports and the job, at once. */
+export interface NewServer {
+  name: string;
+  game: GameDefinition;
+  guildId: string;
+  ownerId: string;
+  channelId: string;
+  size: VmSize;
+}
+
+/**
+ * The checks every new server passes inside the transaction (name free in the guild, quotas), then a VM id
+ * Proxmox agrees is free, the row, its ports and its job (`create`, or `copy` from another server's backup).
+ */
+export async function insertServer(
+  { db, config, outside, vmids }: ServerServiceDeps,
+  spec: NewServer,
+  actor: Actor,
+  job: { kind: 'create' | 'copy'; params?: JobParams; audit: { action: string; detail?: unknown } },
+): Promise<{ serverId: string; jobId: string }> {
+  const { name, game, guildId, ownerId, channelId, size } = spec;
   const { slots, consecutive } = portSlotsOf(game);
   const skip = new Set<number>();
 
@@ -55,38 +100,26 @@ export async function createServer(
           const clash = tx
             .select({ id: servers.id })
             .from(servers)
-            .where(
-              and(
-                eq(servers.guildId, input.guildId),
-                eq(servers.name, input.name),
-                isNull(servers.deletedAt),
-              ),
-            )
+            .where(and(eq(servers.guildId, guildId), eq(servers.name, name), isNull(servers.deletedAt)))
             .get();
           if (clash)
             throw new DomainError(
               'name_taken',
-              `This guild already has a server named '${input.name}'; pick another name.`,
+              `This guild already has a server named '${name}'; pick another name.`,
             );
-          enforceQuotas(
-            tx,
-            input.guildId,
-            input.ownerId,
-            { cores: size.cores, memoryMiB: size.memory },
-            config.quotas,
-          );
+          enforceQuotas(tx, guildId, ownerId, { cores: size.cores, memoryMiB: size.memory }, config.quotas);
           // Another create may have taken this id since we asked Proxmox: then try the next one.
           if (!reserveVmid(tx, vmid, id)) return undefined;
           const at = now();
           tx.insert(servers)
             .values({
               id,
-              name: input.name,
+              name,
               game: game.id,
-              guildId: input.guildId,
-              ownerId: input.ownerId,
-              channelId: input.channelId,
-              state: 'creating',
+              guildId,
+              ownerId,
+              channelId,
+              state: BUSY_STATE[job.kind],
               cores: size.cores,
               memoryMiB: size.memory,
               diskGiB: size.disk,
@@ -97,9 +130,8 @@ export async function createServer(
             })
             .run();
           allocatePorts(tx, id, slots, config.portRange, consecutive);
-          const jobId = insertJob(tx, id, 'create', actor.userId ?? actor.tokenId);
+          const jobId = insertJob(tx, id, job.kind, actor.userId ?? actor.tokenId, job.params);
           tx.update(servers).set({ currentJobId: jobId }).where(eq(servers.id, id)).run();
-          const { name, guildId, ownerId, channelId } = input;
           const server = { id, name, guildId, ownerId, channelId };
           recordEvent(
             tx,
@@ -109,12 +141,7 @@ export async function createServer(
               data: { game: game.id, gameName: game.name, vmid, size },
             },
           );
-          recordJobQueued(tx, actor, {
-            server,
-            jobId,
-            kind: 'create',
-            audit: { action: 'server.create', detail: { game: game.id, name: input.name, size } },
-          });
+          recordJobQueued(tx, actor, { server, jobId, kind: job.kind, audit: job.audit });
           return jobId;
         },
         { behavior: 'immediate' },

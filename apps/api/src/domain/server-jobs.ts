@@ -19,6 +19,7 @@ import { recordEvent } from './event-log.js';
 import { portSlotsOf } from './game-ports.js';
 import { now } from './ids.js';
 import { insertJob, type JobParams, parseJobParams } from './jobs.js';
+import { type MakesVmKind, makesNewVm } from './plans.js';
 import { enforceQuotas } from './quotas.js';
 import type { ServerServiceDeps, ServerServicePorts } from './server-deps.js';
 import { gameOf, liveServer, requireAcceptedLicences } from './server-rules.js';
@@ -35,6 +36,7 @@ export const BUSY_STATE: Record<JobKind, ServerState> = {
   backup: 'backing_up',
   restore: 'restoring',
   recreate: 'restoring',
+  copy: 'creating',
 };
 
 /** What every queued job records: `job.queued`, the server's change of state (if any) and the audit row. */
@@ -78,7 +80,7 @@ function markBusy(tx: Tx, serverId: string, kind: JobKind, jobId: string, vmid?:
 export type JobQueueDeps = Pick<ServerServiceDeps, 'db'> & { outside: Pick<ServerServicePorts, 'enqueue'> };
 
 /** The jobs queued on an existing server (a create and an undelete have their own modules). */
-type QueuedKind = Exclude<JobKind, 'create' | 'recreate'>;
+type QueuedKind = Exclude<JobKind, MakesVmKind>;
 
 /** Each kind of job on an existing server, and the states it may start from. */
 const ALLOWED_FROM: Record<QueuedKind, readonly ServerState[]> = {
@@ -159,9 +161,9 @@ export async function retryServerJob(deps: ServerServiceDeps, id: string, actor:
   if (row.state !== 'failed' || !failedJob) throw notFailed(row.state);
   const kind = failedJob.kind;
   const game = gameOf(row.game);
-  // A failed create or recreate gave back its VM id and ports in its clean-up: they are reserved again.
-  const makesVm = kind === 'create' || kind === 'recreate';
-  if (kind === 'create') requireAcceptedLicences(game, config);
+  // A failed create, copy or recreate gave back its VM id and ports in its clean-up: they are reserved again.
+  const makesVm = makesNewVm(kind);
+  if (kind === 'create' || kind === 'copy') requireAcceptedLicences(game, config);
   const vmid = makesVm && row.vmid === null ? await vmids.claim() : undefined;
   let jobId: string;
   try {

@@ -1,6 +1,7 @@
 // The servers as the HTTP routes see them: reads that apply the permission rule, and the requests that queue
 // jobs (create, act, delete, retry), each in its own module.
 import type {
+  CopyRequest,
   CreateServerRequest,
   ListServersQuery,
   Server,
@@ -15,6 +16,7 @@ import type { Db } from '../db/database.js';
 import { servers } from '../db/schema.js';
 import { type Actor, isAdmin, reachOf, requireMayActOn, requireMayRead, requireWrite } from './actor.js';
 import { DomainError } from './errors.js';
+import { copyServer } from './server-copy.js';
 import { createServer } from './server-create.js';
 import type { ServerServiceDeps, ServerServicePorts } from './server-deps.js';
 import { queueServerJob, retryServerJob } from './server-jobs.js';
@@ -111,6 +113,17 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
     /** Brings a deleted server back from a final backup (`volid`, found by the backup service). */
     async undelete(id: string, volid: string, actor: Actor): Promise<{ server: Server; jobId: string }> {
       return withView(id, await undeleteServer(deps, id, volid, actor));
+    },
+
+    /** A new server from the backup `volid` of `sourceId` (found, and the actor checked, by the backup service). */
+    async copy(
+      sourceId: string,
+      volid: string,
+      request: Omit<CopyRequest, 'backupId'>,
+      actor: Actor,
+    ): Promise<{ server: Server; jobId: string }> {
+      const { serverId, jobId } = await copyServer(deps, sourceId, volid, request, actor);
+      return withView(serverId, jobId);
     },
 
     async retry(id: string, actor: Actor): Promise<{ server: Server; jobId: string }> {

@@ -6,6 +6,7 @@ import type { JobKind } from '@guildserver/contracts';
 import { getGame } from '@guildserver/games';
 import type { ServerRow } from '../db/schema.js';
 import { parseJobParams } from '../domain/jobs.js';
+import { makesNewVm } from '../domain/plans.js';
 import { type AttemptOfRun, retriedLater } from '../queue/retry-policy.js';
 import {
   DEFAULT_RUNNER_OPTIONS,
@@ -168,7 +169,7 @@ export function createJobRunner(deps: RunnerDeps, overrides: Partial<RunnerOptio
 
     async function fail(ctx: StepContext, verdict: Verdict): Promise<void> {
       let release = { ports: false, vmid: false };
-      if (kind === 'create' || kind === 'recreate') {
+      if (makesNewVm(kind)) {
         const cleanup = await cleanUpFailedCreate(ctx);
         ctx.log.info({ cleanup }, 'failed create cleaned up');
         appendProgress(db, jobId, ctx.step, `Cleaning up: ${cleanup.detail}`, { cleanup: true });

@@ -209,6 +209,19 @@ const ROUTES: Record<
         ).status,
       ),
   },
+  'POST /servers/{id}/copy': {
+    who: 'reach',
+    // No such backup: reaching the server is a 404, not a 403.
+    probe: async (caller) =>
+      byStatus(
+        (
+          await call[caller]('POST', `/v1/servers/${(await alicesServer()).id}/copy`, {
+            backupId: NO_BACKUP,
+            name: 'copied',
+          })
+        ).status,
+      ),
+  },
   'POST /servers/{id}/undelete': {
     who: 'reach',
     // The server is not deleted (and has no final backup): reaching it is a 404 or 409, not a 403.

@@ -317,6 +317,95 @@ describe('backups over the API', () => {
     });
   });
 
+  it('copies a backup into a new server of another name: its own VM, ports and address; the source untouched', async () => {
+    const s = await start();
+    const source = await runningServer(s, 'survival', 'openttd');
+    await backUp(s, source);
+    const [backup] = (await list(s, source)).backups;
+    const bot = s.api.token(['bot']);
+    const alice = client(s.api.url, bot, { user: ALICE });
+
+    const queued = await alice<{ server: Server; jobId: string }>('POST', `/v1/servers/${source.id}/copy`, {
+      backupId: backup!.id,
+      name: 'survival-test',
+    });
+    expect(queued.status).toBe(202);
+    const copy = queued.body.server;
+    expect(copy).toMatchObject({ name: 'survival-test', game: 'openttd', state: 'creating', ownerId: ALICE });
+    expect(copy.id).not.toBe(source.id);
+    const job = await finished(s, queued.body.jobId);
+    expect(job, job.error?.message).toMatchObject({ kind: 'copy', state: 'succeeded' });
+    expect(job.steps.map((step) => step.name)).toEqual([
+      'verify_vmid',
+      'restore_vm',
+      'configure',
+      'resize_disk',
+      'start_vm',
+      'wait_network',
+      'setup_game',
+      'wait_game',
+      'publish_ports',
+    ]);
+    const made = (await s.admin<Server>('GET', `/v1/servers/${copy.id}`)).body;
+    expect(made).toMatchObject({ state: 'running', channelId: source.channelId, size: source.size });
+    expect(made.vmid).not.toBe(source.vmid);
+    expect(made.address).not.toBe(source.address);
+    expect(made.ports.map((p) => p.port)).not.toEqual(source.ports.map((p) => p.port));
+    expect(job.steps[1]!.detail).toBe(`Restored ${backup!.volid} into VM ${made.vmid}.`);
+    const vm = s.api.sim.state.vms.find((v) => v.vmid === made.vmid)!;
+    expect(vm.config.tags).toBe(`guildserver;gs-${copy.id}`);
+    // The source is as it was, and keeps its backup (copying does not use it up).
+    expect((await s.admin<Server>('GET', `/v1/servers/${source.id}`)).body).toMatchObject({
+      state: 'running',
+      vmid: source.vmid,
+      address: source.address,
+    });
+    expect((await list(s, source)).backups.map((b) => b.id)).toEqual([backup!.id]);
+    expect((await list(s, made)).backups).toEqual([]);
+
+    // The rules of a create, each in one sentence; and the backup's server must be one's own to copy.
+    const taken = await alice('POST', `/v1/servers/${source.id}/copy`, {
+      backupId: backup!.id,
+      name: 'survival',
+    });
+    expect(taken.status).toBe(409);
+    expect(taken.body).toMatchObject({
+      error: {
+        code: 'name_taken',
+        message: "This guild already has a server named 'survival'; pick another name.",
+      },
+    });
+    const badName = await alice('POST', `/v1/servers/${source.id}/copy`, {
+      backupId: backup!.id,
+      name: 'No Way!',
+    });
+    expect(badName.status).toBe(400);
+    expect(badName.body).toMatchObject({ error: { code: 'name_invalid' } });
+    const bob = client(s.api.url, bot, { user: BOB });
+    const notHis = await bob('POST', `/v1/servers/${source.id}/copy`, { backupId: backup!.id, name: 'bobs' });
+    expect(notHis.status).toBe(403);
+    expect(notHis.body).toMatchObject({ error: { code: 'not_owner' } });
+  });
+
+  it("copies a deleted server's final backup: its world lives on under a new name", async () => {
+    const s = await start();
+    const gone = await runningServer(s, 'oldworld', 'openttd');
+    await finished(s, (await s.admin<{ jobId: string }>('DELETE', `/v1/servers/${gone.id}`)).body.jobId);
+    const [final] = (await list(s, gone)).backups;
+    expect(final!.reason).toBe('before-delete');
+    const queued = await s.admin<{ server: Server; jobId: string }>('POST', `/v1/servers/${gone.id}/copy`, {
+      backupId: final!.id,
+      name: 'newworld',
+    });
+    expect(queued.status).toBe(202);
+    expect(queued.body.server.ownerId).toBe(gone.ownerId);
+    expect((await finished(s, queued.body.jobId)).state).toBe('succeeded');
+    expect((await s.admin<Server>('GET', `/v1/servers/${queued.body.server.id}`)).body.state).toBe('running');
+    // The deleted server stays deleted, its final backup still there to undo its delete.
+    expect((await s.admin('GET', `/v1/servers/${gone.id}`)).status).toBe(404);
+    expect((await list(s, gone)).backups.map((b) => b.id)).toEqual([final!.id]);
+  });
+
   it("shows a server's backups to its owner only, and says why to anyone else", async () => {
     const s = await start();
     const server = await runningServer(s, 'private');

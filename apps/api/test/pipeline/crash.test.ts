@@ -152,6 +152,37 @@ describe('crash safety', () => {
     expect(await backupReasons(serverId)).toEqual(['before-delete', 'before-restore', 'manual']);
   }, 120_000);
 
+  it('an undelete killed at every step boundary resumes: one VM from the final backup, which stays', async () => {
+    const final = await stack.backups.finalBackupOf(phoenix, undefined, ADMIN);
+    const restoresBefore = stack.sim.state.tasks.filter((t) => t.type === 'qmrestore').length;
+    const { jobId } = await stack.service.undelete(phoenix, final.volid, ADMIN);
+    const crashes = await runThroughCrashes(jobId);
+    expect(crashes).toEqual(PLANS.recreate.map((s) => s.name));
+    expect((await stack.waitForJob(jobId)).state).toBe('succeeded');
+    expect(stack.server(phoenix).state).toBe('running');
+    expect(stack.vmsOf(phoenix)).toHaveLength(1);
+    expect(stack.sim.state.tasks.filter((t) => t.type === 'qmrestore')).toHaveLength(restoresBefore + 1);
+    expect(await backupReasons(phoenix)).toEqual(['before-delete', 'before-restore', 'manual']);
+  }, 120_000);
+
+  it('a copy killed at every step boundary resumes: one new VM, the source untouched', async () => {
+    const source = stack.server(phoenix);
+    const manual = (await stack.backups.list(phoenix, ADMIN)).backups.find((b) => b.reason === 'manual')!;
+    const { server, jobId } = await stack.service.copy(
+      phoenix,
+      manual.volid,
+      { name: 'phoenix-copy' },
+      ADMIN,
+    );
+    const crashes = await runThroughCrashes(jobId);
+    expect(crashes).toEqual(PLANS.copy.map((s) => s.name));
+    expect((await stack.waitForJob(jobId)).state).toBe('succeeded');
+    expect(stack.server(server.id).state).toBe('running');
+    expect(stack.vmsOf(server.id)).toHaveLength(1);
+    expect(stack.server(phoenix)).toMatchObject({ state: 'running', vmid: source.vmid });
+    expect(stack.vmsOf(phoenix)).toHaveLength(1);
+  }, 120_000);
+
   it('a worker killed while its clone runs is followed by no second clone', async () => {
     const options = JSON.stringify({ runner: FAST_RUNNER, lockDurationMs: 1_500, stalledIntervalMs: 500 });
     const clonesBefore = stack.sim.state.tasks.filter((t) => t.type === 'qmclone').length;

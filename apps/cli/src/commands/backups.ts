@@ -188,6 +188,35 @@ export async function restoreBackup(
   return followJob(ctx, accepted.jobId, server.name, options);
 }
 
+/**
+ * `gs backup copy <server> <backup> <new-name>`: a new server with the backup's world (same game and size, same
+ * guild), followed to running. A deleted server's backups are named by its id.
+ */
+export async function copyBackup(
+  ctx: CommandContext,
+  nameOrId: string,
+  wanted: string,
+  name: string,
+  options: ServerOption & { channel?: string },
+): Promise<number> {
+  const client = ctx.api();
+  const serverId = SERVER_ID_PATTERN.test(nameOrId)
+    ? nameOrId
+    : (await resolveServer(client, nameOrId, options.guild)).id;
+  const backup = findBackup((await client.backups(serverId)).backups, wanted, nameOrId);
+  const accepted = await client.copyBackup(serverId, {
+    backupId: backup.id,
+    name,
+    ...(options.channel ? { channelId: options.channel } : {}),
+  });
+  if (!options.json)
+    say(
+      ctx,
+      `Copying backup ${backup.id} of ${nameOrId} into the new server ${accepted.server.name} (${accepted.server.id}); job ${accepted.jobId}.`,
+    );
+  return followJob(ctx, accepted.jobId, accepted.server.name, options);
+}
+
 /** `gs backup undelete <server id> [<backup>]`: a deleted server back from its final backup, followed to running. */
 export async function undeleteServer(
   ctx: CommandContext,

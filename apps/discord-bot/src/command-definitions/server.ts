@@ -29,6 +29,7 @@ export const SERVER_SUBCOMMANDS = {
   'backup restore': { defer: 'ephemeral' },
   'backup delete': { defer: 'ephemeral' },
   'backup pin': { defer: 'ephemeral' },
+  'backup copy': { defer: 'ephemeral' },
   'backup undelete': { defer: 'ephemeral' },
   'schedule add': { defer: 'ephemeral' },
   'schedule off': { defer: 'ephemeral' },
@@ -143,6 +144,18 @@ export const serverCommand = new SlashCommandBuilder()
           'Put a backup’s world back (the current one is backed up first)',
           'restore',
         ).addStringOption(backupOption('restore')),
+      )
+      .addSubcommand((sub) =>
+        backupSub(sub, 'copy', 'A new server with a backup’s world, under another name', 'copy a backup of')
+          .addStringOption(backupOption('copy'))
+          .addStringOption((o) =>
+            o
+              .setName('new-name')
+              .setDescription(`The new server's name: ${SERVER_NAME_RULE}`)
+              .setRequired(true)
+              .setMinLength(SERVER_NAME_MIN_LENGTH)
+              .setMaxLength(SERVER_NAME_MAX_LENGTH),
+          ),
       )
       .addSubcommand((sub) =>
         backupSub(sub, 'delete', 'Delete a backup', 'delete a backup of').addStringOption(

@@ -11,6 +11,8 @@ export type ServerJob =
   | { kind: ServerAction | 'delete' }
   | { kind: 'backup'; pinned: boolean }
   | { kind: 'restore'; backupId: string }
+  /** A new server `name` from one of this server's backups; its notices go to `channelId`. */
+  | { kind: 'copy'; backupId: string; name: string; channelId: string }
   /** Undoing a delete, from the server's newest final backup. */
   | { kind: 'recreate' };
 
@@ -23,6 +25,12 @@ function queueJob(api: ApiClient, serverId: string, job: ServerJob, options: Cal
       return api.backUp(serverId, job.pinned ? { protected: true } : {}, options);
     case 'restore':
       return api.restoreBackup(serverId, job.backupId, options);
+    case 'copy':
+      return api.copyBackup(
+        serverId,
+        { backupId: job.backupId, name: job.name, channelId: job.channelId },
+        options,
+      );
     case 'recreate':
       return api.undelete(serverId, undefined, options);
     default:

@@ -12,6 +12,7 @@ import { listPageButton } from '../handlers/buttons/list-page.js';
 import { restoreButton } from '../handlers/buttons/restore.js';
 import { serverButton } from '../handlers/buttons/server-action.js';
 import { serverAction } from '../handlers/commands/actions.js';
+import { copyBackup } from '../handlers/commands/backup-copy.js';
 import { deleteBackup } from '../handlers/commands/backup-delete.js';
 import { listBackups } from '../handlers/commands/backup-list.js';
 import { backUpNow } from '../handlers/commands/backup-now.js';
@@ -43,6 +44,7 @@ const backupCommands = {
   'backup now': backUpNow,
   'backup list': listBackups,
   'backup restore': restoreBackup,
+  'backup copy': copyBackup,
   'backup delete': deleteBackup,
   'backup pin': pinBackup,
   'backup undelete': undeleteServer,

@@ -37,6 +37,7 @@ const VERB: Record<JobKind, { ing: string; noun: string }> = {
   backup: { ing: 'Backing up', noun: 'Backup' },
   restore: { ing: 'Restoring', noun: 'Restore' },
   recreate: { ing: 'Bringing back', noun: 'Undelete' },
+  copy: { ing: 'Copying a backup into', noun: 'Copy' },
 };
 
 const DONE: Record<JobKind, string> = {
@@ -48,6 +49,7 @@ const DONE: Record<JobKind, string> = {
   backup: 'was backed up',
   restore: 'was restored and is running',
   recreate: 'is back from its final backup and running',
+  copy: 'is running, made from the backup',
 };
 
 const STEP_MARK = { pending: '▫️', running: '⏳', succeeded: '✅', failed: '❌', skipped: '➖' } as const;

@@ -266,4 +266,39 @@ describe('/server backup through discord.js, the fake Discord and the real API',
       "The server 'survival' is not deleted; restore a backup over it instead.",
     );
   });
+  it('copy: a new server with the backup’s world under another name, followed in the same message to its address', async () => {
+    const [newest] = await backups();
+    const handle = command(ALICE, 'backup copy', {
+      name: 'survival',
+      backup: newest!.id,
+      'new-name': 'Creative',
+    });
+    expect((await handle.response()).data?.flags).toBe(64);
+    const text = await answer(handle, (t) => /creative is running, made from the backup|❌/.test(t));
+    expect(text).not.toContain('❌');
+    expect(text).toMatch(/Address: `play\.example\.net:\d+`/);
+    const edits = discord.requests.filter((r) => r.method === 'PATCH' && r.path.includes(handle.token));
+    expect(edits.some((r) => JSON.stringify(r.body).includes('Copying a backup into creative'))).toBe(true);
+    const creative = await serverNamed('creative');
+    const source = await serverNamed('survival');
+    expect(creative).toMatchObject({
+      game: source.game,
+      ownerId: ALICE,
+      channelId: GENERAL,
+      state: 'running',
+    });
+    expect(creative.address).not.toBe(source.address);
+
+    // A name already taken is refused in the API's words; so is someone else's server.
+    expect(
+      await answer(
+        command(ALICE, 'backup copy', { name: 'survival', backup: newest!.id, 'new-name': 'creative' }),
+      ),
+    ).toBe("This guild already has a server named 'creative'; pick another name.");
+    expect(
+      await answer(
+        command(BOB, 'backup copy', { name: survival.id, backup: newest!.id, 'new-name': 'mine' }),
+      ),
+    ).toMatch(/belongs to someone else/);
+  });
 });

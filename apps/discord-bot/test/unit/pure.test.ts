@@ -431,6 +431,7 @@ describe('commands and config', () => {
       'now',
       'list',
       'restore',
+      'copy',
       'delete',
       'pin',
       'undelete',
@@ -456,9 +457,9 @@ describe('commands and config', () => {
   it("every name option declares the API's name rule as lengths Discord's client enforces", () => {
     const subcommands = (COMMANDS[0]?.options ?? []).flatMap((o) => (o.type === 2 ? (o.options ?? []) : [o]));
     const nameOptions = subcommands.flatMap((sub) =>
-      'options' in sub ? (sub.options ?? []).filter((o) => o.name === 'name') : [],
+      'options' in sub ? (sub.options ?? []).filter((o) => o.name === 'name' || o.name === 'new-name') : [],
     );
-    expect(nameOptions).toHaveLength(16);
+    expect(nameOptions).toHaveLength(18);
     for (const option of nameOptions) expect(option).toMatchObject({ min_length: 3, max_length: 32 });
     // …which are the lengths the API's rule accepts.
     expect(serverNameSchema.safeParse('a'.repeat(3)).success).toBe(true);

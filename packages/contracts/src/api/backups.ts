@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { snowflakeSchema } from './servers.js';
 
 /** Why a backup was made; the last word of its notes. */
 export const BACKUP_REASONS = ['manual', 'scheduled', 'before-delete', 'before-restore'] as const;
@@ -63,3 +64,15 @@ export const restoreRequestSchema = z.strictObject({ backupId: backupIdSchema })
 export const undeleteRequestSchema = z.strictObject({ backupId: backupIdSchema.optional() });
 export type UndeleteRequest = z.infer<typeof undeleteRequestSchema>;
 export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
+
+/**
+ * A copy: a new server of the same game and size, in the same guild, made from one of this server's backups.
+ * Its owner is the user asking (a token acting for nobody: the source's owner); its channel the one given, else
+ * the source's.
+ */
+export const copyRequestSchema = z.strictObject({
+  backupId: backupIdSchema,
+  name: z.string(),
+  channelId: snowflakeSchema.optional(),
+});
+export type CopyRequest = z.infer<typeof copyRequestSchema>;

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** `recreate`: a deleted server brought back from its final backup, into a new VM. */
+/**
+ * `recreate`: a deleted server brought back from its final backup, into a new VM. `copy`: a new server made
+ * from another server's backup (its world under another name).
+ */
 export const JOB_KINDS = [
   'create',
   'start',
@@ -10,6 +13,7 @@ export const JOB_KINDS = [
   'backup',
   'restore',
   'recreate',
+  'copy',
 ] as const;
 export const jobKindSchema = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof jobKindSchema>;

@@ -2,6 +2,7 @@ import {
   backupIdSchema,
   backupListSchema,
   backupSchema,
+  copyRequestSchema,
   createBackupRequestSchema,
   restoreRequestSchema,
   serverSchema,
@@ -95,6 +96,24 @@ export function backupRoutes(deps: ApiDeps) {
     }),
     async (c) =>
       c.json(await deps.backups.restore(c.req.valid('param').id, c.req.valid('json'), c.get('actor')), 202),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/{id}/copy',
+      summary:
+        "A new server from one of this server's backups (deleted servers' final backups too): the same game, size and guild, under another name, with its own VM id, ports and address",
+      request: { params: idParam, body: jsonBody(copyRequestSchema) },
+      responses: { 202: json(accepted, 'Accepted: the new server and its copy job'), ...errors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const actor = c.get('actor');
+      const { backupId, ...request } = c.req.valid('json');
+      const backup = await deps.backups.toCopy(id, backupId, actor);
+      return c.json(await deps.servers.copy(id, backup.volid, request, actor), 202);
+    },
   );
 
   app.openapi(

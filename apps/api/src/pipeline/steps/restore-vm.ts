@@ -1,4 +1,5 @@
 import { TaskFailedError } from '@guildserver/proxmox';
+import { makesNewVm } from '../../domain/plans.js';
 import type { Step } from '../context.js';
 import { StepFailure } from '../failures.js';
 import { descriptionMarker, isOurs, OUR_TAG, ownershipOf, serverTag, vmName } from '../ownership.js';
@@ -16,7 +17,7 @@ export interface RestoreMemo {
 /**
  * restore_vm: qmrestore of the job's backup (`POST /nodes/{node}/qemu` with `archive`). A restore goes over the
  * server's own VM (`force`), only once it is found stopped and carrying the server's tag: the VM id, and with it
- * the address, ports and name, stay the server's. A recreate (undo delete) restores into the server's new VM id
+ * the address, ports and name, stay the server's. A recreate (undo delete) or a copy restores into the server's new VM id
  * (`unique`: new MAC addresses), named and tagged as the server's in the same call. configure then re-applies
  * the server's own settings either way.
  */
@@ -27,7 +28,7 @@ export const restoreVm: Step<RestoreMemo> = {
     const vm = vmOf(ctx);
     const volid = ctx.params.volid;
     if (!volid) throw new StepFailure('restore_failed', 'The restore job names no backup to restore.');
-    const intoNewVm = ctx.kind === 'recreate';
+    const intoNewVm = makesNewVm(ctx.kind);
     const { memo } = ctx;
     const done = () => {
       ctx.remember({ done: true });
