@@ -23,7 +23,7 @@ import {
   startTestBot,
   textOf,
 } from '../apps/discord-bot/test/integration/harness';
-import type { BackupList, Job, Server } from '../packages/contracts/src/index';
+import type { BackupList, GuildEvent, Job, Server } from '../packages/contracts/src/index';
 import { buttons, type FakeDiscord } from '../packages/discord-fake/src/index';
 import { type GameId, getGame } from '../packages/games/src/index';
 import {
@@ -252,17 +252,33 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
     });
   }
 
-  /**
-   * A backup now and a restore, asked as `gs backup now` and `gs backup restore` ask them (the API, admin token);
-   * `/server backup now|restore` from Discord will take their place: each resolves with the job once it ended.
-   */
-  const backupNow = async (server: Server, deadline: Deadline): Promise<Job> => {
-    const { jobId } = await api<{ jobId: string }>('POST', `/v1/servers/${server.id}/backups`, {});
-    return waitForJob(jobId, deadline);
+  /** The job of `kind` the server's events name last: what a Discord command just started on it. */
+  const lastJobOf = async (server: Server, kind: Job['kind']) => {
+    const { events } = await api<{ events: GuildEvent[] }>(
+      'GET',
+      `/v1/events?serverId=${server.id}&limit=1000`,
+    );
+    const queued = events.filter((e) => e.type === 'job.queued' && e.data.kind === kind).at(-1);
+    if (!queued?.jobId) throw new Error(`no ${kind} job was queued for ${server.name}`);
+    return api<Job>('GET', `/v1/jobs/${queued.jobId}`);
   };
-  const restoreBackup = async (server: Server, backupId: string, deadline: Deadline): Promise<Job> => {
-    const { jobId } = await api<{ jobId: string }>('POST', `/v1/servers/${server.id}/restore`, { backupId });
-    return waitForJob(jobId, deadline);
+  /** `/server backup now`, as a gamer types it: resolves with what the reply ends on and the job behind it. */
+  const backupNow = async (server: Server, deadline: Deadline) => {
+    const ask = command('backup now', { name: server.name });
+    const text = await outcome(ask, (t) => /was backed up|could not|❌/.test(t), deadline);
+    return { text, job: await lastJobOf(server, 'backup') };
+  };
+  /** `/server backup restore`, then the Restore button on the question it asks: the same message ends the job. */
+  const restoreBackup = async (server: Server, backupId: string, deadline: Deadline) => {
+    const ask = command('backup restore', { name: server.name, backup: backupId });
+    await outcome(ask, (t) => t.includes(`Restore ${server.name}?`), deadline);
+    const restore = buttons(ask.original()!).find((b) => b.label === 'Restore')!;
+    discord.clickButton({ message: ask.original()!, customId: restore.customId!, userId: ALICE });
+    const text = await waitUntil(deadline, () => {
+      const now = textOf(ask.original());
+      return /was restored and is running|could not|❌/.test(now) ? now : undefined;
+    });
+    return { text, job: await lastJobOf(server, 'restore') };
   };
   const backupsOf = async (server: Server) =>
     (await api<BackupList>('GET', `/v1/servers/${server.id}/backups`)).backups;
@@ -393,7 +409,7 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
   );
 
   it(
-    "a backup made before an operator's change to the world brings the world back when restored, at the same address",
+    "/server backup now before an operator's change to the world, then /server backup restore from Discord: the world is back, at the same address",
     async () => {
       const server = (await serverNamed('lab'))!;
       const address = server.address!;
@@ -402,12 +418,12 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
 
       const backupStarted = Date.now();
       const backedUp = startDeadline('backup now', BACKUP_OPENTTD);
-      const backup = await backupNow(server, backedUp);
+      const { text: backedUpText, job: backup } = await backupNow(server, backedUp);
       timings.push(
         `backup now ${took(backupStarted, backedUp)}, of which backup_vm ${stepSeconds(backup, 'backup_vm')} s`,
       );
+      expect(backedUpText).toContain('lab was backed up');
       expect(backup.state, backup.error?.message).toBe('succeeded');
-      expect(backup.kind).toBe('backup');
       // A point-in-time copy of the running VM: the guest's filesystems frozen while the backup job starts.
       const vzdump = stack.sim.state.tasks
         .filter((t) => t.type === 'vzdump' && t.id === String(server.vmid))
@@ -431,10 +447,11 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
 
       const restoreStarted = Date.now();
       const restored = startDeadline('restore', RESTORE_OPENTTD);
-      const restore = await restoreBackup(server, manual!.id, restored);
+      const { text: restoredText, job: restore } = await restoreBackup(server, manual!.id, restored);
       timings.push(`restore → running ${took(restoreStarted, restored)}`);
+      expect(restoredText).toContain('lab was restored and is running');
+      expect(restoredText).toContain(address);
       expect(restore.state, restore.error?.message).toBe('succeeded');
-      expect(restore.kind).toBe('restore');
       expect(restore.steps.map((s) => s.name)).toEqual([
         'check_vm',
         'unpublish_ports',
