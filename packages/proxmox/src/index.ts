@@ -18,7 +18,14 @@ export {
 } from './api/backup';
 export type { ClusterResource, ClusterResourceType } from './api/cluster';
 export type { NodeSummary } from './api/nodes';
-export type { CloneParams, DeleteOptions, PendingChange, QemuConfig, QemuStatus } from './api/qemu';
+export type {
+  CloneParams,
+  DeleteOptions,
+  PendingChange,
+  QemuConfig,
+  QemuStatus,
+  TemplateOptions,
+} from './api/qemu';
 export type { ShutdownOptions } from './api/qemu-power';
 export type { SnapshotSummary } from './api/snapshot';
 export type {

@@ -116,6 +116,27 @@ describe('transport', () => {
     await pve.close();
   });
 
+  it('sends a template conversion once to …/template, even on a lock time-out, and gives back the UPID', async () => {
+    const upid = 'UPID:pve:000A3F2D:00B1C3D5:6650A1B3:qmtemplate:500:root@pam!guildserver:';
+    server.handle((_req, res) => reply(res, 200, { data: upid }));
+    const pve = client();
+    expect(await pve.qemu.convertToTemplate({ node: 'pve', vmid: 500 }, { disk: 'scsi0' })).toBe(upid);
+    expect(server.requests[0]).toMatchObject({
+      method: 'POST',
+      url: '/api2/json/nodes/pve/qemu/500/template',
+      body: 'disk=scsi0',
+    });
+    server.requests.length = 0;
+    server.handle((_req, res) =>
+      reply(res, 500, { data: null }, "can't lock file '/var/lock/qemu-server/lock-500.conf' - got timeout"),
+    );
+    await expect(pve.qemu.convertToTemplate({ node: 'pve', vmid: 500 })).rejects.toBeInstanceOf(
+      LockTimeoutError,
+    );
+    expect(server.requests).toHaveLength(1);
+    await pve.close();
+  });
+
   it('does not retry a 401 with a token', async () => {
     server.handle((_req, res) => reply(res, 401, { data: null }, 'authentication failure'));
     const pve = client();

@@ -21,6 +21,12 @@ export interface VmBackend {
    * clone's disks from the source's (linked: an overlay on the source's base image; full: a copy).
    */
   cloneDisks(source: SimVm, clone: SimVm, full: boolean, log: TaskLog): Promise<void>;
+  /**
+   * Called by the qmtemplate task for each drive that becomes a base volume (the VM is stopped), before the
+   * config names `baseVolume`: renames the disk's image from `volume` to `baseVolume` and makes it read-only,
+   * as linked clones will read it as their backing file.
+   */
+  makeBase(vm: SimVm, volume: string, baseVolume: string, log: TaskLog): Promise<void>;
   /** Grows one disk to `sizeBytes` (never shrinks: the handler refuses that first). */
   resizeDisk(vm: SimVm, diskKey: string, sizeBytes: number): Promise<void>;
   /**
@@ -66,6 +72,7 @@ export function createSimulatedBackend(): VmBackend {
   return {
     kind: 'simulated',
     cloneDisks: async () => {},
+    makeBase: async () => {},
     resizeDisk: async () => {},
     backupDisks: async () => {},
     restoreDisks: async () => {},

@@ -17,6 +17,8 @@ export interface Durations {
   /** Removing a volume (`imgdel`) or pruning backups. */
   volumeDelete: number;
   snapshot: number;
+  /** Converting a VM into a template (`qmtemplate`: its disks become base volumes). */
+  template: number;
   /** From start until the guest agent answers. */
   agentBoot: number;
   /** From agent up until DHCP gives eth0 its IPv4. */
@@ -39,6 +41,7 @@ const FAST: Durations = {
   restore: 80,
   volumeDelete: 10,
   snapshot: 30,
+  template: 20,
   agentBoot: 60,
   dhcp: 40,
   storageLockWait: 30,
@@ -58,6 +61,7 @@ const REALISTIC: Durations = {
   restore: 40_000,
   volumeDelete: 1_000,
   snapshot: 3_000,
+  template: 2_000,
   agentBoot: 18_000,
   dhcp: 4_000,
   storageLockWait: 10_000,

@@ -49,7 +49,7 @@ describe.each(['8.4', '9.1'] as const)(
       );
       expect(steps.version?.version).toMatch(version === '9.1' ? /^9\.1/ : /^8\.4/);
       expect(steps.clone).toMatchObject({ vmid: 100, exitstatus: 'OK' });
-      expect(steps.config).toMatchObject({ sshkeys: KEYS, tags: 'guildserver;gs-flow' });
+      expect(steps.config).toMatchObject({ sshkeys: KEYS, tags: 'gs-flow;guildserver' });
       expect(steps.config?.net0).toMatch(/^virtio=BC:24:11(:[0-9A-F]{2}){3},bridge=vmbr0,tag=10$/);
       expect(steps.ipv4?.ip).toMatch(/^10\.\d+\.\d+\.\d+$/);
       expect(steps.ipv4?.not_yet).toContain('QEMU guest agent is not running');

@@ -56,6 +56,11 @@ export interface QemuStatus {
   [key: string]: unknown;
 }
 
+export interface TemplateOptions {
+  /** Convert only this drive (`scsi0`) to a base volume; allowed on a VM that is already a template. */
+  disk?: string;
+}
+
 export interface DeleteOptions {
   /** Also remove from backup jobs, replication, HA and ACLs. */
   purge?: boolean;
@@ -74,6 +79,20 @@ export function qemuApi(http: ProxmoxHttp) {
         method: 'POST',
         path: api`/nodes/${template.node}/qemu/${template.vmid}/clone`,
         body: { ...params },
+        retry: 'never',
+      }),
+
+    /**
+     * Convert a stopped VM into a template → UPID (task type `qmtemplate`): `template: 1`, and its disks become
+     * base volumes (`vm-N-disk-M` → `base-N-disk-M`) that linked clones back onto. Refused with a 500 while the
+     * VM runs, is locked (`vm_locked`), has snapshots, or already is a template (without `disk`). Sent once,
+     * never retried: once sent the VM may have become a template, and a second call is refused.
+     */
+    convertToTemplate: (vm: VmRef, options: TemplateOptions = {}): Promise<Upid> =>
+      http.call({
+        method: 'POST',
+        path: api`/nodes/${vm.node}/qemu/${vm.vmid}/template`,
+        body: { disk: options.disk },
         retry: 'never',
       }),
 

@@ -104,7 +104,8 @@ describe.each(VERSIONS)('against the simulator, PVE %s', (version) => {
 
     const config = await pve.qemu.getConfig(vm);
     expect(config.name).toBe(`gs-flow-${vm.vmid}`);
-    expect(decodeTags(config.tags)).toEqual(['guildserver', `gs-${vm.vmid}`]);
+    // PVE keeps tags sorted (the datacenter's default tag ordering).
+    expect(decodeTags(config.tags)).toEqual([`gs-${vm.vmid}`, 'guildserver']);
     expect(String(config.net0)).toMatch(/^virtio=[0-9A-F:]{17},bridge=vmbr0,.*tag=10/);
     expect(config.ipconfig0).toBe('ip=dhcp');
     expect(Number(config.memory)).toBe(2048);

@@ -1,5 +1,6 @@
 import { notFoundConfig, PveHttpError } from '../errors.js';
 import type { ClusterState, SimNode, SimStorage, SimVm } from './model.js';
+import { baseVolumeName, ownVolumeName, volumesOf } from './vm-config.js';
 
 const FIRST_VMID = 100;
 
@@ -48,5 +49,25 @@ export class Cluster {
 
   isTemplate(vm: SimVm): boolean {
     return vm.config.template === '1';
+  }
+
+  /**
+   * VMs with a linked clone of the base volume `volid` (`local-lvm:base-9000-disk-0`). A linked clone's volume
+   * names its base (`local-lvm:base-9000-disk-0/vm-101-disk-0`), in the config, pending changes, `unusedN`
+   * entries or snapshots alike: PVE finds it on the storage, wherever the config refers to it.
+   */
+  linkedClonesOf(volid: string): SimVm[] {
+    const colon = volid.indexOf(':');
+    const storage = volid.slice(0, colon);
+    const base = ownVolumeName(volid.slice(colon + 1));
+    const usesBase = (other: string) => {
+      const at = other.indexOf(':');
+      return other.slice(0, at) === storage && baseVolumeName(other.slice(at + 1)) === base;
+    };
+    return this.state.vms.filter((vm) =>
+      [vm.config, vm.pending, ...vm.snapshots.map((s) => s.config)].some((config) =>
+        volumesOf(config).some(usesBase),
+      ),
+    );
   }
 }

@@ -7,16 +7,20 @@ const NET_KEY = /^net\d+$/;
 const CLOUDINIT_KEYS =
   /^(ciuser|cipassword|citype|ciupgrade|cicustom|sshkeys|nameserver|searchdomain|ipconfig\d+)$/;
 
-/** Options PVE applies at once even while the VM runs (its "fast plug" list). */
+/** Options PVE applies at once even while the VM runs (qemu-server's `$fast_plug_option`). */
 const FAST_PLUG = new Set([
-  'name',
   'description',
-  'tags',
-  'onboot',
-  'protection',
-  'startup',
   'hookscript',
   'lock',
+  'migrate_downtime',
+  'migrate_speed',
+  'name',
+  'onboot',
+  'protection',
+  'shares',
+  'startup',
+  'tags',
+  'vmstatestorage',
 ]);
 
 export interface DiskSpec {
@@ -85,6 +89,54 @@ export function withMac(net: string, mac = randomMac()): string {
   return [`${modelName}=${mac}`, ...rest].join(',');
 }
 
+/** The volume's own name: a linked clone's `base-9000-disk-0/vm-101-disk-0` is `vm-101-disk-0`. */
+export function ownVolumeName(volume: string): string {
+  return volume.slice(volume.lastIndexOf('/') + 1);
+}
+
+/** The base a linked clone's volume was cloned from (`base-9000-disk-0/vm-101-disk-0` → `base-9000-disk-0`). */
+export function baseVolumeName(volume: string): string | undefined {
+  const slash = volume.lastIndexOf('/');
+  return slash < 0 ? undefined : volume.slice(0, slash);
+}
+
+/**
+ * The volume a drive becomes when its VM turns into a template (PVE's `create_base`): `vm-` → `base-` in its
+ * own name; a linked clone's volume keeps its base (`base-9000-disk-0/base-101-disk-0`).
+ */
+export function baseVolumeFor(volume: string): string | undefined {
+  const own = ownVolumeName(volume);
+  if (!own.startsWith('vm-')) return undefined;
+  const base = baseVolumeName(volume);
+  const renamed = `base-${own.slice(3)}`;
+  return base === undefined ? renamed : `${base}/${renamed}`;
+}
+
+/** `storage:volume` of every volume a config names (drives and `unusedN`), media=cdrom drives excepted. */
+export function volumesOf(config: Record<string, string>): string[] {
+  const volids: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (!DISK_KEY.test(key) && !/^unused\d+$/.test(key)) continue;
+    if (value.includes('media=cdrom')) continue;
+    const volid = value.split(',')[0] ?? '';
+    if (volid.includes(':')) volids.push(volid);
+  }
+  return volids;
+}
+
+/**
+ * PVE's tag normalisation (GuestHelpers `get_unique_tags`, datacenter defaults): split on `;`, `,` and
+ * spaces, sorted and lower-cased case-insensitively, duplicates dropped, joined with `;`.
+ */
+export function uniqueTags(text: string): string {
+  const tags = text.split(/[;,\s\0]+/).filter(Boolean);
+  const sorted = [...tags].sort((a, b) => {
+    const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  return [...new Set(sorted.map((tag) => tag.toLowerCase()))].join(';');
+}
+
 export function renameForClone(
   config: Record<string, string>,
   newid: number,
@@ -100,7 +152,7 @@ export function renameForClone(
       const diskIndex = /disk-(\d+)$/.exec(disk.volume)?.[1] ?? '0';
       const volume = full
         ? `${fullStorage ?? disk.storage}:vm-${newid}-disk-${diskIndex}`
-        : `${disk.storage}:${disk.volume}/vm-${newid}-disk-${diskIndex}`;
+        : `${disk.storage}:${ownVolumeName(disk.volume)}/vm-${newid}-disk-${diskIndex}`;
       next[key] = options ? `${volume},${options}` : volume;
     } else if (disk?.isCloudInit) {
       next[key] = `${disk.storage}:vm-${newid}-cloudinit,media=cdrom`;

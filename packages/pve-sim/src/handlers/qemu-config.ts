@@ -1,5 +1,5 @@
 import { MASKED_CONFIG_KEYS, type SimVm } from '../cluster/model.js';
-import { configDigest, isCloudInitKey, staysPending, withMac } from '../cluster/vm-config.js';
+import { configDigest, isCloudInitKey, staysPending, uniqueTags, withMac } from '../cluster/vm-config.js';
 import { PveHttpError } from '../errors.js';
 import { type Call, flag, type Handler, num, type SimContext, str } from './context.js';
 
@@ -69,6 +69,7 @@ function applyChange(vm: SimVm, params: Record<string, unknown>): void {
     if (CONTROL_PARAMS.has(key) || raw === undefined) continue;
     let value = String(raw);
     if (/^net\d+$/.test(key)) value = withMac(value);
+    if (key === 'tags') value = uniqueTags(value);
     if (live && staysPending(key)) vm.pending[key] = value;
     else vm.config[key] = value;
   }

@@ -1,4 +1,11 @@
-import { disksOf, parseDisk, parseSize, setDiskSize } from '../cluster/vm-config.js';
+import {
+  disksOf,
+  ownVolumeName,
+  parseDisk,
+  parseSize,
+  setDiskSize,
+  volumesOf,
+} from '../cluster/vm-config.js';
 import { PveHttpError } from '../errors.js';
 import { type Handler, num, str } from './context.js';
 
@@ -15,17 +22,15 @@ export const destroyVm: Handler = ({ sim, params, user }) => {
     id: String(vm.vmid),
     user,
     run: async (log) => {
+      // qemu-server's destroy_vm, before it frees anything: the task fails, the template stays whole. (Real
+      // LVM-thin clones do not name their base, so PVE lets a template on lvmthin go; the simulator's clone
+      // volumes name it on every storage, as ZFS, RBD and directory storage do, and it refuses.)
       if (cluster.isTemplate(vm)) {
-        const base = disksOf(vm.config).find((d) => d.volume.startsWith('base-'));
-        const linkedClone =
-          base &&
-          cluster.state.vms.find((other) =>
-            Object.values(other.config).some((v) => v.includes(`${base.volume}/`)),
-          );
-        if (base && linkedClone)
-          throw new Error(
-            `base volume '${base.storage}:${base.volume}' is still in use by linked cloned VM ${linkedClone.vmid}`,
-          );
+        for (const volid of volumesOf(vm.config)) {
+          if (!ownVolumeName(volid.slice(volid.indexOf(':') + 1)).startsWith('base-')) continue;
+          if (cluster.linkedClonesOf(volid).length > 0)
+            throw new Error(`base volume '${volid}' is still in use by linked cloned`);
+        }
       }
       await sim.work(sim.durations.destroy);
       const injected = sim.faults.takeTaskError('qmdestroy');

@@ -14,6 +14,7 @@ import {
 import { destroyVm, listVms, resizeDisk } from './qemu-lifecycle.js';
 import { currentStatus, rebootVm, resetVm, shutdownVm, startVm, stopVm } from './qemu-power.js';
 import { restoreVm } from './qemu-restore.js';
+import { templateVm } from './qemu-template.js';
 import {
   createSnapshot,
   deleteSnapshot,
@@ -63,6 +64,7 @@ export function buildRoutes(ticket: ReturnType<typeof createTicketHandler>): Map
     [`GET ${QEMU}/pending`, getPending],
     [`PUT ${QEMU}/cloudinit`, regenerateCloudInit],
     [`PUT ${QEMU}/resize`, resizeDisk],
+    [`POST ${QEMU}/template`, templateVm],
     [`DELETE ${QEMU}`, destroyVm],
     [`GET ${QEMU}/status/current`, currentStatus],
     [`POST ${QEMU}/status/start`, startVm],

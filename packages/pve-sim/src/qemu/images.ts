@@ -1,6 +1,6 @@
 // Disk volumes as qcow2 files: `<stateDir>/images/<volume>.qcow2`, except the template's base volume, which is
 // the template disk handed in (read by linked clones as their backing file, never written).
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { runCommand } from './run-command.js';
 
@@ -61,6 +61,16 @@ export class DiskImages {
       base,
       this.writable(newVolume),
     ]);
+  }
+
+  /**
+   * Turns a VM's image into a base image (PVE's `create_base`): renamed to the base volume's name and made
+   * read-only, so that linked clones can back onto it and nothing writes it any more.
+   */
+  async makeBase(volume: string, baseVolume: string): Promise<void> {
+    const target = this.writable(baseVolume);
+    await rename(this.writable(volume), target);
+    await chmod(target, 0o444);
   }
 
   /** An independent copy (backing chains flattened). */

@@ -367,6 +367,13 @@ export function createQemuBackend(options: QemuBackendOptions): VmBackend {
     }
   }
 
+  async function makeBase(vm: SimVm, volume: string, baseVolume: string, log: TaskLog): Promise<void> {
+    await ready;
+    if (machineOf(vm.vmid)) throw new Error(`VM ${vm.vmid} is running`);
+    await images.makeBase(ownVolumeName(volume), ownVolumeName(baseVolume));
+    log.info(`converted '${volume}' to base volume '${baseVolume}'`);
+  }
+
   async function resizeDisk(vm: SimVm, diskKey: string, sizeBytes: number): Promise<void> {
     await ready;
     const value = vm.config[diskKey];
@@ -548,6 +555,7 @@ export function createQemuBackend(options: QemuBackendOptions): VmBackend {
   return {
     kind: 'qemu',
     cloneDisks,
+    makeBase,
     resizeDisk,
     backupDisks,
     restoreDisks,

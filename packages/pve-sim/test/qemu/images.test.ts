@@ -58,6 +58,19 @@ describe('disk images', () => {
     expect(copy['virtual-size']).toBe(4 * MiB);
   });
 
+  it('turns a VM disk into a read-only base image that linked clones back onto', async () => {
+    await images.copyFull('base-9000-disk-0', 'vm-104-disk-0');
+    await images.makeBase('vm-104-disk-0', 'base-104-disk-0');
+    const base = images.fileOf('base-104-disk-0');
+    expect(existsSync(images.fileOf('vm-104-disk-0'))).toBe(false);
+    expect(statSync(base).mode & 0o222).toBe(0);
+    await images.createLinked('base-104-disk-0', 'vm-105-disk-0');
+    expect((await info(images.fileOf('vm-105-disk-0')))['backing-filename']).toBe(base);
+    expect(await images.removeAllOf(104)).toEqual(['base-104-disk-0']);
+    expect(existsSync(base)).toBe(false);
+    await images.remove('vm-105-disk-0');
+  });
+
   it('never writes the template base', async () => {
     await expect(images.growTo('base-9000-disk-0', 8 * MiB)).rejects.toThrow(/refusing to write/);
     await expect(images.remove('base-9000-disk-0')).rejects.toThrow(/refusing to write/);
