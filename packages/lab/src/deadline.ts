@@ -1,8 +1,9 @@
 // Deadlines for the lab's slow steps that follow this host's pace instead of one fixed number. Each step has an
 // expected time measured on the reference host (the development VM of packages/lab/README.md: 2 cores, TCG,
 // nothing else running). A deadline counts in that host's seconds: every real second counts as 1/slowdown, the
-// slowdown read from this host's cores and load while the wait goes on. A busy host waits longer; an idle one
-// still gives up on a hung step after MARGIN times its expected time.
+// slowdown read from this host's cores and load while the wait goes on, and from the pace this host was last
+// measured to run a lab VM at (`recordPace`). A busy or slow host waits longer; an idle one still gives up on a
+// hung step after MARGIN times its expected time.
 import { availableParallelism, loadavg } from 'node:os';
 import { sleep } from '@guildserver/timing';
 
@@ -30,23 +31,43 @@ export interface Host {
   cores: number;
   /** Runnable tasks averaged over the last minute (the load average). */
   load(): number;
+  /**
+   * How many times slower than the reference host this host ran a lab VM with the CPU to itself, when last
+   * measured (≥ 1; 1 until measured). The load average cannot tell a slower CPU, or one shared with other
+   * machines, from the reference host's: a sandbox may even report a load of 0.2 with two VMs busy.
+   */
+  pace?(): number;
+}
+
+let measuredPace = 1;
+
+/**
+ * Records this host's pace from a step measured here that has a reference figure (a VM's boot to its guest
+ * agent's address is a good one: all guest CPU, no network wait), for every later deadline of this process.
+ * Returns the pace, between 1 and MAX_SLOWDOWN.
+ */
+export function recordPace(measuredSeconds: number, expected: Expected): number {
+  measuredPace = Math.min(MAX_SLOWDOWN, Math.max(1, measuredSeconds / expected.seconds));
+  return measuredPace;
 }
 
 export function thisHost(): Host {
-  return { cores: availableParallelism(), load: () => loadavg()[0] ?? 0 };
+  return { cores: availableParallelism(), load: () => loadavg()[0] ?? 0, pace: () => measuredPace };
 }
 
 /**
  * How many times slower than when `expected` was measured a step runs here now, with `busyVms` lab VMs at work:
  * the CPU they and everything else want (the load average, which counts them too once they run) over this
- * host's cores, against the same ratio on the reference host. Never below 1: the figures are TCG's on one CPU
- * model, and a bigger or KVM host is not assumed to be faster than that.
+ * host's cores, against the same ratio on the reference host; or, when larger, this host's measured pace times
+ * the share of the CPU each of those VMs gets. Never below 1: the figures are TCG's on one CPU model, and a
+ * bigger or KVM host is not assumed to be faster than that.
  */
 export function slowdown(expected: Expected, busyVms: number, host: Host): number {
   const stretch = (demand: number, cores: number) => Math.max(1, demand / cores);
-  const now = stretch(Math.max(busyVms * CORES_PER_BUSY_VM, host.load()), host.cores);
   const then = stretch(expected.vmsAtOnce * CORES_PER_BUSY_VM, REFERENCE_CORES);
-  return Math.min(MAX_SLOWDOWN, Math.max(1, now / then));
+  const byLoad = stretch(Math.max(busyVms * CORES_PER_BUSY_VM, host.load()), host.cores) / then;
+  const byPace = ((host.pace?.() ?? 1) * stretch(busyVms * CORES_PER_BUSY_VM, host.cores)) / then;
+  return Math.min(MAX_SLOWDOWN, Math.max(1, byLoad, byPace));
 }
 
 /** Reference-host seconds a step may use before it counts as hung. */
@@ -114,6 +135,7 @@ export function startDeadline(what: string, expected: Expected, options: Deadlin
         `${what} took too long: expected ${expected.seconds} s on the reference host (${REFERENCE_CORES} cores, ` +
         `TCG, ${expected.vmsAtOnce} VM(s) at once), budget ${MARGIN} × ${expected.seconds} s${allowance} = ${budget} s; waited ${real} s ` +
         `here with ${busyVms} VM(s) at work on ${host.cores} cores (load now ${host.load().toFixed(1)}, ` +
+        `host pace ×${(host.pace?.() ?? 1).toFixed(2)}, ` +
         `slowdown up to ×${worst.toFixed(2)}), which counts as ${Math.round(counted)} s`
       );
     },

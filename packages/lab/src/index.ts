@@ -16,6 +16,7 @@ export {
   type DeadlineOptions,
   type Expected,
   type Host,
+  recordPace,
   slowdown,
   startDeadline,
   testTimeoutMs,

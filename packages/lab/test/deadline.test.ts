@@ -4,15 +4,17 @@ import {
   type Host,
   MARGIN,
   MAX_SLOWDOWN,
+  recordPace,
   startDeadline,
   testTimeoutMs,
+  thisHost,
   waitUntil,
 } from '../src/deadline.js';
 
 /** A host whose load and clock the test sets. */
-function fakeHost(cores: number, load: number) {
+function fakeHost(cores: number, load: number, pace = 1) {
   const state = { load, at: 0 };
-  const host: Host = { cores, load: () => state.load };
+  const host: Host = { cores, load: () => state.load, pace: () => pace };
   return { host, state, now: () => state.at };
 }
 
@@ -74,6 +76,25 @@ describe('lab deadlines follow the host', () => {
     expect(testTimeoutMs(ONE_VM, ONE_VM)).toBeGreaterThan(2 * swamped * 1000);
   });
 
+  it('wait longer on a host measured to run VMs slower, even when its load average says it is idle', () => {
+    // A sandbox's load average may not see the VMs at all; the pace measured from a boot still does.
+    expect(secondsUntilPassed(ONE_VM, fakeHost(2, 0.2, 2))).toBe(2 * 100 * MARGIN);
+    // Three VMs where the figure had two: each gets two thirds of the CPU it had, at this host's pace.
+    const twoVms: Expected = { seconds: 100, vmsAtOnce: 2 };
+    expect(secondsUntilPassed(twoVms, fakeHost(2, 0.2, 2), 3)).toBe(3 * 100 * MARGIN);
+    // Pace and load are two readings of one slowness: the larger counts, they do not multiply.
+    expect(secondsUntilPassed(ONE_VM, fakeHost(2, 6, 2))).toBe(3 * 100 * MARGIN);
+  });
+
+  it('take the pace from a step measured here, between 1 and MAX_SLOWDOWN', () => {
+    const boot: Expected = { seconds: 60, vmsAtOnce: 1 };
+    expect(recordPace(126, boot)).toBeCloseTo(2.1);
+    expect(thisHost().pace?.()).toBeCloseTo(2.1);
+    expect(recordPace(30, boot)).toBe(1);
+    expect(recordPace(6000, boot)).toBe(MAX_SLOWDOWN);
+    recordPace(60, boot);
+  });
+
   it('say what was late, what was expected and how busy the host was', async () => {
     const fake = fakeHost(2, 6);
     const deadline = startDeadline(
@@ -90,7 +111,7 @@ describe('lab deadlines follow the host', () => {
       { pollMs: 0, retryErrors: true },
     );
     await expect(waiting).rejects.toThrow(
-      /^dhcpvm: boot took too long: expected 1 s on the reference host .* waited 6 s here with 1 VM\(s\) at work on 2 cores \(load now 6\.0, slowdown up to ×3\.00\), which counts as 2 s; last error: Error: Connection refused$/,
+      /^dhcpvm: boot took too long: expected 1 s on the reference host .* waited 6 s here with 1 VM\(s\) at work on 2 cores \(load now 6\.0, host pace ×1\.00, slowdown up to ×3\.00\), which counts as 2 s; last error: Error: Connection refused$/,
     );
   });
 
