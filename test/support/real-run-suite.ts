@@ -54,19 +54,50 @@ export function realRunSuite(gameId: GameId, settings: { maxPlayers: number }): 
     }, 60_000);
 
     it(
-      'installs the game and starts it under its systemd unit',
+      'installs the game as a game image build would (--tags install): nothing of this server, nothing started',
       async () => {
-        const run = await runPlaybook(game.playbook, { inventory: target.inventory, vars });
+        const run = await runPlaybook(game.playbook, {
+          inventory: target.inventory,
+          vars,
+          args: ['--tags', 'install'],
+        });
         const apt = target.proxy.stats;
         timings.push(
-          `first run ${run.seconds} s (apt: ${apt.fetched} downloaded, ${apt.hits} from the cache)`,
+          `install run ${run.seconds} s (apt: ${apt.fetched} downloaded, ${apt.hits} from the cache)`,
         );
+        expect(run.recap, run.output.slice(-4000)).toMatchObject({ failed: 0, unreachable: 0 });
+        expect(run.code).toBe(0);
+        const { stdout } = await target.ssh(
+          `systemctl is-active ${unit} || true; systemctl is-enabled ${unit} || true`,
+        );
+        const [active, enabled] = stdout.split('\n');
+        expect(active).not.toBe('active');
+        expect(enabled).not.toBe('enabled');
+        expect(await filesNaming(target, serverName)).toEqual([]);
+        // The firewall's rules are the configure part's: the game's ports are not open yet (there may be no
+        // firewall at all yet).
+        const rules = await target.ssh('nft list chain inet filter input 2>/dev/null || true');
+        const gamePorts = expectedOpenPorts(game).filter((port) => port !== '22/tcp');
+        expect(openPorts(rules.stdout).filter((port) => gamePorts.includes(port))).toEqual([]);
+      },
+      FIRST_RUN_TIMEOUT_MS,
+    );
+
+    it(
+      'configures the server as a clone of that image would (--tags configure) and starts it under its systemd unit',
+      async () => {
+        const run = await runPlaybook(game.playbook, {
+          inventory: target.inventory,
+          vars,
+          args: ['--tags', 'configure'],
+        });
+        timings.push(`configure run ${run.seconds} s`);
         expect(run.recap, run.output.slice(-4000)).toMatchObject({ failed: 0, unreachable: 0 });
         expect(run.code).toBe(0);
         const { stdout } = await target.ssh(`systemctl is-active ${unit}; systemctl is-enabled ${unit}`);
         expect(stdout.split('\n').slice(0, 2)).toEqual(['active', 'enabled']);
       },
-      FIRST_RUN_TIMEOUT_MS,
+      10 * 60_000,
     );
 
     it("answers the host's readiness query with its name and player count", async () => {
@@ -86,8 +117,7 @@ export function realRunSuite(gameId: GameId, settings: { maxPlayers: number }): 
 
     it('lets in only SSH and the ports the catalog lists', async () => {
       const { stdout } = await target.ssh('nft list chain inet filter input');
-      const open = [...stdout.matchAll(/(tcp|udp) dport (\d+) accept/g)].map((m) => `${m[2]}/${m[1]}`).sort();
-      expect(open).toEqual(expectedOpenPorts(game));
+      expect(openPorts(stdout)).toEqual(expectedOpenPorts(game));
       expect(stdout).toContain('policy drop');
     });
 
@@ -114,6 +144,25 @@ export function realRunSuite(gameId: GameId, settings: { maxPlayers: number }): 
           diff: true,
         });
         timings.push(`--check --diff ${run.seconds} s`);
+        expect(run.recap, `changed: ${changedTasks(run.output).join(', ')}`).toMatchObject({
+          changed: 0,
+          failed: 0,
+        });
+      },
+      10 * 60_000,
+    );
+
+    it(
+      "shows no change in a --check --diff --tags configure run, the routine check of a server's configuration",
+      async () => {
+        const run = await runPlaybook(game.playbook, {
+          inventory: target.inventory,
+          vars,
+          check: true,
+          diff: true,
+          args: ['--tags', 'configure'],
+        });
+        timings.push(`--check --diff --tags configure ${run.seconds} s`);
         expect(run.recap, `changed: ${changedTasks(run.output).join(', ')}`).toMatchObject({
           changed: 0,
           failed: 0,
@@ -168,6 +217,20 @@ export function realRunSuite(gameId: GameId, settings: { maxPlayers: number }): 
       5 * 60_000,
     );
   });
+}
+
+/** `<port>/<protocol>` of every port an `nft list chain` output accepts, sorted. */
+function openPorts(rules: string): string[] {
+  return [...rules.matchAll(/(tcp|udp) dport (\d+) accept/g)].map((m) => `${m[2]}/${m[1]}`).sort();
+}
+
+/** Files on the target that hold `text`, where an install would write (apt's and dpkg's own records aside). */
+async function filesNaming(target: Target, text: string): Promise<string[]> {
+  const quoted = `'${text.replaceAll("'", "'\\''")}'`;
+  const { stdout } = await target.ssh(
+    `grep -rIlF -e ${quoted} /etc /srv /opt /usr/local /var/lib 2>/dev/null || true`,
+  );
+  return stdout.split('\n').filter((file) => file && !/^\/var\/lib\/(apt|dpkg)\//.test(file));
 }
 
 async function waitForAnswer<T>(query: () => Promise<T>, timeoutMs: number): Promise<T> {
