@@ -53,20 +53,26 @@ export function realRunSuite(gameId: GameId, settings: { maxPlayers: number }): 
       console.log(`[real run] ${game.name}: ${timings.join('; ')}`);
     }, 60_000);
 
+    /** One part of the playbook (`--tags install` or `--tags configure`), which must succeed. */
+    const runPart = async (part: 'install' | 'configure') => {
+      const run = await runPlaybook(game.playbook, {
+        inventory: target.inventory,
+        vars,
+        args: ['--tags', part],
+      });
+      expect(run.recap, run.output.slice(-4000)).toMatchObject({ failed: 0, unreachable: 0 });
+      expect(run.code).toBe(0);
+      return run;
+    };
+
     it(
       'installs the game as a game image build would (--tags install): nothing of this server, nothing started',
       async () => {
-        const run = await runPlaybook(game.playbook, {
-          inventory: target.inventory,
-          vars,
-          args: ['--tags', 'install'],
-        });
+        const run = await runPart('install');
         const apt = target.proxy.stats;
         timings.push(
           `install run ${run.seconds} s (apt: ${apt.fetched} downloaded, ${apt.hits} from the cache)`,
         );
-        expect(run.recap, run.output.slice(-4000)).toMatchObject({ failed: 0, unreachable: 0 });
-        expect(run.code).toBe(0);
         const { stdout } = await target.ssh(
           `systemctl is-active ${unit} || true; systemctl is-enabled ${unit} || true`,
         );
@@ -86,14 +92,8 @@ export function realRunSuite(gameId: GameId, settings: { maxPlayers: number }): 
     it(
       'configures the server as a clone of that image would (--tags configure) and starts it under its systemd unit',
       async () => {
-        const run = await runPlaybook(game.playbook, {
-          inventory: target.inventory,
-          vars,
-          args: ['--tags', 'configure'],
-        });
+        const run = await runPart('configure');
         timings.push(`configure run ${run.seconds} s`);
-        expect(run.recap, run.output.slice(-4000)).toMatchObject({ failed: 0, unreachable: 0 });
-        expect(run.code).toBe(0);
         const { stdout } = await target.ssh(`systemctl is-active ${unit}; systemctl is-enabled ${unit}`);
         expect(stdout.split('\n').slice(0, 2)).toEqual(['active', 'enabled']);
       },
