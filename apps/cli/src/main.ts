@@ -21,6 +21,7 @@ import { games } from './commands/catalog.js';
 import { createCommandContext } from './commands/context.js';
 import { discordClick, discordMessages, discordSay, discordSubmit } from './commands/discord.js';
 import { edgeDown, edgeRules, edgeStatus, edgeUp } from './commands/edge.js';
+import { listImages } from './commands/images.js';
 import { queryAddress } from './commands/query.js';
 import { getQuota, parseLimit, setQuota } from './commands/quotas.js';
 import {
@@ -384,6 +385,20 @@ token
   .description('revoke a token by its id (tok_…, from gs token list); it stops working at once')
   .addOption(jsonOption())
   .action(run((id: string, options) => revokeToken(context(), id, options)));
+
+const image = program
+  .command('image')
+  .description(
+    'game images: templates a create clones instead of installing the game (needs an admin token)',
+  );
+image
+  .command('list')
+  .description(
+    "the images Proxmox holds; a current one (built from today's recipe) is what creates of its game clone",
+  )
+  .option('--recipes', 'also print, per game, the tags and description line that mark an image built by hand')
+  .addOption(jsonOption())
+  .action(run((options) => listImages(context(), options)));
 
 const quota = program
   .command('quota')

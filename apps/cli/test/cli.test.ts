@@ -381,6 +381,21 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
     expect(unknown.stderr.trim()).toBe('gs: There is no token with id tok_nosuchtoken0.');
   }, 120_000);
 
+  it('image list: none yet, and --recipes prints how to mark one built by hand', async () => {
+    const listed = await gs(['image', 'list', '--recipes']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain('No game images at Proxmox: every create installs its game in full.');
+    expect(listed.stdout).toMatch(
+      /^openttd\s+guildserver;gs-image;game-openttd\s+guildserver-image game=openttd recipe=[0-9a-f]{16}$/m,
+    );
+    const json = JSON.parse((await gs(['image', 'list', '--json'])).stdout) as {
+      images: unknown[];
+      recipes: { game: string }[];
+    };
+    expect(json.images).toEqual([]);
+    expect(json.recipes.map((r) => r.game)).toContain('minecraft-java');
+  }, 60_000);
+
   it('an API that is not there: one sentence naming API_URL', async () => {
     const port = await freePort();
     const { code, stdout, stderr } = await gs(['list'], { API_URL: `http://127.0.0.1:${port}` });

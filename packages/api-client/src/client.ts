@@ -20,6 +20,8 @@ import {
   forwardingTableSchema,
   type GuildSettings,
   guildSettingsSchema,
+  type ImageList,
+  imageListSchema,
   type Job,
   jobSchema,
   type Quota,
@@ -111,6 +113,8 @@ export interface ApiClient {
   followEvents(options: FollowOptions): Promise<'aborted' | 'unsupported'>;
   createToken(name: string, scopes: TokenScope[]): Promise<CreatedToken>;
   listTokens(): Promise<TokenSummary[]>;
+  /** The game images Proxmox holds and each game's recipe (admin tokens). */
+  images(): Promise<ImageList>;
   revokeToken(id: string): Promise<TokenSummary>;
   quota(scope: QuotaScope, id: string): Promise<Quota>;
   /** Replaces the stored limits: a null (or left-out) limit falls back to the default. */
@@ -194,6 +198,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     createToken: (name, scopes) =>
       request('POST', '/v1/tokens', { body: { name, scopes }, parse: createdTokenSchema }),
     listTokens: async () => (await request('GET', '/v1/tokens', { parse: tokenListSchema })).tokens,
+    images: () => request('GET', '/v1/images', { parse: imageListSchema }),
     revokeToken: (tokenId) => request('DELETE', `/v1/tokens/${id(tokenId)}`, { parse: tokenSummarySchema }),
     quota: (scope, subject) => request('GET', `/v1/quotas/${scope}/${id(subject)}`, { parse: quotaSchema }),
     setQuota: (scope, subject, limits) =>

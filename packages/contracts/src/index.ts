@@ -2,6 +2,7 @@ export * from './api/admin.js';
 export * from './api/backups.js';
 export * from './api/edge.js';
 export * from './api/events.js';
+export * from './api/images.js';
 export * from './api/jobs.js';
 export * from './api/schedules.js';
 export * from './api/servers.js';

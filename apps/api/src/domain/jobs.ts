@@ -3,7 +3,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { jobSteps, jobs } from '../db/schema.js';
 import { newJobId, now } from './ids.js';
-import { PLANS } from './plans.js';
+import { planOf } from './plans.js';
 
 type Tx = Pick<Db, 'insert'>;
 
@@ -21,6 +21,18 @@ export interface JobParams {
   skipFinalBackup?: boolean;
   /** The schedule that queued the job: its failure is announced once, its success clears that. */
   scheduleId?: string;
+  /**
+   * create: the game image chosen when it was asked for (its current one), cloned instead of the base template;
+   * the game is then only configured. Absent: the full install.
+   */
+  image?: GameImageRef;
+}
+
+/** A game image as a job names it: where it is, and the recipe it was built from. */
+export interface GameImageRef {
+  vmid: number;
+  node: string;
+  recipe: string;
 }
 
 export function parseJobParams(text: string | null): JobParams {
@@ -47,7 +59,7 @@ export function insertJob(
       createdAt: now(),
     })
     .run();
-  const steps: (typeof jobSteps.$inferInsert)[] = PLANS[kind].map((planned, position) => ({
+  const steps: (typeof jobSteps.$inferInsert)[] = planOf(kind, params).map((planned, position) => ({
     jobId: id,
     position,
     name: planned.name,

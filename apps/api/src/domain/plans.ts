@@ -1,4 +1,5 @@
 import type { JobKind } from '@guildserver/contracts';
+import type { JobParams } from './jobs.js';
 
 export const STEP_NAMES = [
   'verify_vmid',
@@ -122,6 +123,22 @@ export const PLANS: Record<JobKind, readonly PlannedStep[]> = {
     PUBLISH,
   ],
 };
+
+/**
+ * A create from a game image: the image is cloned instead of the base template, and the playbook runs only its
+ * configure part (the server's name, passwords, ports, settings) — the game is installed already.
+ */
+const CREATE_FROM_IMAGE: readonly PlannedStep[] = PLANS.create.map((planned) => {
+  if (planned.name === 'clone') return step('clone', 'Cloning the game image');
+  if (planned.name === 'setup_game')
+    return step('setup_game', 'Configuring the game (installed in the image)');
+  return planned;
+});
+
+/** The steps of a job of this kind asked with these params. */
+export function planOf(kind: JobKind, params: JobParams = {}): readonly PlannedStep[] {
+  return kind === 'create' && params.image ? CREATE_FROM_IMAGE : PLANS[kind];
+}
 
 /** The kinds of job that make the server's VM (and on failure destroy it and give back its VM id and ports). */
 export type MakesVmKind = 'create' | 'recreate' | 'copy';

@@ -44,6 +44,7 @@ export async function createServer(
   const size = { ...defaults, ...input.size };
   const badSize = sizeProblem(game.name, game.resources.minimum, size);
   if (badSize) throw new DomainError('invalid_request', `The size will not do: ${badSize}`);
+  const image = await deps.outside.currentImage(game);
   return insertServer(
     deps,
     {
@@ -55,7 +56,14 @@ export async function createServer(
       size,
     },
     actor,
-    { kind: 'create', audit: { action: 'server.create', detail: { game: game.id, name: input.name, size } } },
+    {
+      kind: 'create',
+      ...(image ? { params: { image } } : {}),
+      audit: {
+        action: 'server.create',
+        detail: { game: game.id, name: input.name, size, route: image ? 'image' : 'install' },
+      },
+    },
   );
 }
 

@@ -14,6 +14,7 @@ import { rateLimit } from './rate-limit.js';
 import { edgeRoutes } from './routes/edge.js';
 import { type EventStreamOptions, eventRoutes } from './routes/events.js';
 import { gameRoutes } from './routes/games.js';
+import { imageRoutes } from './routes/images.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { jobRoutes } from './routes/jobs.js';
 import { quotaRoutes } from './routes/quotas.js';
@@ -104,6 +105,7 @@ export function createApiApp(deps: ApiDeps, options: ApiAppOptions = {}) {
   mount(v1, '/jobs', jobRoutes(deps), ...guarded);
   mount(v1, '/guilds', guildRoutes(deps), ...guarded);
   mount(v1, '/games', gameRoutes(deps), ...guarded);
+  mount(v1, '/images', imageRoutes(deps), ...guarded);
   mount(v1, '/events', eventRoutes(deps, options.events), ...guarded);
   mount(v1, '/webhooks', webhookRoutes(deps), auth, limit, bodies, replayDeletes);
   mount(v1, '/tokens', tokenRoutes(deps), auth, limit, bodies, replayDeletes);

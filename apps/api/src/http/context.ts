@@ -1,3 +1,4 @@
+import type { ImageList } from '@guildserver/contracts';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -19,6 +20,8 @@ export interface ApiDeps {
   quotas: QuotaService;
   tokens: TokenService;
   webhooks: WebhookService;
+  /** The game images Proxmox holds (read from Proxmox on each call). */
+  images: { list(): Promise<ImageList> };
   logger: Logger;
   /** Checks the dependencies for /readyz; each resolves to an error sentence or null. */
   readiness: Record<string, () => Promise<string | null>>;

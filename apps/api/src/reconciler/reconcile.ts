@@ -1,5 +1,6 @@
 // What the reconciler decides, as a pure function of what it read: our server rows (and whether a job is
 // under way for each) and the VMs Proxmox lists. No I/O here; start-reconciler.ts reads and acts.
+import { IMAGE_TAG, RESERVED_GS_TAGS } from '../images/image-marks.js';
 
 export const OUR_TAG = 'guildserver';
 export const SERVER_TAG_PREFIX = 'gs-';
@@ -78,9 +79,18 @@ export interface ReconcileDecision {
 
 export const isOurs = (tags: readonly string[]) => tags.includes(OUR_TAG);
 
-/** The server id in a VM's `gs-<server id>` tag, if it has one. */
+/**
+ * A game image, or a VM on its way from one (a clone not configured yet still carries the image's tags): no
+ * server's VM, never an orphan. A failed build is the image builder's to clear, not the reconciler's.
+ */
+const isImageVm = (tags: readonly string[]) => tags.includes(IMAGE_TAG);
+
+/** The server id in a VM's `gs-<server id>` tag, if it has one (`gs-image`, `gs-pool` name no server). */
 export function serverIdOf(tags: readonly string[]): string | null {
-  const tag = tags.find((t) => t.startsWith(SERVER_TAG_PREFIX) && t.length > SERVER_TAG_PREFIX.length);
+  const tag = tags.find(
+    (t) =>
+      t.startsWith(SERVER_TAG_PREFIX) && t.length > SERVER_TAG_PREFIX.length && !RESERVED_GS_TAGS.includes(t),
+  );
   return tag ? tag.slice(SERVER_TAG_PREFIX.length) : null;
 }
 
@@ -89,7 +99,7 @@ const SETTLED: Record<string, 'running' | 'stopped'> = { running: 'running', sto
 
 export function reconcile(snapshot: ReconcileSnapshot): ReconcileDecision {
   const actions: ReconcileAction[] = [];
-  const ours = snapshot.vms.filter((vm) => !vm.template && isOurs(vm.tags));
+  const ours = snapshot.vms.filter((vm) => !vm.template && isOurs(vm.tags) && !isImageVm(vm.tags));
   const vmsByServer = new Map<string, VmSnapshot[]>();
   for (const vm of ours) {
     const id = serverIdOf(vm.tags);

@@ -1,10 +1,12 @@
 import { createBackupService } from '../domain/backup-service.js';
+import { proxmoxRequestFailure } from '../domain/proxmox-failure.js';
 import { createQuotaService } from '../domain/quota-service.js';
 import { createScheduleService } from '../domain/schedule-service.js';
 import { createServerService } from '../domain/server-service.js';
 import { createTokenService } from '../domain/token-service.js';
 import { createWebhookService } from '../domain/webhook-service.js';
 import { createApiApp } from '../http/app.js';
+import { currentImageFinder, imageList } from '../images/image-lookup.js';
 import { notifyEventsAppended } from '../observability/event-feed.js';
 import { startJobMetrics } from '../observability/job-metrics.js';
 import { type ApiMetrics, processMetrics } from '../observability/metrics.js';
@@ -31,6 +33,7 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
       notifyEventsAppended(db);
       await queue.enqueue(jobId);
     },
+    currentImage: currentImageFinder({ proxmox, config, logger }),
     settingPassword: (serverId, key) => {
       secrets ??= loadGameSecrets(config);
       return secrets.settingPassword(serverId, key);
@@ -53,6 +56,12 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
     quotas: createQuotaService(db, config, logger),
     tokens: createTokenService(db, logger),
     webhooks: createWebhookService(db, logger),
+    images: {
+      list: () =>
+        imageList({ proxmox, config }).catch((error: unknown) => {
+          throw proxmoxRequestFailure(error);
+        }),
+    },
     logger,
     readiness,
   };

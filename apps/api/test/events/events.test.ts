@@ -178,6 +178,7 @@ describe('keep-alive', () => {
         quotas: {} as never,
         tokens: {} as never,
         webhooks: {} as never,
+        images: {} as never,
         logger: h.services.logger,
         readiness: {},
       },

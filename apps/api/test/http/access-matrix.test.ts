@@ -296,6 +296,10 @@ const ROUTES: Record<
     who: 'anyone',
     probe: async (caller) => byStatus((await call[caller]('GET', '/v1/games')).status),
   },
+  'GET /images': {
+    who: 'admin token',
+    probe: async (caller) => byStatus((await call[caller]('GET', '/v1/images')).status),
+  },
   'POST /tokens': {
     who: 'admin token',
     probe: async (caller) =>

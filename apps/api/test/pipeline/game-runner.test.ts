@@ -121,6 +121,22 @@ describe('the Ansible game runner', () => {
     expect(vars).not.toHaveProperty('guildserver_rcon_password');
   });
 
+  it('runs only the configure part on a VM cloned from a game image, and says so', async () => {
+    writeFileSync(join(dir, 'playbooks', 'minecraft-java.yml'), '- hosts: game\n');
+    const runner = createAnsibleRunner({ ansibleDir: dir, licencesAccepted: MINECRAFT, command });
+    const result = await runner.setup({ ...request(), part: 'configure' });
+    expect(result.detail).toBe(
+      'Configured Minecraft: Java Edition, installed in its game image, with playbooks/minecraft-java.yml --tags configure (3 tasks).',
+    );
+    const args = readFileSync(join(dir, 'last-args.txt'), 'utf8').trim().split('\n');
+    expect(args.slice(4)).toEqual([join(dir, 'playbooks', 'minecraft-java.yml'), '--tags', 'configure']);
+    // The same variables as a full run: the configure part needs the server's name, ports and passwords.
+    expect(readVars()).toMatchObject({
+      guildserver_server_id: 'srv_abc123def456',
+      guildserver_settings: { serverName: 'alpha' },
+    });
+  });
+
   it('passes the server-list URL when configured, and the RCON password to RCON-probed games only', async () => {
     const secrets = gameSecretsFromKey('k'.repeat(40));
     const runner = createAnsibleRunner({

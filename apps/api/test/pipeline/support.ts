@@ -20,6 +20,7 @@ import type { Actor } from '../../src/domain/actor.js';
 import { type BackupService, createBackupService } from '../../src/domain/backup-service.js';
 import { jobView } from '../../src/domain/jobs.js';
 import { createServerService, type ServerService } from '../../src/domain/server-service.js';
+import { currentImageFinder } from '../../src/images/image-lookup.js';
 import type { RunnerOptions } from '../../src/pipeline/context.js';
 import { loadGameSecrets } from '../../src/pipeline/game/game-secrets.js';
 import { proxmoxBackupStore } from '../../src/runtime/backup-store.js';
@@ -152,6 +153,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await services.proxmox.cluster.nextId(vmid);
     },
     enqueue,
+    currentImage: currentImageFinder({ ...services, logger: pino({ level: 'silent' }) }),
     settingPassword: (serverId, key) => loadGameSecrets(config).settingPassword(serverId, key),
   });
   const workers: RunningWorker[] = [];

@@ -117,6 +117,23 @@ describe('reconcile', () => {
     expect(reconcile(s)).toEqual({ actions: [], orphansFirstSeen: new Map() });
   });
 
+  it('leaves game images alone, and a clone of one that is not configured yet (it still carries their tags)', () => {
+    const imageTags = ['guildserver', 'gs-image', 'game-openttd'];
+    const s = snapshot({
+      destroyOrphans: true,
+      orphanGraceSeconds: 0,
+      orphansFirstSeen: new Map([
+        [9100, 0],
+        [9101, 0],
+      ]),
+      vms: [
+        vm(9100, null, { tags: imageTags, template: true, status: 'stopped' }),
+        vm(9101, null, { tags: imageTags, status: 'running' }),
+      ],
+    });
+    expect(reconcile(s)).toEqual({ actions: [], orphansFirstSeen: new Map() });
+  });
+
   it('reports an orphan once, and destroys it only when allowed and older than the grace period', () => {
     const orphan = vm(300, 'gone');
     const first = reconcile(snapshot({ vms: [orphan], destroyOrphans: true }));

@@ -5,7 +5,13 @@ import { afterEach, expect } from 'vitest';
 import { type RunningWorker, startWorker } from '../../src/worker/start-worker.js';
 import { client, createBody, type Harness, startApi } from './api-harness.js';
 
-const FAST_STEPS = { taskPollMs: 20, taskMaxPollMs: 100, lockPollMs: 20, networkPollMs: 20, gamePollMs: 20 };
+export const FAST_STEPS = {
+  taskPollMs: 20,
+  taskMaxPollMs: 100,
+  lockPollMs: 20,
+  networkPollMs: 20,
+  gamePollMs: 20,
+};
 
 export interface WorkerStack {
   api: Harness;

@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { type LicenceId, unacceptedLicences } from '@guildserver/games';
 import { pollUntil } from '@guildserver/timing';
 import { VM_USER } from '../vm-spec.js';
+import { REPO_ANSIBLE_DIR } from './ansible-dir.js';
 import {
   type GameRunner,
   type GameServiceRequest,
@@ -41,7 +42,6 @@ export interface AnsibleRunnerOptions {
   sshReadyTimeoutMs?: number;
 }
 
-const REPO_ANSIBLE = join(import.meta.dirname, '..', '..', '..', '..', '..', 'ansible');
 const MAX_LOG_CHARS = 256_000;
 /** What the child may see of our environment: never our own secrets (Proxmox token, Redis URL…). */
 const PASSED_ENV = /^(PATH|HOME|USER|LANG|LC_[A-Z]+|TMPDIR|SSH_AUTH_SOCK|ANSIBLE_[A-Z0-9_]+)$/;
@@ -128,7 +128,7 @@ function unquote(text: string): string {
 }
 
 export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRunner {
-  const ansibleDir = options.ansibleDir ?? REPO_ANSIBLE;
+  const ansibleDir = options.ansibleDir ?? REPO_ANSIBLE_DIR;
   const command = options.command ?? 'ansible-playbook';
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   const user = options.user ?? VM_USER;
@@ -149,10 +149,20 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
           `${game.name} was not installed: ${unaccepted.map((l) => l.name).join(' and ')} must be accepted by the admin first (add ${unaccepted.map((l) => l.id).join(',')} to GAME_LICENSES_ACCEPTED, then retry).`,
         );
       }
-      return runInTempDir(request, playbook, playbookVars(request, options), {
-        doing: `Installing ${game.name}`,
-        done: (tasks) => `Installed ${game.name} with ${relative(ansibleDir, playbook)} (${tasks} tasks).`,
-      });
+      const configureOnly = request.part === 'configure';
+      return runInTempDir(
+        request,
+        playbook,
+        playbookVars(request, options),
+        {
+          doing: configureOnly ? `Configuring ${game.name}` : `Installing ${game.name}`,
+          done: (tasks) =>
+            configureOnly
+              ? `Configured ${game.name}, installed in its game image, with ${relative(ansibleDir, playbook)} --tags configure (${tasks} tasks).`
+              : `Installed ${game.name} with ${relative(ansibleDir, playbook)} (${tasks} tasks).`,
+        },
+        configureOnly ? ['--tags', 'configure'] : [],
+      );
     },
 
     async service(request: GameServiceRequest) {
@@ -178,6 +188,7 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
     playbook: string,
     extraVars: unknown,
     words: Pick<PlaybookRun, 'doing' | 'done'>,
+    extraArgs: readonly string[] = [],
   ): Promise<{ detail: string; log: string }> {
     const { game, ipv4 } = request;
     const dir = await mkdtemp(join(tmpdir(), 'gs-ansible-'));
@@ -195,7 +206,7 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
       await chmod(dir, 0o700);
       const run: PlaybookRun = {
         command,
-        args: ['-i', inventory, '--extra-vars', `@${vars}`, playbook],
+        args: ['-i', inventory, '--extra-vars', `@${vars}`, playbook, ...extraArgs],
         cwd: ansibleDir,
         timeoutMs,
         request,

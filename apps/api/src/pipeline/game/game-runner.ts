@@ -15,10 +15,17 @@ export interface GameSetupRequest {
   ipv4: string;
   ports: readonly ServerPort[];
   size: Resources;
+  /**
+   * `all` (the default): install and configure. `configure`: only the server's own part (`--tags configure`),
+   * on a VM cloned from a game image that has the game installed.
+   */
+  part?: PlaybookPart;
   signal: AbortSignal;
   /** One short line per visible stage (e.g. each Ansible task name). */
   onProgress(message: string): void;
 }
+
+export type PlaybookPart = 'all' | 'configure';
 
 export interface GameSetupResult {
   /** One sentence for the step's detail. */
@@ -60,11 +67,20 @@ export interface GameRunner {
 export function createSimulatedGameRunner(): GameRunner {
   return {
     kind: 'simulated',
-    async setup({ game, onProgress }) {
-      onProgress(`Simulated: Proxmox is the simulator, so there is no VM to install ${game.name} on.`);
-      onProgress(`Simulated: would run ansible/${game.playbook} against the VM.`);
-      onProgress(`Simulated: ${game.name} counts as installed and started.`);
-      return { detail: `Simulated install of ${game.name} (no real VM behind the simulator).` };
+    async setup({ game, part = 'all', onProgress }) {
+      const configureOnly = part === 'configure';
+      onProgress(`Simulated: Proxmox is the simulator, so there is no VM to set ${game.name} up on.`);
+      onProgress(
+        `Simulated: would run ansible/${game.playbook}${configureOnly ? ' --tags configure' : ''} against the VM.`,
+      );
+      onProgress(
+        `Simulated: ${game.name} counts as ${configureOnly ? 'configured' : 'installed'} and started.`,
+      );
+      return {
+        detail: configureOnly
+          ? `Simulated configure of ${game.name}, installed in its game image (no real VM behind the simulator).`
+          : `Simulated install of ${game.name} (no real VM behind the simulator).`,
+      };
     },
     async service({ game, action }) {
       return `Simulated: would ${action} ${game.name}'s service (no real VM behind the simulator).`;

@@ -1,5 +1,12 @@
-import { LockTimeoutError, TaskFailedError, type VmRef, withLockRetry } from '@guildserver/proxmox';
+import {
+  decodeTags,
+  LockTimeoutError,
+  TaskFailedError,
+  type VmRef,
+  withLockRetry,
+} from '@guildserver/proxmox';
 import { now } from '../../domain/ids.js';
+import { gameTag, IMAGE_TAG, recipeOf } from '../../images/image-marks.js';
 import type { Step, StepContext } from '../context.js';
 import { type CloneMemo, decideClone } from '../decisions.js';
 import { StepFailure } from '../failures.js';
@@ -8,7 +15,14 @@ import { readConfig, waitCloneUnlocked, waitTask } from '../vm-adapter.js';
 import { describeVm } from '../vm-spec.js';
 import { cloneTimeoutMs, vmOf } from './server-vm.js';
 
-type CloneStepMemo = CloneMemo & { taskFinished?: boolean };
+/** What a clone copies: the job's game image, or the base template (`image: false`). Chosen once, before cloning. */
+export interface CloneSource {
+  vmid: number;
+  node: string;
+  image: boolean;
+}
+
+type CloneStepMemo = CloneMemo & { taskFinished?: boolean; source?: CloneSource };
 
 /** clone: template → our VM id, inside the node/storage limiter, lock time-outs retried; never a blind second clone. */
 export const clone: Step<CloneStepMemo> = {
@@ -28,12 +42,14 @@ export const clone: Step<CloneStepMemo> = {
         memo.taskFinished === true,
       );
       switch (decision.action) {
-        case 'done':
-          return {
-            detail: cloned
-              ? `Cloned template ${config.proxmox.baseImageVmid} into VM ${vm.vmid} (${vmName(ctx.server.id)}).`
-              : `VM ${vm.vmid} was already cloned.`,
-          };
+        case 'done': {
+          if (!cloned) return { detail: `VM ${vm.vmid} was already cloned.` };
+          const source = ctx.memo.source;
+          const what = source?.image
+            ? `the ${ctx.game.name} game image ${source.vmid}`
+            : `template ${source?.vmid ?? config.proxmox.baseImageVmid}`;
+          return { detail: `Cloned ${what} into VM ${vm.vmid} (${vmName(ctx.server.id)}).` };
+        }
         case 'fail':
           throw new StepFailure(decision.code, decision.message);
         case 'wait_unlock':
@@ -66,9 +82,34 @@ async function waitForEarlierClone(ctx: StepContext<CloneStepMemo>, upid: string
   ctx.remember({ taskFinished: true });
 }
 
+/**
+ * The job's game image while Proxmox still holds it as it was chosen (a template, tagged as that game's image,
+ * of the same recipe); otherwise the base template, and the game is installed in full (the progress says why).
+ */
+async function chooseSource(ctx: StepContext<CloneStepMemo>): Promise<CloneSource> {
+  const { config } = ctx.deps;
+  const base: CloneSource = { vmid: config.proxmox.baseImageVmid, node: config.proxmox.node, image: false };
+  const wanted = ctx.kind === 'create' ? ctx.params.image : undefined;
+  if (!wanted) return base;
+  const current = await readConfig(ctx, { node: wanted.node, vmid: wanted.vmid });
+  const tags = decodeTags(current?.tags);
+  const still =
+    current !== undefined &&
+    Number(current.template ?? 0) === 1 &&
+    tags.includes(IMAGE_TAG) &&
+    tags.includes(gameTag(ctx.game.id)) &&
+    recipeOf(current.description)?.recipe === wanted.recipe;
+  if (still) return { vmid: wanted.vmid, node: wanted.node, image: true };
+  ctx.progress(
+    `The ${ctx.game.name} game image (VM ${wanted.vmid}) is gone or was rebuilt since the create was asked for; cloning the base template ${base.vmid} and installing the game in full instead.`,
+  );
+  return base;
+}
+
 async function sendClone(ctx: StepContext<CloneStepMemo>, vm: VmRef): Promise<void> {
   const { proxmox, limiter, config } = ctx.deps;
-  const template = { node: config.proxmox.node, vmid: config.proxmox.baseImageVmid };
+  if (!ctx.memo.source) ctx.remember({ source: await chooseSource(ctx) });
+  const template = { node: ctx.memo.source!.node, vmid: ctx.memo.source!.vmid };
   const { attempts, baseDelayMs, maxDelayMs } = ctx.options.lockRetry;
   try {
     await limiter.run({ node: vm.node, storage: config.proxmox.storage }, () =>
@@ -106,7 +147,8 @@ async function sendClone(ctx: StepContext<CloneStepMemo>, vm: VmRef): Promise<vo
     if (after && isOurs(ownershipOf(ctx.server.id, after))) return;
     if (after) return; // locked or foreign: the next round decides (wait it out, or fail as a conflict)
     if (error instanceof TaskFailedError) {
-      throw new StepFailure('clone_failed', `Cloning template ${template.vmid} failed: ${error.exitstatus}.`);
+      const what = ctx.memo.source?.image ? 'the game image' : 'template';
+      throw new StepFailure('clone_failed', `Cloning ${what} ${template.vmid} failed: ${error.exitstatus}.`);
     }
     throw error;
   }

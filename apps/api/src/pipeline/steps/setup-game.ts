@@ -2,9 +2,13 @@ import type { Step } from '../context.js';
 import { StepFailure, StepInterrupted } from '../failures.js';
 import { GameSetupError } from '../game/game-runner.js';
 import { setupSubject } from '../game/setup-subject.js';
+import { clone } from './clone.js';
 import { ipv4Of } from './server-vm.js';
 
-/** setup_game: the game runner (Ansible, or the simulated runner) installs and configures the game. */
+/**
+ * setup_game: the game runner (Ansible, or the simulated runner) installs and configures the game; on a VM
+ * cloned from a game image it only configures it.
+ */
 export const setupGame: Step = {
   name: 'setup_game',
   failure: 'game_setup_failed',
@@ -14,6 +18,7 @@ export const setupGame: Step = {
       const result = await ctx.deps.gameRunner.setup({
         ...setupSubject(ctx.deps.db, server, game),
         ipv4: ipv4Of(ctx),
+        part: ctx.memoOf(clone).source?.image ? 'configure' : 'all',
         signal: ctx.signal,
         onProgress: (message) => ctx.progress(message),
       });
