@@ -53,6 +53,7 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
     expect(stdout).toMatch(
       /^Creating survival \(minecraft-java, 3 cores, \d+ MiB, \d+ GiB\) as srv_[a-z0-9]{12}; job job_/,
     );
+    expect(stdout.split('\n')[1]).toBe('No image of this game yet: installing it in full.');
     for (const title of ['Cloning the template', 'Starting the VM', 'Waiting for the network']) {
       expect(stdout).toMatch(new RegExp(`✓ \\[\\d/\\d\\] ${title}`));
     }

@@ -71,6 +71,8 @@ function scriptedApi(outcome: 'succeeds' | 'fails') {
         ? { code: 'proxmox_error', message: 'Proxmox said: no such bridge vmbr9', step: 'start_vm' }
         : null,
       log: null,
+      route: 'install',
+      expectedSeconds: null,
       createdAt: now,
       startedAt: now,
       finishedAt: finished ? new Date(Date.parse(now) + 3400).toISOString() : null,

@@ -9,4 +9,5 @@ export * from './api/servers.js';
 export * from './api/tokens.js';
 export { ERROR_CODES, type ErrorBody, type ErrorCode, errorBodySchema, errorCodeSchema } from './errors.js';
 export { type Reach, reachOf } from './reach.js';
+export { aboutDuration, routeSentence } from './route-sentence.js';
 export { type VmSize, vmSizeSchema } from './vm-size.js';

@@ -1,7 +1,7 @@
 import type { BackupReason, Job, JobKind } from '@guildserver/contracts';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { jobSteps, jobs } from '../db/schema.js';
+import { jobSteps, jobs, servers } from '../db/schema.js';
 import { newJobId, now } from './ids.js';
 import { planOf } from './plans.js';
 
@@ -26,6 +26,8 @@ export interface JobParams {
    * the game is then only configured. Absent: the full install.
    */
   image?: GameImageRef;
+  /** create: how long creates of its game by its route took lately (median, request to done), when asked. */
+  expectedSeconds?: number;
 }
 
 /** A game image as a job names it: where it is, and the recipe it was built from. */
@@ -77,6 +79,7 @@ export function jobKindOf(db: Db, id: string): JobKind | undefined {
 export function jobView(db: Db, id: string): Job | undefined {
   const row = db.select().from(jobs).where(eq(jobs.id, id)).get();
   if (!row) return undefined;
+  const params = parseJobParams(row.params);
   const steps = db
     .select()
     .from(jobSteps)
@@ -102,8 +105,41 @@ export function jobView(db: Db, id: string): Job | undefined {
       ? { code: row.errorCode, message: row.errorMessage ?? '', step: row.errorStep }
       : null,
     log: row.log,
+    route: row.kind === 'create' ? (params.image ? 'image' : 'install') : null,
+    expectedSeconds: params.expectedSeconds ?? null,
     createdAt: row.createdAt,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
   };
+}
+
+/** How many recent creates the expected time is the median of. */
+const EXPECTED_FROM_LAST = 5;
+
+/**
+ * How long creates of this game by this route took lately, from the request to done (the median of the last
+ * few that succeeded, in whole seconds); undefined until one has.
+ */
+export function expectedCreateSeconds(
+  db: Db,
+  gameId: string,
+  route: 'image' | 'install',
+): number | undefined {
+  const recent = db
+    .select({ params: jobs.params, createdAt: jobs.createdAt, finishedAt: jobs.finishedAt })
+    .from(jobs)
+    .innerJoin(servers, eq(servers.id, jobs.serverId))
+    .where(and(eq(jobs.kind, 'create'), eq(jobs.state, 'succeeded'), eq(servers.game, gameId)))
+    .orderBy(desc(jobs.finishedAt))
+    .limit(EXPECTED_FROM_LAST * 4)
+    .all()
+    .filter((job) => (parseJobParams(job.params).image ? 'image' : 'install') === route && job.finishedAt)
+    .slice(0, EXPECTED_FROM_LAST)
+    .map((job) => (Date.parse(job.finishedAt!) - Date.parse(job.createdAt)) / 1000)
+    .sort((a, b) => a - b);
+  if (recent.length === 0) return undefined;
+  const middle = recent.length / 2;
+  const median =
+    recent.length % 2 === 1 ? recent[Math.floor(middle)]! : (recent[middle - 1]! + recent[middle]!) / 2;
+  return Math.max(1, Math.round(median));
 }

@@ -15,7 +15,7 @@ import { DomainError } from './errors.js';
 import { recordEvent } from './event-log.js';
 import { portSlotsOf } from './game-ports.js';
 import { newServerId, now } from './ids.js';
-import { insertJob, type JobParams } from './jobs.js';
+import { expectedCreateSeconds, insertJob, type JobParams } from './jobs.js';
 import { enforceQuotas } from './quotas.js';
 import type { ServerServiceDeps } from './server-deps.js';
 import { BUSY_STATE, recordJobQueued } from './server-jobs.js';
@@ -45,6 +45,7 @@ export async function createServer(
   const badSize = sizeProblem(game.name, game.resources.minimum, size);
   if (badSize) throw new DomainError('invalid_request', `The size will not do: ${badSize}`);
   const image = await deps.outside.currentImage(game);
+  const expectedSeconds = expectedCreateSeconds(deps.db, game.id, image ? 'image' : 'install');
   return insertServer(
     deps,
     {
@@ -58,7 +59,7 @@ export async function createServer(
     actor,
     {
       kind: 'create',
-      ...(image ? { params: { image } } : {}),
+      params: { ...(image ? { image } : {}), ...(expectedSeconds ? { expectedSeconds } : {}) },
       audit: {
         action: 'server.create',
         detail: { game: game.id, name: input.name, size, route: image ? 'image' : 'install' },

@@ -79,6 +79,11 @@ describe('game images', () => {
     const { server, job } = await create(s, 'from-image');
     expect(job.state).toBe('succeeded');
     expect(server.state).toBe('running');
+    // The first create by this route has nothing to go by; the next is expected to take as long as it did.
+    expect(job).toMatchObject({ route: 'image', expectedSeconds: null });
+    const took = (Date.parse(job.finishedAt!) - Date.parse(job.createdAt)) / 1000;
+    const second = await create(s, 'from-image-too');
+    expect(second.job).toMatchObject({ route: 'image', expectedSeconds: Math.max(1, Math.round(took)) });
     expect(step(job, 'clone')).toMatchObject({
       title: 'Cloning the game image',
       detail: `Cloned the OpenTTD game image 9100 into VM ${server.vmid} (gs-${server.id.replace(/^srv_/, '').toLowerCase()}).`,
@@ -107,6 +112,7 @@ describe('game images', () => {
 
     const { job } = await create(s, 'full-install');
     expect(job.state).toBe('succeeded');
+    expect(job).toMatchObject({ route: 'install', expectedSeconds: null });
     expect(step(job, 'clone')).toMatchObject({ title: 'Cloning the template' });
     expect(step(job, 'clone').detail).toContain(`Cloned template ${BASE} into VM`);
     expect(step(job, 'setup_game')).toMatchObject({

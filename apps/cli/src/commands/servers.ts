@@ -2,6 +2,7 @@ import { type Accepted, type ApiClient, ApiError } from '@guildserver/api-client
 import {
   type Job,
   reachOf,
+  routeSentence,
   SERVER_ID_PATTERN,
   type Server,
   type ServerAction,
@@ -90,6 +91,8 @@ export async function createServer(
       ctx,
       `Creating ${server.name} (${server.game}, ${sizeText(server.size)}) as ${server.id}; job ${accepted.jobId}.`,
     );
+    const route = routeSentence(await client.job(accepted.jobId));
+    if (route) say(ctx, route);
   }
   return afterAccepted(ctx, accepted, options);
 }

@@ -6,6 +6,7 @@ import {
   type JobKind,
   type Reach,
   reachOf,
+  routeSentence,
   type Server,
   type ServerState,
 } from '@guildserver/contracts';
@@ -122,6 +123,8 @@ export function jobView(
   } else {
     embed.title = `${verb.ing} ${serverName}…`;
     embed.color = COLORS.working;
+    const route = routeSentence(job);
+    if (route) embed.footer = { text: route };
   }
   return { content: '', embeds: [embed], components: [] };
 }

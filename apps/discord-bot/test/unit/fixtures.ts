@@ -73,6 +73,8 @@ export function job(overrides: Partial<Job> = {}): Job {
     ],
     error: null,
     log: null,
+    route: 'install',
+    expectedSeconds: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     startedAt: null,
     finishedAt: null,

@@ -197,6 +197,22 @@ describe('rendering', () => {
     expect(finalSentence('create', true, 's', joinable)).toBe('**s** is running: join at `h:1`');
     expect(finalSentence('stop', true, 's', joinable)).toBe('**s** is stopped.');
   });
+  it("a create's progress says its route and how long such creates took lately", () => {
+    const footer = (overrides: Parameters<typeof job>[0]) =>
+      jobView(job(overrides), undefined, 'survival', 'h').embeds[0]?.footer?.text;
+    expect(footer({ route: 'image', expectedSeconds: 42 })).toBe(
+      "From the game's image: only its settings are applied, usually ready in about 42 s.",
+    );
+    expect(footer({ route: 'install', expectedSeconds: 452 })).toBe(
+      'No image of this game yet: installing it in full, usually ready in about 8 min.',
+    );
+    expect(footer({ route: 'install', expectedSeconds: null })).toBe(
+      'No image of this game yet: installing it in full.',
+    );
+    expect(footer({ kind: 'start', route: null })).toBeUndefined();
+    // Done: the footer has served its purpose.
+    expect(footer({ route: 'image', expectedSeconds: 42, state: 'succeeded' })).toBeUndefined();
+  });
   it('never presents an address the edge does not forward as the way to join', () => {
     const reachFor = (publication: Server['publication']) => reachOf(server({ publication }), 'h');
     expect(finalSentence('create', true, 's', reachFor('published'))).toBe(

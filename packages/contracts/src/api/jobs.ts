@@ -48,6 +48,16 @@ export const jobSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), step: z.string().nullable() }).nullable(),
   /** Full log of the failing step (e.g. Ansible output), for operators. */
   log: z.string().nullable(),
+  /**
+   * A create's route: its VM cloned from the game's image, the game only configured (`image`), or the game
+   * installed in full (`install`). Null for other kinds.
+   */
+  route: z.enum(['image', 'install']).nullable(),
+  /**
+   * How long it should take, from the request to done: the median of the last creates of the same game by the
+   * same route, when it was asked for. Null until one has finished.
+   */
+  expectedSeconds: z.number().int().nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
