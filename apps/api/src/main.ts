@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadApiConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { createApiToken, listApiTokens, revokeApiToken } from './domain/tokens.js';
+import { removeOldImages } from './images/image-retirement.js';
 import { startReconciler } from './reconciler/start-reconciler.js';
 import { buildApi } from './runtime/build-api.js';
 import { createLogger } from './runtime/logger.js';
@@ -49,7 +50,11 @@ async function run(roles: { api: boolean; worker: boolean }): Promise<void> {
     logger.info({ url: `http://${config.host}:${config.port}` }, 'API listening');
     // One dispatcher and one reconciler per stack: they follow SQLite, so they see what every worker writes.
     const hooks = startWebhookDispatcher(services);
-    const reconciler = startReconciler(services);
+    const reconciler = startReconciler({
+      ...services,
+      removeOldImages: () =>
+        removeOldImages({ ...services, logger: services.logger.child({ component: 'images' }) }),
+    });
     stops.unshift(async () => {
       // Ending the event streams first lets the HTTP server close without waiting for their clients.
       await api.close();

@@ -25,6 +25,8 @@ export interface ReconcilerServices {
   logger: Logger;
   proxmox: ProxmoxClient;
   limiter?: { run<T>(key: { node: string }, operation: () => Promise<T>): Promise<T> };
+  /** Each round, after the servers: removes game images a current one replaced (images/image-retirement.ts). */
+  removeOldImages?: () => Promise<unknown>;
 }
 
 export interface ReconcileRound {
@@ -291,6 +293,16 @@ export function startReconciler(
       }
     }
     if (applied.length > 0) notifyEventsAppended(db);
+    if (!closed && services.removeOldImages) {
+      await services
+        .removeOldImages()
+        .catch((error: unknown) =>
+          logger.warn(
+            { err: error instanceof Error ? error.message : String(error) },
+            'old images not checked',
+          ),
+        );
+    }
     return { listed: true, actions: decision.actions, applied };
   }
 

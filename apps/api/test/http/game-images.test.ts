@@ -3,39 +3,22 @@
 // is listed as current, and a create of its game clones it and only configures the game. The simulator keeps
 // PVE's rule that a template with linked clones cannot be destroyed.
 import type { ImageList, Job, Server } from '@guildserver/contracts';
-import { decodeTags, type ProxmoxClient } from '@guildserver/proxmox';
+import { decodeTags } from '@guildserver/proxmox';
 import { describe, expect, it } from 'vitest';
 import { startWorker } from '../../src/worker/start-worker.js';
 import { createBody } from '../support/api-harness.js';
+import { BASE_TEMPLATE, IMAGE_NODE, makeImage } from '../support/game-images.js';
 import { FAST_STEPS, finished, useWorkerStacks, type WorkerStack } from '../support/worker-stack.js';
 
 const start = useWorkerStacks();
-const NODE = 'pve';
-const BASE = 9000;
+const NODE = IMAGE_NODE;
+const BASE = BASE_TEMPLATE;
 
 const images = async (s: WorkerStack) => {
   const answer = await s.admin<ImageList>('GET', '/v1/images');
   expect(answer.status).toBe(200);
   return answer.body;
 };
-
-/** What an operator does at Proxmox once the game is installed and sealed in a clone of the base template. */
-async function makeImage(
-  proxmox: ProxmoxClient,
-  vmid: number,
-  marks: { tags: string[]; descriptionLine: string },
-): Promise<void> {
-  const vm = { node: NODE, vmid };
-  await proxmox.waitForTask(
-    await proxmox.qemu.clone({ node: NODE, vmid: BASE }, { newid: vmid, full: true }),
-  );
-  await proxmox.qemu.updateConfig(vm, {
-    name: `openttd-image`,
-    tags: marks.tags,
-    description: `OpenTTD image, built by hand.\n${marks.descriptionLine}`,
-  });
-  await proxmox.waitForTask(await proxmox.qemu.convertToTemplate(vm));
-}
 
 async function create(s: WorkerStack, name: string): Promise<{ server: Server; job: Job }> {
   const created = await s.admin<{ server: Server; jobId: string }>(
@@ -147,6 +130,35 @@ describe('game images', () => {
     );
     expect(notes.body.events.map((e) => e.message)).toContain(
       'The OpenTTD game image (VM 9100) is gone or was rebuilt since the create was asked for; cloning the base template 9000 and installing the game in full instead.',
+    );
+  });
+
+  it('an image replaced before the clone: the newer current image is cloned instead', async () => {
+    const s = await start();
+    const proxmox = s.api.services.proxmox;
+    const recipe = (await images(s)).recipes.find((r) => r.game === 'openttd')!;
+    await makeImage(proxmox, 9100, recipe);
+    await s.worker.close();
+    const created = await s.admin<{ server: Server; jobId: string }>(
+      'POST',
+      '/v1/servers',
+      createBody('replaced', { game: 'openttd' }),
+    );
+    // An admin rebuilds the image and removes the old one while the create waits.
+    await makeImage(proxmox, 9101, recipe);
+    await proxmox.waitForTask(await proxmox.qemu.delete({ node: NODE, vmid: 9100 }));
+    s.worker = await startWorker(s.api.services, { runner: FAST_STEPS, sweepIntervalMs: 200 });
+
+    const job = await finished(s, created.body.jobId);
+    expect(job.state).toBe('succeeded');
+    expect(step(job, 'clone').detail).toContain('Cloned the OpenTTD game image 9101 into VM');
+    expect(step(job, 'setup_game').detail).toContain('Simulated configure of OpenTTD');
+    const notes = await s.admin<{ events: { message: string }[] }>(
+      'GET',
+      `/v1/events?serverId=${created.body.server.id}`,
+    );
+    expect(notes.body.events.map((e) => e.message)).toContain(
+      'The OpenTTD game image (VM 9100) is gone or was rebuilt since the create was asked for; cloning its current image, VM 9101, instead.',
     );
   });
 });

@@ -1,26 +1,16 @@
 // A game image's recipe hash changes exactly when what its install is made of changes.
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getGame } from '@guildserver/games';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gameRecipe, rolesOf } from '../../src/images/recipe.js';
 import { REPO_ANSIBLE_DIR } from '../../src/pipeline/game/ansible-dir.js';
+import { useAnsibleCopies } from '../support/game-images.js';
 
 const BASE = { vmid: 9000, digest: 'a1b2c3' };
 const openttd = getGame('openttd');
 const luanti = getGame('luanti');
-const copies: string[] = [];
-afterEach(() => {
-  for (const dir of copies.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function ansibleCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gs-recipe-'));
-  copies.push(dir);
-  cpSync(REPO_ANSIBLE_DIR, dir, { recursive: true });
-  return dir;
-}
+const ansibleCopy = useAnsibleCopies();
 
 describe('game recipes', () => {
   it('hash the playbook, its roles and the roles they include, and nothing of other games', () => {

@@ -1,4 +1,4 @@
-import type { ImageList } from '@guildserver/contracts';
+import type { GameImage, ImageList } from '@guildserver/contracts';
 import { type CommandContext, printJson, say, table } from './context.js';
 import type { JsonOption } from './servers.js';
 
@@ -18,15 +18,15 @@ export async function listImages(
   if (list.images.length === 0)
     say(ctx, 'No game images at Proxmox: every create installs its game in full.');
   else {
+    const replaced = new Set(list.images.filter((i) => i.current).map((i) => i.game));
+    const state = (i: GameImage) =>
+      i.current
+        ? 'current'
+        : replaced.has(i.game)
+          ? 'old: removed once no server is a linked clone of it'
+          : 'stale: not used (no current image of its game)';
     const rows = [['VMID', 'NODE', 'GAME', 'RECIPE', 'STATE']];
-    for (const i of list.images)
-      rows.push([
-        String(i.vmid),
-        i.node,
-        i.game,
-        i.recipe ?? '-',
-        i.current ? 'current' : 'stale (not used)',
-      ]);
+    for (const i of list.images) rows.push([String(i.vmid), i.node, i.game, i.recipe ?? '-', state(i)]);
     say(ctx, table(rows));
   }
   if (options.recipes) {

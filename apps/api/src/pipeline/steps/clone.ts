@@ -6,6 +6,7 @@ import {
   withLockRetry,
 } from '@guildserver/proxmox';
 import { now } from '../../domain/ids.js';
+import { currentImageOf } from '../../images/image-lookup.js';
 import { gameTag, IMAGE_TAG, recipeOf } from '../../images/image-marks.js';
 import type { Step, StepContext } from '../context.js';
 import { type CloneMemo, decideClone } from '../decisions.js';
@@ -84,7 +85,8 @@ async function waitForEarlierClone(ctx: StepContext<CloneStepMemo>, upid: string
 
 /**
  * The job's game image while Proxmox still holds it as it was chosen (a template, tagged as that game's image,
- * of the same recipe); otherwise the base template, and the game is installed in full (the progress says why).
+ * of the same recipe); otherwise the game's current image, if a newer one replaced it; otherwise the base
+ * template, and the game is installed in full. The progress says why.
  */
 async function chooseSource(ctx: StepContext<CloneStepMemo>): Promise<CloneSource> {
   const { config } = ctx.deps;
@@ -100,9 +102,13 @@ async function chooseSource(ctx: StepContext<CloneStepMemo>): Promise<CloneSourc
     tags.includes(gameTag(ctx.game.id)) &&
     recipeOf(current.description)?.recipe === wanted.recipe;
   if (still) return { vmid: wanted.vmid, node: wanted.node, image: true };
-  ctx.progress(
-    `The ${ctx.game.name} game image (VM ${wanted.vmid}) is gone or was rebuilt since the create was asked for; cloning the base template ${base.vmid} and installing the game in full instead.`,
-  );
+  const gone = `The ${ctx.game.name} game image (VM ${wanted.vmid}) is gone or was rebuilt since the create was asked for`;
+  const newer = await currentImageOf(ctx.deps, ctx.game);
+  if (newer) {
+    ctx.progress(`${gone}; cloning its current image, VM ${newer.vmid}, instead.`);
+    return { vmid: newer.vmid, node: newer.node, image: true };
+  }
+  ctx.progress(`${gone}; cloning the base template ${base.vmid} and installing the game in full instead.`);
   return base;
 }
 
