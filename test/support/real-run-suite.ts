@@ -3,6 +3,9 @@
 // query (the same code the worker uses) gets the game's own answer, the firewall opens only what the catalog
 // says, and a second run changes nothing.
 
+import { execFile } from 'node:child_process';
+import { dirname, join, posix } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   queryGame,
@@ -10,9 +13,12 @@ import {
   startServerListReceiver,
 } from '../../packages/game-query/src/index';
 import { type GameId, getGame } from '../../packages/games/src/index';
-import { changedTasks, runPlaybook } from './ansible-run';
+import { ANSIBLE_DIR, changedTasks, runPlaybook } from './ansible-run';
 import { apiVars, expectedOpenPorts } from './api-vars';
 import { missingTargetTools, startTarget, type Target } from './bookworm-target';
+import { loadYaml } from './yaml';
+
+const exec = promisify(execFile);
 
 const missing = await missingTargetTools();
 if (missing.length > 0) {
@@ -25,7 +31,11 @@ if (missing.length > 0) {
 /** First runs download packages (cached afterwards in GUILDSERVER_CACHE_DIR): allow for a slow mirror. */
 const FIRST_RUN_TIMEOUT_MS = 20 * 60_000;
 
-export function realRunSuite(gameId: GameId, settings: { maxPlayers: number }): void {
+/**
+ * `seal`: also seal the target as a game image (about 70 s). One game's real seal is enough for the suite's time;
+ * test/ansible-seal.test.ts checks every game's list of per-server paths against its configure tasks.
+ */
+export function realRunSuite(gameId: GameId, settings: { maxPlayers: number; seal?: boolean }): void {
   const game = getGame(gameId);
   const unit = `guildserver-${gameId}`;
   const serverName = `GuildServer real run ${gameId}`;
@@ -216,7 +226,134 @@ export function realRunSuite(gameId: GameId, settings: { maxPlayers: number }): 
       },
       5 * 60_000,
     );
+
+    if (settings.seal)
+      it(
+        'is sealed as an image by playbooks/seal.yml: nothing of this VM or server left, the install kept, a second run changing nothing',
+        async () => {
+          // Without host keys sshd takes no new logins (it reads them at each one): the runs and the checks after
+          // the seal share one SSH connection, opened by the --check run, as an operator's runs would in a row.
+          const env = {
+            ANSIBLE_SSH_ARGS: '-C -o ControlMaster=auto -o ControlPersist=300s',
+            ANSIBLE_SSH_CONTROL_PATH_DIR: join(dirname(target.inventory), 'cp'),
+          };
+          const seal = (check = false) =>
+            runPlaybook('playbooks/seal.yml', { inventory: target.inventory, vars, env, check });
+          /** `key=value` lines of a script run as root on the target, over that connection. */
+          const onTarget = async (script: string) => {
+            const { stdout } = await exec(
+              'ansible',
+              ['-i', target.inventory, 'target', '--become', '-m', 'ansible.builtin.shell', '-a', script],
+              { cwd: ANSIBLE_DIR, env: { ...process.env, ...env, ANSIBLE_NOCOLOR: '1' } },
+            );
+            const lines = stdout.slice(stdout.indexOf('>>\n') + 3).split('\n');
+            return lines.filter((line) => line.includes('=')).map((line) => line.trim());
+          };
+          const role = gameId.replaceAll('-', '_');
+          const { paths, firewall } = await sealPaths(role);
+
+          const check = await seal(true);
+          timings.push(`seal --check ${check.seconds} s`);
+          expect(check.recap, check.output.slice(-4000)).toMatchObject({ failed: 0, unreachable: 0 });
+          expect(check.output).toContain(`would be sealed as a game image of ${gameId}`);
+          expect(
+            await onTarget(
+              `echo keys=$(ls /etc/ssh | grep -c ^ssh_host_); echo active=$(systemctl is-active ${unit})`,
+            ),
+          ).toEqual([expect.stringMatching(/^keys=[1-9]/), 'active=active']);
+
+          const sealed = await seal();
+          timings.push(`seal ${sealed.seconds} s`);
+          expect(sealed.recap, sealed.output.slice(-4000)).toMatchObject({ failed: 0, unreachable: 0 });
+          expect(sealed.output).toContain(`target is sealed as a game image of ${gameId}`);
+
+          const exact = paths.filter((path) => !/[*?[]/.test(path));
+          const globs = paths.filter((path) => /[*?[]/.test(path));
+          const execStart = `systemctl show -p ExecStart --value ${unit} | sed -n 's/.*path=\\([^ ;]*\\).*/\\1/p'`;
+          const state = await onTarget(
+            [
+              'echo machine-id=$(stat -c %F:%s /etc/machine-id)',
+              'echo dbus-machine-id=$(readlink /var/lib/dbus/machine-id)',
+              'echo host-keys=$(ls /etc/ssh | grep -c ^ssh_host_)',
+              'echo cloud-instance=$(test -e /var/lib/cloud/instance && echo present || echo gone)',
+              `echo unit=$(systemctl is-active ${unit}),$(systemctl is-enabled ${unit})`,
+              ...exact.map((path) => `test -e '${path}' && echo left=${path}`),
+              ...globs.map(
+                (glob) =>
+                  `test -d '${posix.dirname(glob)}' || echo missing=${posix.dirname(glob)}; ` +
+                  `find '${posix.dirname(glob)}' -mindepth 1 -maxdepth 1 -name '${posix.basename(glob)}' | sed 's/^/left=/'`,
+              ),
+              `echo unit-file=$(test -f /etc/systemd/system/${unit}.service && echo kept)`,
+              `echo exec-start=$(test -x "$(${execStart})" && echo kept)`,
+              'echo firewall=$(base64 -w0 /etc/nftables.conf)',
+              'echo apt-files=$(find /var/cache/apt /var/lib/apt/lists -type f ! -name lock | wc -l)',
+              'echo journal-files=$(find /var/log -name "*.journal*" | wc -l)',
+              'echo logs-with-lines=$(find /var/log -type f -size +0 | wc -l)',
+              "echo tmp=$(find /tmp /var/tmp -mindepth 1 -maxdepth 1 ! -name 'systemd-private-*' ! -name 'ansible_*_payload_*' | wc -l)",
+              'echo history=$(ls /root/.bash_history /home/gameserver/.bash_history 2>/dev/null | wc -l)',
+              'echo cloud-init=$(test -x /usr/bin/cloud-init && echo installed || echo absent)',
+              'true',
+            ].join('; '),
+          );
+          const cloudInit = state.includes('cloud-init=installed');
+          expect(state).toEqual([
+            'machine-id=regular empty file:0',
+            'dbus-machine-id=/etc/machine-id',
+            'host-keys=0',
+            'cloud-instance=gone',
+            'unit=inactive,disabled',
+            'unit-file=kept',
+            'exec-start=kept',
+            `firewall=${Buffer.from(firewall).toString('base64')}`,
+            'apt-files=0',
+            'journal-files=0',
+            'logs-with-lines=0',
+            'tmp=0',
+            'history=0',
+            `cloud-init=${cloudInit ? 'installed' : 'absent'}`,
+          ]);
+
+          // sshd reads its host keys at each login: with none left, a new login is refused until the shutdown.
+          await expect(target.ssh('true')).rejects.toThrow();
+
+          const again = await seal();
+          timings.push(`second seal ${again.seconds} s`);
+          expect(again.recap, again.output.slice(-4000)).toMatchObject({ failed: 0, unreachable: 0 });
+          // Every SSH login with a terminal is written to wtmp and lastlog: the one task that cannot stay unchanged.
+          const changed = changedTasks(again.output).filter(
+            (task) => task !== 'Empty the login records (wtmp, btmp, lastlog)',
+          );
+          expect(changed, again.output.slice(-4000)).toEqual([]);
+
+          if (!cloudInit) {
+            // No cloud-init to make a clone's host keys: sshd makes them itself when it starts, as on the image's
+            // first boot, and takes new logins again.
+            await onTarget('systemctl restart ssh; true');
+            const { stdout } = await target.ssh('ls /etc/ssh | grep -c ^ssh_host_');
+            expect(Number(stdout.trim())).toBeGreaterThan(0);
+          }
+        },
+        5 * 60_000,
+      );
   });
+}
+
+/** The game role's <role>_seal_paths, resolved from its defaults, and the firewall seal.yml puts back. */
+async function sealPaths(role: string): Promise<{ paths: string[]; firewall: string }> {
+  const defaults = (await loadYaml(join(ANSIBLE_DIR, 'roles', role, 'defaults', 'main.yml'))) as Record<
+    string,
+    unknown
+  >;
+  const common = (await loadYaml(join(ANSIBLE_DIR, 'roles', 'common', 'defaults', 'main.yml'))) as Record<
+    string,
+    unknown
+  >;
+  const resolve = (text: string): string =>
+    text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_whole, name: string) => resolve(String(defaults[name])));
+  return {
+    paths: (defaults[`${role}_seal_paths`] as string[]).map(resolve),
+    firewall: String(common.common_seal_firewall),
+  };
 }
 
 /** `<port>/<protocol>` of every port an `nft list chain` output accepts, sorted. */
