@@ -81,7 +81,7 @@ export const isOurs = (tags: readonly string[]) => tags.includes(OUR_TAG);
 
 /**
  * A game image, or a VM on its way from one (a clone not configured yet still carries the image's tags): no
- * server's VM, never an orphan. A failed build is the image builder's to clear, not the reconciler's.
+ * server's VM, never an orphan. Old images are removed by images/image-retirement.ts instead.
  */
 const isImageVm = (tags: readonly string[]) => tags.includes(IMAGE_TAG);
 
