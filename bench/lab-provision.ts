@@ -20,6 +20,7 @@ import {
 } from '../apps/discord-bot/test/integration/harness';
 import type { Job, Server } from '../packages/contracts/src/index';
 import { missingLabTools } from '../packages/pve-sim/src/index';
+import { buildImageByHand } from '../test/support/lab-image';
 import { type LabStack, startLabStack } from '../test/support/lab-stack';
 import { rssMiBOf } from './api-process';
 import type { Benchmark } from './benchmark';
@@ -28,6 +29,12 @@ import { printJsonLine, printTable, round } from './report';
 const RUNS = Number(process.env.LAB_BENCH_RUNS ?? 2);
 /** Debian-packaged games to time, comma-separated (LAB_BENCH_GAMES=openttd,openarena,luanti). */
 const GAMES = (process.env.LAB_BENCH_GAMES ?? 'openttd').split(',').map((g) => g.trim());
+/**
+ * How creates are timed (LAB_BENCH_ROUTES=install,image): `install` installs the game in full (and a start of
+ * the stopped server follows); `image` first builds the game's image by hand, as an operator does, then creates
+ * from it.
+ */
+const ROUTES = new Set((process.env.LAB_BENCH_ROUTES ?? 'install,image').split(',').map((r) => r.trim()));
 
 /** The steps of create and start jobs (apps/api/src/pipeline/plans.ts), grouped as the issue reports them. */
 const GROUPS: Record<string, string[]> = {
@@ -35,6 +42,7 @@ const GROUPS: Record<string, string[]> = {
   'start → agent IPv4': ['check_vm', 'start_vm', 'wait_network'],
   ansible: ['setup_game'],
   'game ready': ['wait_game'],
+  'edge publish': ['publish_ports'],
 };
 
 /** Seconds per group; throws if a job has a step no group names (the plans changed: update GROUPS). */
@@ -130,8 +138,7 @@ function pidsOf(name: string): number[] {
 
 export const labProvision: Benchmark = {
   name: 'lab',
-  summary:
-    'real VMs: /server create → "is running", by step (clone, start → agent IP, Ansible, game ready), memory',
+  summary: 'real VMs: /server create → "is running" by route (full install, game image), by step, memory',
   async run() {
     const missing = await missingLabTools();
     if (missing.length > 0 || process.getuid?.() !== 0) {
@@ -212,9 +219,10 @@ export const labProvision: Benchmark = {
       return { seconds, job: await finished(jobId) };
     };
     const rows: Record<string, string | number>[] = [];
+    const imageBuilds: Record<string, string | number>[] = [];
     try {
-      for (const game of GAMES) {
-        for (let i = 1; i <= RUNS; i++) {
+      for (const [index, game] of GAMES.entries()) {
+        for (let i = 1; i <= RUNS && ROUTES.has('install'); i++) {
           const name = `bench-${game}-${i}`;
           const { seconds: total, job } = await slashCommand('create', { game, name });
           const server = (await serverNamed(name))!;
@@ -251,7 +259,36 @@ export const labProvision: Benchmark = {
           const removal = await api<{ jobId: string }>('DELETE', `/v1/servers/${server.id}`);
           await finished(removal.jobId);
         }
+        if (!ROUTES.has('image')) continue;
+        const built = await buildImageByHand(stack, game, 9100 + index);
+        imageBuilds.push({ game, vmid: built.vmid, ...built.seconds });
+        for (let i = 1; i <= RUNS; i++) {
+          const name = `bench-${game}-image-${i}`;
+          const { seconds: total, job } = await slashCommand('create', { game, name });
+          if (job.route !== 'image') throw new Error(`${name} was not created from the image: ${job.route}`);
+          const server = (await serverNamed(name))!;
+          const done = await api<Server>('GET', `/v1/servers/${server.id}`);
+          const inside = await insideVm(stack, done.ipv4!);
+          rows.push({
+            game,
+            run: i,
+            job: 'create (image)',
+            ...secondsByGroup(job),
+            'total s': round(total, 1),
+            'guest boot s': round(inside.boot, 1),
+            'first-boot upgrade s': round(inside.upgrade, 1),
+            'playbook dpkg s': 0,
+            'VM RSS MiB': round(qemuRssMiB(stack, done.vmid!), 0),
+          });
+          const removal = await api<{ jobId: string }>('DELETE', `/v1/servers/${server.id}`);
+          await finished(removal.jobId);
+        }
       }
+      if (imageBuilds.length > 0)
+        printTable(
+          'Game images built by hand (clone, boot, --tags install, seal.yml, template), seconds',
+          imageBuilds,
+        );
       const labRss = rssMiBOf(process.pid) + pidsOf('dnsmasq').reduce((sum, pid) => sum + rssMiBOf(pid), 0);
       printTable(
         `/server create → "is running" in Discord, then /server start of the stopped server, on real VMs (${accel.kind})`,
@@ -260,7 +297,7 @@ export const labProvision: Benchmark = {
       console.log(
         `  lab (simulator + backend + apt proxy in this process, dnsmasq): ${round(labRss, 0)} MiB RSS`,
       );
-      printJsonLine('lab', { accel: accel.kind, runs: rows, labRssMiB: round(labRss, 0) });
+      printJsonLine('lab', { accel: accel.kind, runs: rows, imageBuilds, labRssMiB: round(labRss, 0) });
     } catch (error) {
       console.error(stack.logs());
       throw error;
