@@ -8,6 +8,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     setupFiles: ['test/schema-guard.ts'],
-    globalSetup: ['test/global-redis.ts'],
+    globalSetup: ['test/global-redis.ts', 'test/global-bundles.ts'],
   },
 });

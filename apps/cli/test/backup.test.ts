@@ -2,7 +2,7 @@
 // `gs` itself as a child process without a terminal.
 import type { BackupList, Job, Server } from '@guildserver/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiStack, CLI, node, startApiStack } from './support/api-stack.js';
+import { type ApiStack, node, startApiStack } from './support/api-stack.js';
 
 const BACKUP_ID = /vzdump-qemu-\d+-\d{4}_\d\d_\d\d-\d\d_\d\d_\d\d\.vma\.zst/;
 const shortId = (id: string) => id.replace(/^vzdump-qemu-/, '');
@@ -15,7 +15,7 @@ describe('gs backup against a running API', () => {
     GS_CHANNEL_ID: '300000000000000003',
   };
   const gs = (args: string[]) =>
-    node(CLI, args, { API_URL: stack.url, API_TOKEN: stack.token, ...place }, 90_000);
+    node('gs', args, { API_URL: stack.url, API_TOKEN: stack.token, ...place }, 90_000);
   const backups = async (server: string) => {
     const listed = await gs(['backup', 'list', server, '--json']);
     expect(listed.code, listed.stderr).toBe(0);

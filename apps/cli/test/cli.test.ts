@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { GuildEvent, Job, Server } from '@guildserver/contracts';
 import { DEFAULT_SIM_TOKEN, type RunningSimulator, startSimulator } from '@guildserver/pve-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiStack, CLI, freePort, node, startApiStack } from './support/api-stack.js';
+import { type ApiStack, freePort, node, startApiStack } from './support/api-stack.js';
 
 describe('gs against a running API (simulator, API + worker, Redis, SQLite)', () => {
   let stack: ApiStack;
@@ -20,7 +20,7 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
     GS_CHANNEL_ID: '300000000000000003',
   };
   const gs = (args: string[], env: Record<string, string | undefined> = {}) =>
-    node(CLI, args, { API_URL: apiUrl, API_TOKEN: token, ...place, ...env });
+    node('gs', args, { API_URL: apiUrl, API_TOKEN: token, ...place, ...env });
 
   beforeAll(async () => {
     stack = await startApiStack('gs-cli-test');
@@ -166,7 +166,7 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe("gs: There is no server named 'nosuchserver'; `gs list` shows them.");
     for (const result of [unknown, taken, state, missing])
-      expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+      expect(result.stderr).not.toMatch(/\bat .*\.(ts|mjs):\d+/);
   });
 
   it('bad flags are caught before any request, in one sentence', async () => {
@@ -430,7 +430,7 @@ describe('gs up --smoke (what `bash scripts/start.sh --smoke` runs)', () => {
     try {
       // No REDIS_URL: the API starts its own redis-server in <data>/redis, as on a fresh machine.
       const { code, stdout, stderr } = await node(
-        CLI,
+        'gs',
         ['up', '--smoke', '--data-dir', dir, '--api-port', '0', '--sim-port', '0', '--time-scale', '0.02'],
         {},
         120_000,
@@ -447,7 +447,7 @@ describe('gs up --smoke (what `bash scripts/start.sh --smoke` runs)', () => {
       expect(processesIn(dir)).toEqual([]);
       // A second start reuses the database and the admin token from the state file.
       const again = await node(
-        CLI,
+        'gs',
         ['up', '--smoke', '--data-dir', dir, '--api-port', '0', '--sim-port', '0', '--time-scale', '0.02'],
         {},
         120_000,
@@ -474,21 +474,21 @@ describe('gs demo (the Proxmox client tour against the cluster in PROXMOX_*)', (
   });
 
   it('runs the demo on the configured cluster and leaves nothing behind', async () => {
-    const { code, stdout } = await node(CLI, ['demo', '--first-vmid', '12000'], env());
+    const { code, stdout } = await node('gs', ['demo', '--first-vmid', '12000'], env());
     expect(code).toBe(0);
     expect(stdout).toContain('Demo finished on pve: VM 12000 reached');
     expect(sim.state.vms.map((vm) => vm.vmid)).toEqual([9000]);
   });
 
   it('names the wrong variable in one sentence, without a stack trace', async () => {
-    const { code, stderr, stdout } = await node(CLI, ['demo'], { ...env(), PROXMOX_VLAN_TAG: '5000' });
+    const { code, stderr, stdout } = await node('gs', ['demo'], { ...env(), PROXMOX_VLAN_TAG: '5000' });
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr.trim()).toBe('gs: PROXMOX_VLAN_TAG must be an integer from 1 to 4094 (got "5000").');
   });
 
   it('says a wrong token secret is an authentication failure and never prints the secret', async () => {
-    const { code, stderr } = await node(CLI, ['demo'], {
+    const { code, stderr } = await node('gs', ['demo'], {
       ...env(),
       PROXMOX_TOKEN_SECRET: 'not-the-right-secret-XYZ',
     });
@@ -496,11 +496,11 @@ describe('gs demo (the Proxmox client tour against the cluster in PROXMOX_*)', (
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/authentication/i);
     expect(stderr).not.toContain('not-the-right-secret-XYZ');
-    expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(stderr).not.toMatch(/\bat .*\.(ts|mjs):\d+/);
   });
 
   it('says what to do when nothing answers at PROXMOX_HOST', async () => {
-    const { code, stderr } = await node(CLI, ['demo'], { ...env(), PROXMOX_HOST: 'http://127.0.0.1:1' });
+    const { code, stderr } = await node('gs', ['demo'], { ...env(), PROXMOX_HOST: 'http://127.0.0.1:1' });
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/127\.0\.0\.1:1/);
@@ -523,7 +523,7 @@ describe('gs demo: a misconfigured or unhealthy cluster', () => {
 
   it('says the pinned fingerprint does not match and what to set', async () => {
     const wrong = sim.fingerprint!.replace(/^../, sim.fingerprint!.startsWith('00') ? '11' : '00');
-    const { code, stderr } = await node(CLI, ['demo'], env({ PROXMOX_TLS_FINGERPRINT: wrong }));
+    const { code, stderr } = await node('gs', ['demo'], env({ PROXMOX_TLS_FINGERPRINT: wrong }));
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/fingerprint .*did not match/);
@@ -533,7 +533,7 @@ describe('gs demo: a misconfigured or unhealthy cluster', () => {
   it('says the node is offline when it answers 595', async () => {
     sim.faults.nodeOffline('pve2');
     const { code, stderr } = await node(
-      CLI,
+      'gs',
       ['demo'],
       env({ PROXMOX_NODE: 'pve2', PROXMOX_TLS_FINGERPRINT: sim.fingerprint! }),
     );

@@ -4,13 +4,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API, CLI, node, REPO } from './support/api-stack.js';
+import { entryArgs } from '../../../test/support/entry.js';
+import { node, REPO } from './support/api-stack.js';
 
 const BASE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
 const UP_ARGS = ['--api-port', '0', '--sim-port', '0', '--time-scale', '0.02'];
 
 const gs = (args: string[], env: Record<string, string | undefined>, timeout = 120_000) =>
-  node(CLI, args, env, timeout);
+  node('gs', args, env, timeout);
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -67,7 +68,7 @@ describe('a PROXMOX_RESOURCES_ variable that names no game', () => {
   it('stops the API too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gs-api-wrong-size-'));
     try {
-      const { code, stderr } = await node(API, ['api'], {
+      const { code, stderr } = await node('api', ['api'], {
         ...WRONG,
         PROXMOX_HOST: 'http://127.0.0.1:1',
         PROXMOX_NODE: 'pve',
@@ -77,7 +78,7 @@ describe('a PROXMOX_RESOURCES_ variable that names no game', () => {
       });
       expect(code).not.toBe(0);
       says(stderr);
-      expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
+      expect(stderr).not.toMatch(/\bat .*\.(ts|mjs):\d+/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -96,7 +97,7 @@ describe('gs discord and gs against a started stack', () => {
   let output = '';
 
   beforeAll(async () => {
-    up = spawn(process.execPath, ['--import', 'tsx', CLI, 'up', '--data-dir', dir, ...UP_ARGS], {
+    up = spawn(process.execPath, [...entryArgs('gs'), 'up', '--data-dir', dir, ...UP_ARGS], {
       cwd: REPO,
       // An admin's game size, which the stack must hand to its API.
       env: { ...BASE_ENV, PROXMOX_RESOURCES_MINECRAFT_JAVA: 'cores=3,memory=6144' },

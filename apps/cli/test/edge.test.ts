@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { EdgeStatus, ForwardingTable } from '@guildserver/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entryArgs } from '../../../test/support/entry.js';
 import { useLocalHttp } from '../../../test/support/local-http.js';
 import { applyRuleset, buildRuleset, listTable } from '../../edge/src/index.js';
 import { missingForNetns } from '../../edge/test/support/netns-world.js';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..', '..');
-const CLI = join(REPO, 'apps', 'cli', 'src', 'main.ts');
+const GS = entryArgs('gs');
 const BASE_ENV = {
   PATH: process.env.PATH,
   HOME: process.env.HOME,
@@ -21,7 +22,7 @@ const BASE_ENV = {
 
 async function gs(args: string[], env: Record<string, string | undefined> = {}, uid?: number) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...GS, ...args], {
       cwd: REPO,
       timeout: 60_000,
       env: { ...BASE_ENV, ...env },
@@ -34,13 +35,15 @@ async function gs(args: string[], env: Record<string, string | undefined> = {}, 
   }
 }
 
-/** The not-root test runs gs as `nobody`, which must be able to read the checkout (not so in a mode-700 tmp dir). */
-const nobodyReadsRepo = await run('test', ['-r', CLI], { uid: 65_534, gid: 65_534 }).then(
+/** The not-root test runs gs as `nobody`, who must read its bundle and enter the checkout (not a mode-700 dir). */
+const nobodyRunsGs = await run('test', ['-r', GS[0]!, '-a', '-x', REPO], { uid: 65_534, gid: 65_534 }).then(
   () => true,
   () => false,
 );
-if (!nobodyReadsRepo)
-  console.warn(`SKIPPING the not-root test of gs edge down: user nobody (65534) cannot read ${CLI}`);
+if (!nobodyRunsGs)
+  console.warn(
+    `SKIPPING the not-root test of gs edge down: user nobody (65534) cannot read ${GS[0]} or enter ${REPO}`,
+  );
 
 const TABLE: ForwardingTable = {
   generation: 57,
@@ -255,7 +258,7 @@ describe.skipIf(missing.length > 0)('gs edge down, with real nftables', () => {
     );
   });
 
-  it.skipIf(!nobodyReadsRepo)('says to run it as root when it is not', async () => {
+  it.skipIf(!nobodyRunsGs)('says to run it as root when it is not', async () => {
     const out = await gs(['edge', 'down'], { HOME: '/tmp' }, 65_534);
     expect(out.code).toBe(1);
     expect(out.stderr).toBe(

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { closedUdpPort, fakeOpenTtd, fakeQuake3, silentTcp } from '@guildserver/game-query/testing';
 import { describe, expect, it } from 'vitest';
+import { entryArgs } from '../../../test/support/entry.js';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..', '..');
-const CLI = join(REPO, 'apps', 'cli', 'src', 'main.ts');
 
 async function gs(args: string[]) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...entryArgs('gs'), ...args], {
       cwd: REPO,
       timeout: 60_000,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', GS_STATE_FILE: '/nonexistent' },

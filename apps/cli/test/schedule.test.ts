@@ -2,7 +2,7 @@
 // `gs` itself as a child process without a terminal.
 import type { GuildSettings, Schedule, ScheduleList } from '@guildserver/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiStack, CLI, node, startApiStack } from './support/api-stack.js';
+import { type ApiStack, node, startApiStack } from './support/api-stack.js';
 
 const SCHEDULE_ID = /sch_[a-z0-9]{12}/;
 const DAY_TIME = /\d{4}-\d\d-\d\d \d\d:\d\d/;
@@ -23,7 +23,7 @@ describe('gs schedule and gs guild settings against a running API', () => {
   };
   /** `gs` on a machine whose own time zone is `tz` (UTC unless said). */
   const gs = (args: string[], tz = 'UTC', token?: string) =>
-    node(CLI, args, { API_URL: stack.url, API_TOKEN: token ?? stack.token, TZ: tz, ...place }, 90_000);
+    node('gs', args, { API_URL: stack.url, API_TOKEN: token ?? stack.token, TZ: tz, ...place }, 90_000);
   const schedules = async () => {
     const listed = await gs(['schedule', 'list', 'survival', '--json']);
     expect(listed.code, listed.stderr).toBe(0);

@@ -12,12 +12,12 @@ import {
   type Job,
 } from '@guildserver/contracts';
 import { describe, expect, it } from 'vitest';
+import { entryArgs } from '../../../test/support/entry.js';
 import { useLocalHttp } from '../../../test/support/local-http.js';
 import { progressNote } from '../src/progress/job-watch.js';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..', '..');
-const MAIN = join(REPO, 'apps', 'cli', 'src', 'main.ts');
 const TOKEN = 'gs_test-token-1234567890';
 const JOB = 'job_aaaaaaaaaaaa';
 const SERVER = 'srv_bbbbbbbbbbbb';
@@ -29,7 +29,7 @@ const STEPS = [
 
 async function gs(args: string[], env: Record<string, string>) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...entryArgs('gs'), ...args], {
       cwd: REPO,
       timeout: 30_000,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },

@@ -1,4 +1,4 @@
-// The edge daemon as it runs on an edge host: its own process (`node --import tsx apps/edge/src/main.ts`),
+// The edge daemon as it runs on an edge host: its own process (its bundle on node, like `apps/edge/src/main.ts`),
 // following a real API over HTTP (a simulated Proxmox, the worker, SQLite, the suite's Redis) and applying real
 // nftables inside the netns world's edge (EDGE_NETNS), where a player reaches a VM's real service only through
 // the edge. As root with nftables; skipped otherwise.
@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import type { EdgeStatus, Server } from '@guildserver/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entryArgs } from '../../../test/support/entry.js';
 import { type RunningWorker, startWorker } from '../../api/src/worker/start-worker.js';
 import { client, createBody, type Harness, startApi } from '../../api/test/support/api-harness.js';
 import {
@@ -21,8 +22,6 @@ import {
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..', '..');
-const EDGE_MAIN = join(REPO, 'apps', 'edge', 'src', 'main.ts');
-const GS = join(REPO, 'apps', 'cli', 'src', 'main.ts');
 const FAST_STEPS = { taskPollMs: 20, taskMaxPollMs: 100, lockPollMs: 20, networkPollMs: 20, gamePollMs: 20 };
 
 const missing = await missingForNetns();
@@ -78,7 +77,7 @@ describe.skipIf(missing.length > 0)(
     const daemons: Daemon[] = [];
 
     function startDaemon(env: Record<string, string> = {}): Daemon {
-      const child = spawn(process.execPath, ['--import', 'tsx', EDGE_MAIN], {
+      const child = spawn(process.execPath, entryArgs('edge'), {
         cwd: REPO,
         env: {
           PATH: process.env.PATH,
@@ -282,7 +281,7 @@ describe.skipIf(missing.length > 0)(
       expect(await playerReaches()).toBe(`hello ${PLAYER_ADDRESS}`);
 
       const gs = (args: string[]) =>
-        run(process.execPath, ['--import', 'tsx', GS, ...args], {
+        run(process.execPath, [...entryArgs('gs'), ...args], {
           cwd: REPO,
           env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
         });

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { repoPath } from '@guildserver/paths';
 import Sqlite from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
@@ -7,7 +8,7 @@ import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Sqlite.Database };
 
-const MIGRATIONS = join(import.meta.dirname, 'migrations');
+const MIGRATIONS = repoPath('apps', 'api', 'src', 'db', 'migrations');
 
 /**
  * Opens the SQLite file (created with its folder when missing) in WAL mode, so the API and any worker

@@ -1,13 +1,10 @@
 // Crash safety: worker processes SIGKILLed at every step boundary of a create and of a delete; the job resumes
 // in the next worker and finishes with exactly one VM (create) or none (delete). Also: `main.ts worker` runs.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entryArgs } from '../../../../test/support/entry.js';
 import { PLANS } from '../../src/domain/plans.js';
 import { ADMIN, createRequest, FAST_RUNNER, REPO, type Stack, startStack, until } from './support.js';
-
-const WORKER_ENTRY = join(REPO, 'apps', 'api', 'test', 'pipeline', 'worker-process.ts');
-const MAIN = join(REPO, 'apps', 'api', 'src', 'main.ts');
 
 interface Child {
   process: ChildProcess;
@@ -16,7 +13,7 @@ interface Child {
 }
 
 function spawnNode(args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, args, {
     cwd: REPO,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,7 +54,7 @@ describe('crash safety', () => {
     const live = new Set<Child>();
     let finished = false;
     const launch = () => {
-      const child = spawnNode([WORKER_ENTRY, options], stack.env);
+      const child = spawnNode([...entryArgs('crash-worker'), options], stack.env);
       children.push(child);
       live.add(child);
       void child.exited.then((how) => {
@@ -186,7 +183,7 @@ describe('crash safety', () => {
   it('a worker killed while its clone runs is followed by no second clone', async () => {
     const options = JSON.stringify({ runner: FAST_RUNNER, lockDurationMs: 1_500, stalledIntervalMs: 500 });
     const clonesBefore = stack.sim.state.tasks.filter((t) => t.type === 'qmclone').length;
-    const first = spawnNode([WORKER_ENTRY, options], stack.env);
+    const first = spawnNode([...entryArgs('crash-worker'), options], stack.env);
     children.push(first);
     const { server, jobId } = await stack.service.create(createRequest('midclone'), ADMIN);
     const vmid = stack.server(server.id).vmid!;
@@ -196,7 +193,7 @@ describe('crash safety', () => {
     );
     first.process.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
-    const second = spawnNode([WORKER_ENTRY, options], stack.env);
+    const second = spawnNode([...entryArgs('crash-worker'), options], stack.env);
     children.push(second);
     try {
       const job = await stack.waitForJob(jobId, 60_000);
@@ -210,7 +207,7 @@ describe('crash safety', () => {
   }, 90_000);
 
   it('`main.ts worker` runs jobs and stops on SIGTERM', async () => {
-    const child = spawnNode([MAIN, 'worker'], stack.env);
+    const child = spawnNode([...entryArgs('api'), 'worker'], stack.env);
     children.push(child);
     try {
       const { server, jobId } = await stack.service.create(createRequest('mainline'), ADMIN);

@@ -1,17 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TokenScope } from '@guildserver/contracts';
+import { type EntryPoint, entryArgs, REPO_ROOT } from '@guildserver/paths';
 import { sleep } from '@guildserver/timing';
 import { createCliApiClient } from '../api/client.js';
 import { CliError } from '../errors.js';
-
-export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..', '..');
-const API_MAIN = join(REPO_ROOT, 'apps', 'api', 'src', 'main.ts');
-/** The API runs from its TypeScript source, like everything here: node with tsx's loader. */
-const NODE_ARGS = ['--import', 'tsx', API_MAIN];
 
 export type ChildEnv = Record<string, string | undefined>;
 
@@ -29,19 +24,22 @@ export interface ApiProcess {
 }
 
 export function spawnApi(role: 'all' | 'api' | 'worker', env: ChildEnv, logPath: string): ApiProcess {
-  return spawnNodeChild(API_MAIN, [role], env, logPath, 'guildserver-api:');
+  return spawnNodeChild('api', [role], env, logPath, 'guildserver-api:');
 }
 
-/** A TypeScript entry point (node + tsx) as a child in its own process group; `prefix` marks its one-sentence failures. */
+/**
+ * An entry point as a child in its own process group: its source through tsx, or its bundle when `gs` runs from
+ * one (see @guildserver/paths); `prefix` marks its one-sentence failures.
+ */
 export function spawnNodeChild(
-  script: string,
+  entry: EntryPoint,
   args: string[],
   env: ChildEnv,
   logPath: string,
   prefix: string,
 ): ApiProcess {
   const log = createWriteStream(logPath, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [...entryArgs(entry), ...args], {
     cwd: REPO_ROOT,
     env,
     detached: true,
@@ -128,7 +126,7 @@ export function createAdminToken(env: ChildEnv, name: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [...NODE_ARGS, 'token', 'create', '--name', name, '--scope', 'admin'],
+      [...entryArgs('api'), 'token', 'create', '--name', name, '--scope', 'admin'],
       { cwd: REPO_ROOT, env, timeout: 60_000 },
       (error, stdout, stderr) => {
         const token = stdout.trim().split('\n').pop() ?? '';

@@ -1,12 +1,9 @@
 // The Discord side of the local stack. Without DISCORD_TOKEN: the fake Discord (a demo guild, a channel, two
 // users) with its control surface, so `pnpm discord say "/server …"` can type into it; with DISCORD_TOKEN: the
 // real Discord. Either way the bot (apps/discord-bot) runs as a child process group with a `bot`-scope token.
-import { join } from 'node:path';
 import { type FakeDiscord, fakeBotToken, startFakeDiscord } from '@guildserver/discord-fake';
 import { CliError } from '../errors.js';
-import { type ApiProcess, type ChildEnv, REPO_ROOT, spawnNodeChild } from './api-process.js';
-
-const BOT_MAIN = join(REPO_ROOT, 'apps', 'discord-bot', 'src', 'main.ts');
+import { type ApiProcess, type ChildEnv, spawnNodeChild } from './api-process.js';
 
 /** The demo world of the fake Discord. */
 export const DEMO_DISCORD = {
@@ -79,7 +76,7 @@ export function botEnvironment(inherited: ChildEnv, settings: BotSettings): Chil
 }
 
 export function spawnBot(env: ChildEnv, logPath: string): ApiProcess {
-  return spawnNodeChild(BOT_MAIN, [], env, logPath, 'discord-bot:');
+  return spawnNodeChild('bot', [], env, logPath, 'discord-bot:');
 }
 
 /** Resolves once the bot registered its commands in the demo guild (it is connected and ready). */

@@ -2,13 +2,11 @@
 // stack runs without root, so it applies nothing; it follows the API, computes the table and reports it, which
 // makes creates wait for it as they would for a real edge, the notices say the address belongs to a simulated
 // VM, and `gs edge rules` / `gs edge status` show what a real edge would do.
-import { join } from 'node:path';
 import { pollUntil } from '@guildserver/timing';
 import { createCliApiClient } from '../api/client.js';
 import { CliError } from '../errors.js';
-import { type ApiProcess, type ChildEnv, REPO_ROOT, spawnNodeChild } from './api-process.js';
+import { type ApiProcess, type ChildEnv, spawnNodeChild } from './api-process.js';
 
-const EDGE_MAIN = join(REPO_ROOT, 'apps', 'edge', 'src', 'main.ts');
 /** How the local stack's edge reports itself (`gs edge status`). */
 export const LOCAL_EDGE_NAME = 'local-dry';
 
@@ -26,7 +24,7 @@ export function edgeEnvironment(inherited: ChildEnv, apiUrl: string, edgeToken: 
 }
 
 export function spawnEdge(env: ChildEnv, logPath: string): ApiProcess {
-  return spawnNodeChild(EDGE_MAIN, [], env, logPath, 'guildserver-edge:');
+  return spawnNodeChild('edge', [], env, logPath, 'guildserver-edge:');
 }
 
 /** Resolves once the edge has reported a table to the API (creates then wait for it, not for a timeout). */

@@ -8,22 +8,22 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_SIM_TOKEN, type RunningSimulator, startSimulator } from '@guildserver/pve-sim';
 import { inject } from 'vitest';
+import type { BundledEntry } from '../../../../test/global-bundles.js';
+import { entryArgs } from '../../../../test/support/entry.js';
 
 const run = promisify(execFile);
 export const REPO = join(import.meta.dirname, '..', '..', '..', '..');
-export const CLI = join(REPO, 'apps', 'cli', 'src', 'main.ts');
-export const API = join(REPO, 'apps', 'api', 'src', 'main.ts');
 const BASE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
 
-/** Runs a TypeScript entry point to its end: its exit code and output, never a throw. */
+/** Runs an entry point (`gs`, the API) to its end: its exit code and output, never a throw. */
 export async function node(
-  script: string,
+  entry: BundledEntry,
   args: string[],
   env: Record<string, string | undefined>,
   timeout = 60_000,
 ) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', script, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...entryArgs(entry), ...args], {
       cwd: REPO,
       timeout,
       env: { ...BASE_ENV, ...env },
@@ -90,7 +90,7 @@ export async function startApiStack(name: string): Promise<ApiStack> {
     LOG_LEVEL: 'warn',
   };
   let apiLog = '';
-  const api = spawn(process.execPath, ['--import', 'tsx', API, 'all'], {
+  const api = spawn(process.execPath, [...entryArgs('api'), 'all'], {
     cwd: REPO,
     env: { ...BASE_ENV, ...apiEnv },
     detached: true,
@@ -111,7 +111,7 @@ export async function startApiStack(name: string): Promise<ApiStack> {
   };
   try {
     await waitForHealth(url, api, () => apiLog);
-    const created = await node(API, ['token', 'create', '--name', name, '--scope', 'admin'], apiEnv);
+    const created = await node('api', ['token', 'create', '--name', name, '--scope', 'admin'], apiEnv);
     const token = created.stdout.trim();
     if (created.code !== 0 || !token.startsWith('gs_'))
       throw new Error(`no admin token (exit ${created.code}): ${created.stderr}`);

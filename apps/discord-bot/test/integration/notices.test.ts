@@ -1,5 +1,5 @@
 // Notices of changes made outside Discord, and exactly-once across a crash: the bot as production runs it (its
-// own process, `src/main.ts`) against the fake Discord, the real API and worker, and the real `gs`.
+// own process, the bundle of `src/main.ts`) against the fake Discord, the real API and worker, and the real `gs`.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,12 +9,11 @@ import type { FakeDiscord } from '@guildserver/discord-fake';
 import { expectNoDiscordViolations } from '@guildserver/discord-fake/vitest';
 import type { APIMessage } from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { entryArgs } from '../../../../test/support/entry.js';
 import { ADMIN_ROLE, ALICE, BOB, GENERAL, GUILD, newStatePath, startDiscord } from './harness.js';
 import { type Stack, startStack } from './stack.js';
 
 const REPO = join(import.meta.dirname, '..', '..', '..', '..');
-const BOT_MAIN = join(REPO, 'apps', 'discord-bot', 'src', 'main.ts');
-const GS_MAIN = join(REPO, 'apps', 'cli', 'src', 'main.ts');
 
 describe('notices of changes made outside Discord, exactly once', () => {
   let stack: Stack;
@@ -23,10 +22,10 @@ describe('notices of changes made outside Discord, exactly once', () => {
   const statePath = newStatePath();
   let bot: { process: ChildProcess; stderr: () => string } | undefined;
 
-  /** The bot in its own process, as `node --import tsx apps/discord-bot/src/main.ts` runs it. */
+  /** The bot in its own process, as `node` runs it from its bundle. */
   async function startBot(): Promise<void> {
     let stderr = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', BOT_MAIN], {
+    const child = spawn(process.execPath, entryArgs('bot'), {
       cwd: REPO,
       env: {
         PATH: process.env.PATH,
@@ -81,7 +80,7 @@ describe('notices of changes made outside Discord, exactly once', () => {
   }
   /** `gs` as an operator runs it, with an admin token. */
   async function gs(...args: string[]): Promise<string> {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', GS_MAIN, ...args], {
+    const { stdout } = await promisify(execFile)(process.execPath, [...entryArgs('gs'), ...args], {
       cwd: REPO,
       env: {
         PATH: process.env.PATH,

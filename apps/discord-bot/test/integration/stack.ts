@@ -1,5 +1,5 @@
 // The real back end for the bot's integration tests: the Proxmox simulator in-process, the API and its worker
-// as a child process (`apps/api/src/main.ts all`) on a SQLite file in a temp dir and the suite's redis-server,
+// as a child process (the bundle of `apps/api/src/main.ts all`) on a SQLite file in a temp dir and the suite's redis-server,
 // and a bot token. Plus a tiny HTTP proxy that can delay the API's answers.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,12 +12,12 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SIM_TOKEN, type RunningSimulator, startSimulator } from '@guildserver/pve-sim';
+import { entryArgs } from '../../../../test/support/entry.js';
 import { openDatabase } from '../../../api/src/db/database.js';
 import { createApiToken } from '../../../api/src/domain/tokens.js';
 import { createScheduleQueue } from '../../../api/src/queue/schedule-queue.js';
 
 const REPO = join(import.meta.dirname, '..', '..', '..', '..');
-const API = join(REPO, 'apps', 'api', 'src', 'main.ts');
 
 export interface Stack {
   sim: RunningSimulator;
@@ -77,7 +77,7 @@ export async function startStack(
   const botToken = createApiToken(db, 'discord-bot', ['bot']).token;
   const adminToken = createApiToken(db, 'operator', ['admin']).token;
   let log = '';
-  const api: ChildProcess = spawn(process.execPath, ['--import', 'tsx', API, 'all'], {
+  const api: ChildProcess = spawn(process.execPath, [...entryArgs('api'), 'all'], {
     cwd: REPO,
     env,
     detached: true,

@@ -1,15 +1,14 @@
 // `main.ts` stops at start-up with one sentence naming the variable that is missing or malformed.
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { entryArgs } from '../../../../test/support/entry.js';
 
 const run = promisify(execFile);
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 
 async function start(env: Record<string, string>) {
   try {
-    await run(process.execPath, ['--import', 'tsx', MAIN], {
+    await run(process.execPath, entryArgs('bot'), {
       env: { PATH: process.env.PATH, ...env },
       timeout: 20_000,
     });

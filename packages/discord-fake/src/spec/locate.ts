@@ -2,8 +2,9 @@
 // repository (`<repo>/../shared/reference/discord/openapi.json`), else the copy vendored in this package.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { repoPath } from '@guildserver/paths';
 
-const PACKAGE_DIR = resolve(import.meta.dirname, '..', '..');
+const PACKAGE_DIR = repoPath('packages', 'discord-fake');
 export const VENDORED_SPEC = join(PACKAGE_DIR, 'spec', 'openapi.json');
 export const REFERENCE_SPEC = resolve(
   PACKAGE_DIR,

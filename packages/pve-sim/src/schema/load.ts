@@ -1,8 +1,8 @@
 // Reads apidata-pve*.json (the API viewer's own schema) into a router of endpoints, once per version.
 
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoPath } from '@guildserver/paths';
 import { validate } from './check.js';
 import { Router } from './router.js';
 import type { ApiSchema, Endpoint, HttpMethod, PermissionSpec, PropertySchema, PveVersion } from './types.js';
@@ -16,7 +16,7 @@ const FILES: Record<PveVersion, string> = {
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE'];
 
 /** `packages/pve-sim/schema-data`: the official schemas, vendored unchanged (see its README). */
-export const DEFAULT_SCHEMA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../schema-data');
+export const DEFAULT_SCHEMA_DIR = repoPath('packages', 'pve-sim', 'schema-data');
 
 export interface LoadedSchema extends ApiSchema {
   /** Every endpoint in the file, in tree order. */
