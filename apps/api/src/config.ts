@@ -75,6 +75,11 @@ export interface ApiConfig {
    * generates one into `<data dir>/game-secrets.key` on first start and keeps using it.
    */
   gameSecretsKey?: string;
+  /**
+   * IMAGE_REBUILD_DAYS: a game image GuildServer built is built again once this old, so game and package updates
+   * reach new servers (0: only when its recipe changes).
+   */
+  imageRebuildDays: number;
   /** GAME_LICENSES_ACCEPTED: the licences the admin accepted for the games that need one (see packages/games). */
   licencesAccepted: ReadonlySet<LicenceId>;
   edge: EdgeConfig;
@@ -212,6 +217,7 @@ const SPEC = {
     { 'keep-last': 3, 'keep-daily': 7, 'keep-weekly': 4 },
   ),
   BACKUP_KEEP_DELETED_DAYS: withDefault('a whole number of days from 0 to 3650', integer(0, 3650), 7),
+  IMAGE_REBUILD_DAYS: withDefault('a whole number of days from 0 (never) to 365', integer(0, 365), 7),
   QUOTA_GUILD_BACKUPS: withDefault('a whole number from 0 to 100000', integer(0, 100_000), 50),
   QUOTA_GUILD_BACKUP_GIB: withDefault('GiB, a whole number from 0 to 1000000', integer(0, 1_000_000), 200),
   LOG_LEVEL: withDefault(
@@ -261,6 +267,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     },
     gameReportsUrl: v.GAME_REPORTS_URL?.replace(/\/+$/, ''),
     gameSecretsKey: v.GAME_SECRETS_KEY,
+    imageRebuildDays: v.IMAGE_REBUILD_DAYS,
     licencesAccepted: new Set(v.GAME_LICENSES_ACCEPTED),
     edge: { mode: v.EDGE, publishTimeoutSeconds: v.EDGE_PUBLISH_TIMEOUT_SECONDS },
     backups: {

@@ -21,7 +21,7 @@ import { games } from './commands/catalog.js';
 import { createCommandContext } from './commands/context.js';
 import { discordClick, discordMessages, discordSay, discordSubmit } from './commands/discord.js';
 import { edgeDown, edgeRules, edgeStatus, edgeUp } from './commands/edge.js';
-import { listImages } from './commands/images.js';
+import { buildImages, listImages } from './commands/images.js';
 import { queryAddress } from './commands/query.js';
 import { getQuota, parseLimit, setQuota } from './commands/quotas.js';
 import {
@@ -399,6 +399,15 @@ image
   .option('--recipes', 'also print, per game, the tags and description line that mark an image built by hand')
   .addOption(jsonOption())
   .action(run((options) => listImages(context(), options)));
+image
+  .command('build [game]')
+  .description(
+    "build a game's image now (or every game's with --all): the base template copied, the game installed with --tags install, sealed, made a template; then followed to its end",
+  )
+  .option('--all', "every game's image (games whose licence is not accepted are skipped, with why)")
+  .option('--no-wait', 'queue the builds and return; follow them with gs image list or the events')
+  .addOption(jsonOption())
+  .action(run((game: string | undefined, options) => buildImages(context(), game, options)));
 
 const quota = program
   .command('quota')

@@ -397,6 +397,31 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
     expect(json.recipes.map((r) => r.game)).toContain('minecraft-java');
   }, 60_000);
 
+  it('image build: queues the build, follows its steps to the template, and image list shows it current', async () => {
+    const built = await gs(['image', 'build', 'openttd']);
+    expect(built.code, built.stderr).toBe(0);
+    const lines = built.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^openttd: image build img_\w+ queued \(VM (\d+), recipe [0-9a-f]{16}\)\.$/);
+    const vmid = /VM (\d+)/.exec(lines[0]!)![1];
+    // Each step once it is done (a simulated build is quicker than the poll, so none is seen running).
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^openttd: Installing the game \(--tags install\): Simulated install of OpenTTD .* \(\d+ s\)$/,
+      ),
+    );
+    expect(lines.at(-1)).toBe(`openttd: image built, VM ${vmid}: creates of openttd clone it from now on.`);
+    const listed = await gs(['image', 'list']);
+    expect(listed.stdout).toMatch(new RegExp(`^${vmid}\\s+pve\\s+openttd\\s+[0-9a-f]{16}\\s+current$`, 'm'));
+    expect(listed.stdout).toMatch(new RegExp(`^img_\\w+\\s+openttd\\s+succeeded\\s+${vmid}\\s`, 'm'));
+
+    const neither = await gs(['image', 'build']);
+    expect(neither.code).toBe(1);
+    expect(neither.stderr.trim()).toBe('gs: Name one game (gs image build openttd) or give --all, not both.');
+    const unknown = await gs(['image', 'build', 'tetris']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toMatch(/^gs: .*tetris/);
+  }, 120_000);
+
   it('an API that is not there: one sentence naming API_URL', async () => {
     const port = await freePort();
     const { code, stdout, stderr } = await gs(['list'], { API_URL: `http://127.0.0.1:${port}` });

@@ -20,7 +20,12 @@ import {
   forwardingTableSchema,
   type GuildSettings,
   guildSettingsSchema,
+  type ImageBuild,
+  type ImageBuildRequest,
+  type ImageBuildsQueued,
   type ImageList,
+  imageBuildSchema,
+  imageBuildsQueuedSchema,
   imageListSchema,
   type Job,
   jobSchema,
@@ -115,6 +120,9 @@ export interface ApiClient {
   listTokens(): Promise<TokenSummary[]>;
   /** The game images Proxmox holds and each game's recipe (admin tokens). */
   images(): Promise<ImageList>;
+  /** Queues builds of a game's image, or every game's (admin tokens). */
+  buildImages(request: ImageBuildRequest): Promise<ImageBuildsQueued>;
+  imageBuild(id: string, options?: CallOptions): Promise<ImageBuild>;
   revokeToken(id: string): Promise<TokenSummary>;
   quota(scope: QuotaScope, id: string): Promise<Quota>;
   /** Replaces the stored limits: a null (or left-out) limit falls back to the default. */
@@ -199,6 +207,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       request('POST', '/v1/tokens', { body: { name, scopes }, parse: createdTokenSchema }),
     listTokens: async () => (await request('GET', '/v1/tokens', { parse: tokenListSchema })).tokens,
     images: () => request('GET', '/v1/images', { parse: imageListSchema }),
+    buildImages: (body) => request('POST', '/v1/images', { body, parse: imageBuildsQueuedSchema }),
+    imageBuild: (buildId, call) =>
+      request('GET', `/v1/images/builds/${id(buildId)}`, { ...call, parse: imageBuildSchema }),
     revokeToken: (tokenId) => request('DELETE', `/v1/tokens/${id(tokenId)}`, { parse: tokenSummarySchema }),
     quota: (scope, subject) => request('GET', `/v1/quotas/${scope}/${id(subject)}`, { parse: quotaSchema }),
     setQuota: (scope, subject, limits) =>

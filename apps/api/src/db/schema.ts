@@ -1,5 +1,6 @@
 // The API's SQLite tables. Change this file, then `pnpm --filter @guildserver/api db:generate` writes a migration.
 import {
+  IMAGE_BUILD_REASONS,
   JOB_KINDS,
   JOB_STATES,
   PORT_PROTOCOLS,
@@ -55,7 +56,10 @@ export const servers = sqliteTable(
 
 export type ServerRow = typeof servers.$inferSelect;
 
-/** A VM id is ours while its row exists; deleting the row releases it. */
+/**
+ * A VM id is ours while its row exists; deleting the row releases it. Its holder is a server's id, or
+ * `image:<build id>` for a game image (`imageHolder`), held from the build's request until the image is removed.
+ */
 export const vmIds = sqliteTable('vm_ids', {
   vmid: integer('vmid').primaryKey(),
   serverId: text('server_id').notNull(),
@@ -267,3 +271,37 @@ export const guildSettings = sqliteTable('guild_settings', {
   adminChannelId: text('admin_channel_id'),
   updatedAt: text('updated_at').notNull(),
 });
+
+/**
+ * A game image's build: a job of its own (images/image-build-plan.ts), its steps kept as JSON on the row (name,
+ * title, state, times, detail, error, memo), so a resumed build skips what it finished.
+ */
+export const imageBuilds = sqliteTable(
+  'image_builds',
+  {
+    id: text('id').primaryKey(),
+    game: text('game').notNull(),
+    state: text('state', { enum: JOB_STATES }).notNull(),
+    reason: text('reason', { enum: IMAGE_BUILD_REASONS }).notNull(),
+    node: text('node').notNull(),
+    vmid: integer('vmid').notNull(),
+    recipe: text('recipe').notNull(),
+    steps: text('steps').notNull(),
+    ipv4: text('ipv4'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    errorStep: text('error_step'),
+    log: text('log'),
+    requestedBy: text('requested_by'),
+    createdAt: text('created_at').notNull(),
+    startedAt: text('started_at'),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [
+    index('image_builds_game').on(t.game, t.createdAt),
+    // One build of a game at a time.
+    uniqueIndex('image_builds_game_unfinished').on(t.game).where(sql`state IN ('queued', 'running')`),
+  ],
+);
+
+export type ImageBuildRow = typeof imageBuilds.$inferSelect;

@@ -82,8 +82,26 @@ export function sentenceOf(event: WrittenEvent): string {
       return `The scheduled ${event.data.action} of '${event.data.serverName}' failed: ${event.data.reason}`;
     case 'schedule.warned':
       return event.data.note;
+    case 'image.build_queued':
+      return `Image build of ${event.data.game} queued (VM ${event.data.vmid}${BUILD_REASONS[event.data.reason]}).`;
+    case 'image.build_step':
+      return event.data.state === 'started'
+        ? `Image of ${event.data.game}: ${event.data.title}…`
+        : `Image of ${event.data.game}: ${event.data.title}: ${event.data.detail ?? 'done'}`;
+    case 'image.build_progress':
+      return `Image of ${event.data.game}: ${event.data.note}`;
+    case 'image.build_succeeded':
+      return `Image of ${event.data.game} built: template VM ${event.data.vmid}, recipe ${event.data.recipe} (${Math.round(event.data.durationMs / 1000)} s).`;
+    case 'image.build_failed':
+      return `Image build of ${event.data.game} failed: ${event.data.reason}`;
   }
 }
+
+const BUILD_REASONS = {
+  asked: '',
+  schedule: ', the weekly rebuild',
+  recipe_changed: ', its recipe changed',
+} as const;
 
 function outboxRow(event: WrittenEvent, subject?: EventSubject): NewEvent {
   return {
@@ -109,6 +127,13 @@ export function serverEventRow(subject: EventSubject, event: ServerEvent): NewEv
   } as WrittenEvent;
   return outboxRow(written, subject);
 }
+
+/** An event of a game image's build: admins read it (it names no guild). */
+export type ImageBuildEvent = Extract<WrittenEvent, { type: `image.${string}` }>;
+
+/** Appends an image build's event. Call inside the transaction that made the change. */
+export const recordImageEvent = (db: Writer, event: ImageBuildEvent): RecordedEvent =>
+  record(db, outboxRow(event));
 
 /** The outbox row of a VM tagged as ours that no server owns. */
 export function orphanEventRow(data: OrphanData): NewEvent {

@@ -9,6 +9,7 @@ import type { ScheduleService } from '../domain/schedule-service.js';
 import type { ServerService } from '../domain/server-service.js';
 import type { TokenService } from '../domain/token-service.js';
 import type { WebhookService } from '../domain/webhook-service.js';
+import type { ImageBuildService } from '../images/image-build-service.js';
 
 /** What every route may use, built once at start. */
 export interface ApiDeps {
@@ -20,8 +21,8 @@ export interface ApiDeps {
   quotas: QuotaService;
   tokens: TokenService;
   webhooks: WebhookService;
-  /** The game images Proxmox holds (read from Proxmox on each call). */
-  images: { list(): Promise<ImageList> };
+  /** The game images Proxmox holds (read from Proxmox on each call), and their builds. */
+  images: { list(): Promise<ImageList> } & Pick<ImageBuildService, 'request' | 'view'>;
   logger: Logger;
   /** Checks the dependencies for /readyz; each resolves to an error sentence or null. */
   readiness: Record<string, () => Promise<string | null>>;

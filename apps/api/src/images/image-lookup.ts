@@ -74,7 +74,7 @@ export async function currentImageOf(
 }
 
 /** GET /v1/images: the images Proxmox holds, and what marks an image of each game current today. */
-export async function imageList(deps: ImageLookupDeps): Promise<ImageList> {
+export async function imageList(deps: ImageLookupDeps): Promise<Omit<ImageList, 'builds'>> {
   const [images, recipeFor] = await Promise.all([listGameImages(deps), currentRecipes(deps)]);
   return {
     images,

@@ -5,6 +5,8 @@
 import type { GameImage } from '@guildserver/contracts';
 import { isProxmoxError, TaskFailedError } from '@guildserver/proxmox';
 import type { Logger } from 'pino';
+import type { Db } from '../db/database.js';
+import { releaseImageVmid } from './image-build-store.js';
 import { type ImageLookupDeps, listGameImages } from './image-lookup.js';
 
 export interface ImageRemoval {
@@ -29,7 +31,12 @@ export function imagesToRemove(images: readonly GameImage[]): GameImage[] {
 const LINKED_CLONE = /in use by linked clone/i;
 
 export async function removeOldImages(
-  deps: ImageLookupDeps & { logger: Logger; taskTimeoutMs?: number },
+  deps: ImageLookupDeps & {
+    logger: Logger;
+    taskTimeoutMs?: number;
+    /** Where the VM ids of images GuildServer built are held: released with the image. */
+    db?: Db;
+  },
 ): Promise<ImageRemoval[]> {
   const { proxmox, logger } = deps;
   const removals: ImageRemoval[] = [];
@@ -39,6 +46,7 @@ export async function removeOldImages(
       await proxmox.waitForTask(await proxmox.qemu.delete(vm, { purge: true }), {
         timeoutMs: deps.taskTimeoutMs ?? 120_000,
       });
+      if (deps.db) releaseImageVmid(deps.db, image.vmid);
       logger.info({ ...vm, game: image.game, recipe: image.recipe }, 'old game image removed');
       removals.push({ image, outcome: 'removed' });
     } catch (error) {

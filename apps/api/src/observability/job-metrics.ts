@@ -11,6 +11,10 @@ import type { ApiMetrics } from './metrics.js';
 
 const JOB_OUTCOME: Record<string, string> = { 'job.succeeded': 'succeeded', 'job.failed': 'failed' };
 const STEP_OUTCOME: Record<string, string> = { 'step.succeeded': 'succeeded', 'step.failed': 'failed' };
+const IMAGE_OUTCOME: Record<string, string> = {
+  'image.build_succeeded': 'succeeded',
+  'image.build_failed': 'failed',
+};
 
 /** What the pipeline puts in step and job events (pipeline/job-store.ts). */
 interface StepEventData {
@@ -38,7 +42,10 @@ function stepDurationSeconds(db: Db, jobId: string, step: string, data: StepEven
   return Math.max(0, Date.parse(row.finishedAt) - Date.parse(row.startedAt)) / 1000;
 }
 
-/** Counts `job.succeeded|failed` by job kind and observes `step.succeeded|failed` durations by step name. */
+/**
+ * Counts `job.succeeded|failed` by job kind and `image.build_succeeded|failed` by game, and observes
+ * `step.succeeded|failed` durations by step name.
+ */
 export function startJobMetrics(db: Db, metrics: ApiMetrics): { close(): void } {
   const stop = new AbortController();
   const feed = eventFeedFor(db);
@@ -54,6 +61,12 @@ export function startJobMetrics(db: Db, metrics: ApiMetrics): { close(): void } 
         const batch = listEvents(db, cursor, 500);
         for (const event of batch) {
           cursor = event.id;
+          const imageOutcome = IMAGE_OUTCOME[event.type];
+          if (imageOutcome) {
+            const { game } = event.data as { game?: unknown };
+            metrics.imageBuildsFinished.inc({ game: String(game), outcome: imageOutcome });
+            continue;
+          }
           const jobOutcome = JOB_OUTCOME[event.type];
           const stepOutcome = STEP_OUTCOME[event.type];
           if (!event.jobId || (!jobOutcome && !stepOutcome)) continue;

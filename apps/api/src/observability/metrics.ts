@@ -21,6 +21,7 @@ export interface ApiMetrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   jobsFinished: Counter<'kind' | 'outcome'>;
+  imageBuildsFinished: Counter<'game' | 'outcome'>;
   stepDuration: Histogram<'step' | 'outcome'>;
   proxmoxCalls: Counter<'method' | 'path' | 'status'>;
   proxmoxErrors: Counter<'method' | 'path'>;
@@ -64,6 +65,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): ApiMe
       name: 'guildserver_jobs_finished_total',
       help: 'Jobs that ended, by kind (create, start, stop, restart, delete) and outcome (succeeded, failed)',
       labelNames: ['kind', 'outcome'],
+      registers: [registry],
+    }),
+    imageBuildsFinished: new Counter({
+      name: 'guildserver_image_builds_finished_total',
+      help: 'Game image builds that ended, by game and outcome (succeeded, failed)',
+      labelNames: ['game', 'outcome'],
       registers: [registry],
     }),
     stepDuration: new Histogram({

@@ -104,6 +104,15 @@ export interface StepContext<M extends Memo = Memo> {
   progress(note: string, details?: ProgressDetails): void;
 }
 
+/**
+ * What the Proxmox adapters (vm-adapter.ts, task-memo.ts) need of a step's context: the client, the deadlines,
+ * the stop signal, and the step's memo and notes. An image build's steps (images/) have these too.
+ */
+export type VmTaskContext<M extends Memo = Memo> = Pick<
+  StepContext<M>,
+  'deps' | 'options' | 'signal' | 'memo' | 'remember' | 'progress'
+>;
+
 export interface StepOutcome {
   /** One short sentence for people. */
   detail: string;

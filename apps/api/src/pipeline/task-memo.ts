@@ -1,6 +1,6 @@
 // A step that starts a Proxmox task remembers it, so a re-run waits for that task instead of starting another.
 import { TaskFailedError } from '@guildserver/proxmox';
-import type { StepContext } from './context.js';
+import type { VmTaskContext } from './context.js';
 import { waitTask } from './vm-adapter.js';
 
 export interface TaskMemo {
@@ -9,7 +9,7 @@ export interface TaskMemo {
 }
 
 /** Waits out the task an earlier try started but did not see end; what it did is read from Proxmox next. */
-export async function resumeStartedTask(ctx: StepContext<TaskMemo>): Promise<void> {
+export async function resumeStartedTask(ctx: VmTaskContext<TaskMemo>): Promise<void> {
   const { upid, taskFinished } = ctx.memo;
   if (!upid || taskFinished) return;
   await waitTask(ctx, upid).catch((error: unknown) => {
@@ -19,7 +19,7 @@ export async function resumeStartedTask(ctx: StepContext<TaskMemo>): Promise<voi
 }
 
 /** Remembers a task just started, then waits for it. */
-export async function awaitStartedTask(ctx: StepContext<TaskMemo>, upid: string): Promise<void> {
+export async function awaitStartedTask(ctx: VmTaskContext<TaskMemo>, upid: string): Promise<void> {
   ctx.remember({ upid, taskFinished: false });
   await waitTask(ctx, upid);
   ctx.remember({ taskFinished: true });

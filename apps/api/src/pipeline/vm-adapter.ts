@@ -9,10 +9,10 @@ import {
   type VmRef,
 } from '@guildserver/proxmox';
 import { pollUntil } from '@guildserver/timing';
-import type { StepContext } from './context.js';
+import type { VmTaskContext } from './context.js';
 import { StepFailure } from './failures.js';
 
-export async function readConfig(ctx: StepContext, vm: VmRef): Promise<QemuConfig | undefined> {
+export async function readConfig(ctx: VmTaskContext, vm: VmRef): Promise<QemuConfig | undefined> {
   try {
     return await ctx.deps.proxmox.qemu.getConfig(vm);
   } catch (error) {
@@ -21,7 +21,7 @@ export async function readConfig(ctx: StepContext, vm: VmRef): Promise<QemuConfi
   }
 }
 
-export async function readStatus(ctx: StepContext, vm: VmRef): Promise<QemuStatus | undefined> {
+export async function readStatus(ctx: VmTaskContext, vm: VmRef): Promise<QemuStatus | undefined> {
   try {
     return await ctx.deps.proxmox.qemu.status(vm);
   } catch (error) {
@@ -31,7 +31,7 @@ export async function readStatus(ctx: StepContext, vm: VmRef): Promise<QemuStatu
 }
 
 /** Whether any VM in the cluster has this id (`/cluster/nextid?vmid=`; works while a node is offline). */
-export async function vmidTaken(ctx: StepContext, vmid: number): Promise<boolean> {
+export async function vmidTaken(ctx: VmTaskContext, vmid: number): Promise<boolean> {
   try {
     await ctx.deps.proxmox.cluster.nextId(vmid);
     return false;
@@ -42,7 +42,7 @@ export async function vmidTaken(ctx: StepContext, vmid: number): Promise<boolean
 }
 
 export function waitTask(
-  ctx: StepContext,
+  ctx: VmTaskContext,
   upid: Upid,
   timeoutMs = ctx.options.taskTimeoutMs,
 ): Promise<TaskStatus> {
@@ -55,7 +55,7 @@ export function waitTask(
 }
 
 /** Waits while the VM holds `lock` (a task a crashed try started: `backup`, `create` for a restore). */
-export async function waitWhileLocked(ctx: StepContext, vm: VmRef, lock: string): Promise<void> {
+export async function waitWhileLocked(ctx: VmTaskContext, vm: VmRef, lock: string): Promise<void> {
   await pollUntil(async () => ((await readConfig(ctx, vm))?.lock === lock ? undefined : true), {
     timeoutMs: ctx.options.taskTimeoutMs,
     intervalMs: ctx.options.lockPollMs,
@@ -70,7 +70,7 @@ export async function waitWhileLocked(ctx: StepContext, vm: VmRef, lock: string)
 
 /** Waits while a clone holds the VM; resolves with the config once unlocked, or undefined when it vanished. */
 export async function waitCloneUnlocked(
-  ctx: StepContext,
+  ctx: VmTaskContext,
   vm: VmRef,
   timeoutMs: number,
 ): Promise<QemuConfig | undefined> {

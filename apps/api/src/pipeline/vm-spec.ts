@@ -41,18 +41,27 @@ export function describeVm(server: VmSpecServer, game: GameDefinition): string {
   ].join('\n');
 }
 
-export function desiredVm(server: VmSpecServer, game: GameDefinition, proxmox: ProxmoxConfig): DesiredVm {
+/** How every VM of ours is reached and first booted: the network, DHCP, cloud-init's user and keys. */
+export function reachableVm(
+  proxmox: ProxmoxConfig,
+): Pick<DesiredVm, 'bridge' | 'vlanTag' | 'ipconfig0' | 'ciuser' | 'sshkeys' | 'cicustom'> {
   return {
-    cores: server.cores,
-    memory: server.memoryMiB,
-    balloon: 0,
-    cpu: game.cpu,
     bridge: proxmox.networkBridge,
     vlanTag: proxmox.vlanTag,
     ipconfig0: 'ip=dhcp',
     ciuser: VM_USER,
     sshkeys: proxmox.sshPublicKeys,
     cicustom: proxmox.ciCustomUserData === undefined ? undefined : `user=${proxmox.ciCustomUserData}`,
+  };
+}
+
+export function desiredVm(server: VmSpecServer, game: GameDefinition, proxmox: ProxmoxConfig): DesiredVm {
+  return {
+    cores: server.cores,
+    memory: server.memoryMiB,
+    balloon: 0,
+    cpu: game.cpu,
+    ...reachableVm(proxmox),
     tags: [OUR_TAG, serverTag(server.id)],
     description: describeVm(server, game),
   };

@@ -18,6 +18,8 @@ export interface ScheduleFire {
 export const SYSTEM_SCHEDULERS = {
   /** Removes automatic backups past BACKUP_KEEP_DELETED_DAYS, hourly. */
   'backup-expiry': '23 * * * *',
+  /** Builds game images again when their recipe changed or they are IMAGE_REBUILD_DAYS old, hourly. */
+  'image-refresh': '41 * * * *',
 } as const;
 export type SystemTask = keyof typeof SYSTEM_SCHEDULERS;
 const SYSTEM = 'system';

@@ -6,6 +6,7 @@ import { createServerService } from '../domain/server-service.js';
 import { createTokenService } from '../domain/token-service.js';
 import { createWebhookService } from '../domain/webhook-service.js';
 import { createApiApp } from '../http/app.js';
+import { createImageBuildService } from '../images/image-build-service.js';
 import { currentImageFinder, imageList } from '../images/image-lookup.js';
 import { notifyEventsAppended } from '../observability/event-feed.js';
 import { startJobMetrics } from '../observability/job-metrics.js';
@@ -40,6 +41,16 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
     },
   });
   const backups = createBackupService(servers.deps, proxmoxBackupStore(proxmox, config.backups.storage));
+  const imageBuilds = createImageBuildService({
+    db,
+    config,
+    proxmox,
+    logger,
+    enqueue: async (buildId) => {
+      notifyEventsAppended(db);
+      await services.images.enqueue(buildId);
+    },
+  });
   const redis = redisCheck(services.redisUrl);
   const readiness = {
     sqlite: sqliteCheck(db),
@@ -57,10 +68,14 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
     tokens: createTokenService(db, logger),
     webhooks: createWebhookService(db, logger),
     images: {
-      list: () =>
-        imageList({ proxmox, config }).catch((error: unknown) => {
+      list: async () => ({
+        ...(await imageList({ proxmox, config }).catch((error: unknown) => {
           throw proxmoxRequestFailure(error);
-        }),
+        })),
+        builds: imageBuilds.recent(),
+      }),
+      request: imageBuilds.request,
+      view: imageBuilds.view,
     },
     logger,
     readiness,
@@ -70,6 +85,7 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
     events: { shutdown: shutdown.signal },
   });
   metrics.queues.add(queue.queue);
+  metrics.queues.add(services.images.queue);
   const jobMetrics = startJobMetrics(db, metrics);
   return {
     app,
@@ -80,6 +96,7 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
       shutdown.abort();
       jobMetrics.close();
       metrics.queues.delete(queue.queue);
+      metrics.queues.delete(services.images.queue);
       redis.close();
     },
   };

@@ -12,7 +12,9 @@ import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import { type Db, openDatabase } from '../db/database.js';
 import { jobKindOf } from '../domain/jobs.js';
+import { readBuild } from '../images/image-build-store.js';
 import { processMetrics, proxmoxMetricsLogger } from '../observability/metrics.js';
+import { createImageQueue, type ImageQueue } from '../queue/image-queue.js';
 import { createJobQueue, type JobQueue } from '../queue/job-queue.js';
 import { createScheduleQueue, type ScheduleQueue } from '../queue/schedule-queue.js';
 import { ensureRedis, type RedisHandle } from './redis.js';
@@ -28,6 +30,8 @@ export interface Services {
   /** A new connection for a BullMQ worker or queue (BullMQ wants its own, with no retry limit per request). */
   connect(): Redis;
   queue: JobQueue;
+  /** Game image builds, a queue of their own. */
+  images: ImageQueue;
   /** The schedules' BullMQ job schedulers. */
   schedules: ScheduleQueue;
   close(): Promise<void>;
@@ -55,12 +59,18 @@ export async function openServices(config: ApiConfig, logger: Logger): Promise<S
   });
   const queue = createJobQueue(connect(), config.queuePrefix, (jobId) => jobKindOf(db, jobId));
   queue.queue.on('error', (error) => logger.warn({ err: error.message }, 'job queue error'));
+  const images = createImageQueue(connect(), config.queuePrefix, (id) => readBuild(db, id)?.row.game);
+  images.queue.on('error', (error) => logger.warn({ err: error.message }, 'image queue error'));
   const schedules = createScheduleQueue(connect(), config.queuePrefix);
   schedules.queue.on('error', (error) => logger.warn({ err: error.message }, 'schedule queue error'));
   // Let the queue finish its own start-up (version check, scripts) before anyone can close it: closing a
   // connection under those commands rejects them where nobody listens. Redis may be down: don't wait long.
   await Promise.race([
-    Promise.all([queue.queue.waitUntilReady(), schedules.queue.waitUntilReady()]).catch(() => {}),
+    Promise.all([
+      queue.queue.waitUntilReady(),
+      images.queue.waitUntilReady(),
+      schedules.queue.waitUntilReady(),
+    ]).catch(() => {}),
     sleep(2_000),
   ]);
   return {
@@ -72,9 +82,11 @@ export async function openServices(config: ApiConfig, logger: Logger): Promise<S
     redisUrl: redis.url,
     connect,
     queue,
+    images,
     schedules,
     close: async () => {
       await queue.close();
+      await images.close();
       await schedules.close();
       await proxmox.close();
       // QUIT lets commands already sent get their answers; a connection that cannot even do that is dropped.

@@ -1,12 +1,9 @@
-// SQLite is the truth about jobs; Redis only carries pointers to them. At start and every so often, every job
-// not finished in SQLite is checked against the queue: a missing BullMQ job (Redis lost it, or the producer
+// SQLite is the truth about jobs (and image builds); Redis only carries pointers to them. At start and every so
+// often, every job not finished in SQLite is checked against its queue: a missing BullMQ job (Redis lost it, or the producer
 // died between commit and enqueue) is enqueued again — a no-op when present, since BullMQ's job id is ours — and
 // one BullMQ gave up on without our runner concluding (it stalled too often) gets one more, final, run.
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Db } from '../db/database.js';
-import { unfinishedJobIds } from '../pipeline/job-store.js';
-import type { QueuedJob } from '../queue/job-queue.js';
 
 export interface SweepResult {
   checked: number;
@@ -14,14 +11,15 @@ export interface SweepResult {
   revived: string[];
 }
 
+/** `unfinished`: the ids SQLite has not seen finish, each also its BullMQ job's id in `queue`. */
 export async function sweepLostJobs(
-  db: Db,
-  queue: Queue<QueuedJob>,
+  unfinished: readonly string[],
+  queue: Queue,
   enqueue: (jobId: string) => Promise<void>,
   logger: Logger,
 ): Promise<SweepResult> {
   const result: SweepResult = { checked: 0, requeued: [], revived: [] };
-  for (const jobId of unfinishedJobIds(db)) {
+  for (const jobId of unfinished) {
     result.checked++;
     const job = await queue.getJob(jobId);
     const state = job ? await job.getState() : 'missing';

@@ -5,7 +5,10 @@ import { setMaxListeners } from 'node:events';
 import { type Job, Worker } from 'bullmq';
 import { createBackupService } from '../domain/backup-service.js';
 import { createScheduleService } from '../domain/schedule-service.js';
-import type { RunnerOptions, StepObserver } from '../pipeline/context.js';
+import { createImageBuildService } from '../images/image-build-service.js';
+import { unfinishedBuildIds } from '../images/image-build-store.js';
+import { refreshImages } from '../images/image-refresh.js';
+import type { RunnerDeps, RunnerOptions, StepObserver } from '../pipeline/context.js';
 import { createAnsibleRunner } from '../pipeline/game/ansible-runner.js';
 import { createGameHold, createSimulatedGameHold, type GameHold } from '../pipeline/game/game-hold.js';
 import {
@@ -16,12 +19,13 @@ import {
 import { createSimulatedGameRunner, type GameRunner } from '../pipeline/game/game-runner.js';
 import { type GameSecrets, loadGameSecrets } from '../pipeline/game/game-secrets.js';
 import { playbookVarsOptions } from '../pipeline/game/playbook-vars.js';
-import { readServer } from '../pipeline/job-store.js';
+import { readServer, unfinishedJobIds } from '../pipeline/job-store.js';
 import { createJobRunner, type RunResult } from '../pipeline/runner.js';
 import { QUEUE_NAME, type QueuedJob } from '../queue/job-queue.js';
-import { attemptOf } from '../queue/retry-policy.js';
 import { proxmoxBackupStore } from '../runtime/backup-store.js';
 import type { Services } from '../runtime/services.js';
+import { runHeld } from './held-run.js';
+import { startImageWorker } from './image-worker.js';
 import { sweepLostJobs } from './recovery-sweep.js';
 import { startScheduleWorker } from './schedule-worker.js';
 
@@ -69,51 +73,39 @@ export async function startWorker(services: Services, options: WorkerOptions = {
   const gameHold =
     options.gameHold ??
     (real ? createGameHold({ runner: gameRunner, secrets: gameSecrets }) : createSimulatedGameHold());
-  const runner = createJobRunner(
-    {
-      db,
-      config,
-      proxmox: services.proxmox,
-      limiter: services.limiter,
-      logger,
-      gameRunner,
-      gameHold,
-      gameProbe:
-        options.gameProbe ??
-        (real
-          ? createQueryGameProbe({
-              secrets: gameSecrets(),
-              // Luanti's announces (POST /v1/serverlist/announce) store its count on the server row.
-              reportedPlayers: (serverId) => {
-                const row = readServer(db, serverId);
-                return row.playersOnline !== null && row.playersMax !== null
-                  ? { online: row.playersOnline, max: row.playersMax }
-                  : undefined;
-              },
-            })
-          : createSimulatedGameProbe()),
-      ...(options.observer ? { observer: options.observer } : {}),
-    },
-    options.runner,
-  );
+  const runnerDeps: RunnerDeps = {
+    db,
+    config,
+    proxmox: services.proxmox,
+    limiter: services.limiter,
+    logger,
+    gameRunner,
+    gameHold,
+    gameProbe:
+      options.gameProbe ??
+      (real
+        ? createQueryGameProbe({
+            secrets: gameSecrets(),
+            // Luanti's announces (POST /v1/serverlist/announce) store its count on the server row.
+            reportedPlayers: (serverId) => {
+              const row = readServer(db, serverId);
+              return row.playersOnline !== null && row.playersMax !== null
+                ? { online: row.playersOnline, max: row.playersMax }
+                : undefined;
+            },
+          })
+        : createSimulatedGameProbe()),
+    ...(options.observer ? { observer: options.observer } : {}),
+  };
+  const runner = createJobRunner(runnerDeps, options.runner);
   const stopping = new AbortController();
   // Every running job listens for the stop (through its own signal below).
   setMaxListeners(config.workerConcurrency + 10, stopping.signal);
 
-  const processJob = async (job: Job<QueuedJob>, token?: string): Promise<RunResult> => {
-    const own = new AbortController();
-    const stop = () => own.abort(stopping.signal.reason);
-    stopping.signal.addEventListener('abort', stop, { once: true });
-    try {
-      return await runner.run(job.data.jobId, {
-        ...attemptOf(job),
-        signal: own.signal,
-        stillHeld: async () => token === undefined || (await job.extendLock(token, lockDuration)) === 1,
-      });
-    } finally {
-      stopping.signal.removeEventListener('abort', stop);
-    }
-  };
+  const processJob = (job: Job<QueuedJob>, token?: string): Promise<RunResult> =>
+    runHeld(job, token, { stopping: stopping.signal, lockDurationMs: lockDuration }, (attempt) =>
+      runner.run(job.data.jobId, attempt),
+    );
 
   const worker = new Worker<QueuedJob, RunResult>(QUEUE_NAME, processJob, {
     connection: services.connect(),
@@ -134,10 +126,25 @@ export async function startWorker(services: Services, options: WorkerOptions = {
     logger.warn({ jobId }, 'job stalled (its worker died?); it resumes elsewhere'),
   );
   worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
+  const imageWorker = startImageWorker(
+    services,
+    runnerDeps,
+    {
+      ...(options.runner ? { runner: options.runner } : {}),
+      lockDurationMs: lockDuration,
+      stalledIntervalMs: options.stalledIntervalMs ?? 15_000,
+      maxStalledCount: options.maxStalledCount ?? 10,
+      stopping: stopping.signal,
+    },
+    logger.child({ component: 'images' }),
+  );
 
   let sweeping: Promise<unknown> | undefined;
   const sweep = () => {
-    sweeping ??= sweepLostJobs(db, services.queue.queue, services.queue.enqueue, logger)
+    sweeping ??= Promise.all([
+      sweepLostJobs(unfinishedJobIds(db), services.queue.queue, services.queue.enqueue, logger),
+      sweepLostJobs(unfinishedBuildIds(db), services.images.queue, services.images.enqueue, logger),
+    ])
       .catch((error: unknown) =>
         logger.warn(
           { err: error instanceof Error ? error.message : String(error) },
@@ -151,6 +158,13 @@ export async function startWorker(services: Services, options: WorkerOptions = {
   };
   const jobs = { db, outside: { enqueue: services.queue.enqueue } };
   const scheduleService = createScheduleService(db, services.schedules);
+  const imageBuilds = createImageBuildService({
+    db,
+    config,
+    proxmox: services.proxmox,
+    logger,
+    enqueue: services.images.enqueue,
+  });
   const backups = createBackupService(
     { ...jobs, config },
     proxmoxBackupStore(services.proxmox, config.backups.storage),
@@ -161,7 +175,17 @@ export async function startWorker(services: Services, options: WorkerOptions = {
       jobs,
       db,
       backups,
-      housekeeping: { 'backup-expiry': () => backups.expireAutomatic() },
+      housekeeping: {
+        'backup-expiry': () => backups.expireAutomatic(),
+        'image-refresh': () =>
+          refreshImages({
+            db,
+            proxmox: services.proxmox,
+            config,
+            rebuildDays: config.imageRebuildDays,
+            builds: imageBuilds,
+          }),
+      },
       gameHold,
       registry: services.schedules,
       logger,
@@ -183,12 +207,13 @@ export async function startWorker(services: Services, options: WorkerOptions = {
   }, options.sweepIntervalMs ?? 30_000);
   timer.unref();
 
-  void worker
-    .run()
-    .catch((error: unknown) =>
-      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'worker stopped'),
-    );
-  await worker.waitUntilReady();
+  for (const running of [worker, imageWorker])
+    void running
+      .run()
+      .catch((error: unknown) =>
+        logger.error({ err: error instanceof Error ? error.message : String(error) }, 'worker stopped'),
+      );
+  await Promise.all([worker.waitUntilReady(), imageWorker.waitUntilReady()]);
   logger.info(
     { concurrency: config.workerConcurrency, prefix: config.queuePrefix, gameRunner: config.gameRunner },
     'worker started',
@@ -198,7 +223,7 @@ export async function startWorker(services: Services, options: WorkerOptions = {
     close: async () => {
       clearInterval(timer);
       stopping.abort(new Error('The worker is stopping.'));
-      await worker.close();
+      await Promise.all([worker.close(), imageWorker.close()]);
       await schedules.close();
       await sweeping;
     },

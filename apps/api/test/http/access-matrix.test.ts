@@ -300,6 +300,14 @@ const ROUTES: Record<
     who: 'admin token',
     probe: async (caller) => byStatus((await call[caller]('GET', '/v1/images')).status),
   },
+  'POST /images': {
+    who: 'admin token',
+    probe: async (caller) => byStatus((await call[caller]('POST', '/v1/images', { game: 'openttd' })).status),
+  },
+  'GET /images/builds/{id}': {
+    who: 'admin token',
+    probe: async (caller) => byStatus((await call[caller]('GET', '/v1/images/builds/nope')).status),
+  },
   'POST /tokens': {
     who: 'admin token',
     probe: async (caller) =>

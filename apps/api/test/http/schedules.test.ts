@@ -216,8 +216,17 @@ describe('schedules', () => {
     for (const scheduler of await queue.getJobSchedulers(0, -1))
       await queue.removeJobScheduler(scheduler.key);
     expect(await queue.getJobSchedulersCount()).toBe(0);
-    // The worker's periodic check notices and rebuilds them, its own housekeeping scheduler too.
-    await until('the rebuild', async () => ((await queue.getJobSchedulersCount()) === 3 ? true : undefined));
+    // The worker's periodic check notices and rebuilds them, its own housekeeping schedulers too.
+    const wanted = 2 + s.api.services.schedules.systemCount;
+    await until('the rebuild', async () =>
+      (await queue.getJobSchedulersCount()) === wanted ? true : undefined,
+    );
+    expect(
+      (await queue.getJobSchedulers(0, -1))
+        .map((j) => j.key)
+        .filter((k) => k.startsWith('system:'))
+        .sort(),
+    ).toEqual(['system:backup-expiry', 'system:image-refresh']);
     expect((await serverSchedulers(s)).map((j) => j.pattern).sort()).toEqual(['0 16 * * *', '0 2 * * *']);
     expect((await schedulesOf(s, server)).every((x) => x.nextRunAt !== null)).toBe(true);
 

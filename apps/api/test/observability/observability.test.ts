@@ -159,6 +159,18 @@ describe('metrics', () => {
       data: { step: 'start_vm', durationMs: 1500 },
     });
     appendEvent(db, { type: 'job.succeeded', message: 'done', jobId: 'job_metrics00001' });
+    appendEvent(db, {
+      type: 'image.build_failed',
+      message: 'no',
+      data: {
+        game: 'openttd',
+        buildId: 'img_metrics00001',
+        vmid: 10000,
+        step: 'seal',
+        code: 'x',
+        reason: 'x',
+      },
+    });
     notifyEventsAppended(db);
     const token = h.token(['bot']);
     const scrape = async () =>
@@ -171,6 +183,7 @@ describe('metrics', () => {
     expect(text).toMatch(
       /guildserver_job_step_duration_seconds_sum\{step="check_vm",outcome="succeeded"\} 0\.25\b/,
     );
+    expect(text).toContain('guildserver_image_builds_finished_total{game="openttd",outcome="failed"} 1');
     expect(text).toMatch(
       /guildserver_job_step_duration_seconds_sum\{step="start_vm",outcome="failed"\} 1\.5\b/,
     );

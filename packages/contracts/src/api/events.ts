@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { vmSizeSchema } from '../vm-size.js';
+import { imageBuildReasonSchema } from './images.js';
 import { jobKindSchema } from './jobs.js';
 import { scheduleActionSchema } from './schedules.js';
 import { serverStateSchema } from './servers.js';
@@ -20,6 +21,11 @@ export const EVENT_TYPES = [
   'schedule.skipped',
   'schedule.failed',
   'schedule.warned',
+  'image.build_queued',
+  'image.build_step',
+  'image.build_progress',
+  'image.build_succeeded',
+  'image.build_failed',
 ] as const;
 export const eventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof eventTypeSchema>;
@@ -146,6 +152,24 @@ const scheduleWarnedData = scheduleData.extend({
   note: z.string(),
 });
 
+/** Events of a game image's build: for admins (no guild, no server). */
+const imageBuildData = z.object({ game: z.string(), buildId: z.string(), vmid });
+const imageBuildQueuedData = imageBuildData.extend({ reason: imageBuildReasonSchema });
+const imageBuildStepData = imageBuildData.extend({
+  step: z.string(),
+  title: z.string(),
+  state: z.enum(['started', 'succeeded']),
+  detail: z.string().optional(),
+  durationMs: z.number().optional(),
+});
+const imageBuildProgressData = imageBuildData.extend({ step: z.string(), note: z.string() });
+const imageBuildSucceededData = imageBuildData.extend({ recipe: z.string(), durationMs: z.number() });
+const imageBuildFailedData = imageBuildData.extend({
+  step: z.string().nullable(),
+  code: z.string(),
+  reason: z.string(),
+});
+
 /** The data of each event type as the API writes it now. */
 export const EVENT_DATA = {
   'server.created': serverCreatedData,
@@ -169,6 +193,11 @@ export const EVENT_DATA = {
   'schedule.skipped': scheduleSkippedData,
   'schedule.failed': scheduleFailedData,
   'schedule.warned': scheduleWarnedData,
+  'image.build_queued': imageBuildQueuedData,
+  'image.build_step': imageBuildStepData,
+  'image.build_progress': imageBuildProgressData,
+  'image.build_succeeded': imageBuildSucceededData,
+  'image.build_failed': imageBuildFailedData,
 } satisfies Record<EventType, z.ZodType>;
 /** An event's data as written now (every field the API fills in). */
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;
@@ -218,6 +247,11 @@ export const eventSchema = z.discriminatedUnion('type', [
   event('schedule.skipped', scheduleSkippedData),
   event('schedule.failed', scheduleFailedData),
   event('schedule.warned', scheduleWarnedData),
+  event('image.build_queued', imageBuildQueuedData),
+  event('image.build_step', imageBuildStepData),
+  event('image.build_progress', imageBuildProgressData),
+  event('image.build_succeeded', imageBuildSucceededData),
+  event('image.build_failed', imageBuildFailedData),
 ]);
 export type GuildEvent = z.infer<typeof eventSchema>;
 /** The event of one type, as clients read it (older events included). */

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { type LicenceId, unacceptedLicences } from '@guildserver/games';
+import { type GameDefinition, type LicenceId, unacceptedLicences } from '@guildserver/games';
 import { pollUntil } from '@guildserver/timing';
 import { VM_USER } from '../vm-spec.js';
 import { REPO_ANSIBLE_DIR } from './ansible-dir.js';
@@ -17,9 +17,10 @@ import {
   type GameServiceRequest,
   GameSetupError,
   type GameSetupRequest,
+  type ImageVmRequest,
 } from './game-runner.js';
 import type { GameSecrets } from './game-secrets.js';
-import { playbookHosts, playbookVars } from './playbook-vars.js';
+import { acceptedLicenceVars, playbookHosts, playbookVars } from './playbook-vars.js';
 
 export interface AnsibleRunnerOptions {
   /** The folder holding ansible.cfg and playbooks/. Default: `ansible/` at the repository root. */
@@ -59,6 +60,8 @@ class UnreachableError extends GameSetupError {}
 const SSH_RETRY_MS = 5_000;
 /** Stops or starts `guildserver-<game>` (a backup's hold for games that cannot be told to save). */
 const GAME_SERVICE_PLAYBOOK = 'playbooks/game-service.yml';
+/** Seals an installed VM into a game image. */
+const SEAL_PLAYBOOK = 'playbooks/seal.yml';
 
 /** Reads ansible-playbook's default (or yaml-formatted) output line by line. */
 export class AnsibleOutputReader {
@@ -137,18 +140,8 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
     kind: 'ansible',
     async setup(request: GameSetupRequest) {
       const { game } = request;
-      const playbook = join(ansibleDir, game.playbook);
-      if (!existsSync(playbook)) {
-        throw new GameSetupError(
-          `There is no Ansible playbook for ${game.name} yet (ansible/${game.playbook}); the game installs arrive with the playbooks, until then run with GAME_RUNNER=simulated.`,
-        );
-      }
-      const unaccepted = unacceptedLicences(game, options.licencesAccepted ?? new Set());
-      if (unaccepted.length > 0) {
-        throw new GameSetupError(
-          `${game.name} was not installed: ${unaccepted.map((l) => l.name).join(' and ')} must be accepted by the admin first (add ${unaccepted.map((l) => l.id).join(',')} to GAME_LICENSES_ACCEPTED, then retry).`,
-        );
-      }
+      const playbook = requirePlaybook(game);
+      requireLicences(game);
       const configureOnly = request.part === 'configure';
       return runInTempDir(
         request,
@@ -162,6 +155,36 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
               : `Installed ${game.name} with ${relative(ansibleDir, playbook)} (${tasks} tasks).`,
         },
         configureOnly ? ['--tags', 'configure'] : [],
+      );
+    },
+
+    async install(request: ImageVmRequest) {
+      const { game } = request;
+      const playbook = requirePlaybook(game);
+      requireLicences(game);
+      return runInTempDir(
+        request,
+        playbook,
+        { guildserver_game: game.id, ...acceptedLicenceVars(game, options.licencesAccepted ?? new Set()) },
+        {
+          doing: `Installing ${game.name} for its image`,
+          done: (tasks) =>
+            `Installed ${game.name} with ${relative(ansibleDir, playbook)} --tags install (${tasks} tasks).`,
+        },
+        ['--tags', 'install'],
+      );
+    },
+
+    async seal(request: ImageVmRequest) {
+      const { game } = request;
+      return runInTempDir(
+        request,
+        join(ansibleDir, SEAL_PLAYBOOK),
+        { guildserver_game: game.id },
+        {
+          doing: `Sealing ${game.name}'s image VM`,
+          done: (tasks) => `Sealed with ${SEAL_PLAYBOOK} (${tasks} tasks).`,
+        },
       );
     },
 
@@ -181,6 +204,25 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
       return detail;
     },
   };
+
+  function requirePlaybook(game: GameDefinition): string {
+    const playbook = join(ansibleDir, game.playbook);
+    if (!existsSync(playbook)) {
+      throw new GameSetupError(
+        `There is no Ansible playbook for ${game.name} yet (ansible/${game.playbook}); the game installs arrive with the playbooks, until then run with GAME_RUNNER=simulated.`,
+      );
+    }
+    return playbook;
+  }
+
+  function requireLicences(game: GameDefinition): void {
+    const unaccepted = unacceptedLicences(game, options.licencesAccepted ?? new Set());
+    if (unaccepted.length > 0) {
+      throw new GameSetupError(
+        `${game.name} was not installed: ${unaccepted.map((l) => l.name).join(' and ')} must be accepted by the admin first (add ${unaccepted.map((l) => l.id).join(',')} to GAME_LICENSES_ACCEPTED, then retry).`,
+      );
+    }
+  }
 
   /** One playbook run against the VM, with its own inventory and vars file, retried while SSH still refuses. */
   async function runInTempDir(

@@ -55,10 +55,22 @@ export interface GameServiceRequest {
   onProgress(message: string): void;
 }
 
+/** A VM being made into a game image: it has no server of its own. */
+export interface ImageVmRequest {
+  game: GameDefinition;
+  ipv4: string;
+  signal: AbortSignal;
+  onProgress(message: string): void;
+}
+
 export interface GameRunner {
   readonly kind: string;
   /** Resolves when the game is installed and started; rejects with GameSetupError when it cannot be. */
   setup(request: GameSetupRequest): Promise<GameSetupResult>;
+  /** Installs the game and nothing of any server (`--tags install`), for an image; rejects with GameSetupError. */
+  install(request: ImageVmRequest): Promise<GameSetupResult>;
+  /** Seals an installed VM into an image (playbooks/seal.yml); the VM stays up. Rejects with GameSetupError. */
+  seal(request: ImageVmRequest): Promise<GameSetupResult>;
   /** Resolves with a sentence once the game's service is stopped (or started); rejects with GameSetupError. */
   service(request: GameServiceRequest): Promise<string>;
 }
@@ -84,6 +96,14 @@ export function createSimulatedGameRunner(): GameRunner {
     },
     async service({ game, action }) {
       return `Simulated: would ${action} ${game.name}'s service (no real VM behind the simulator).`;
+    },
+    async install({ game, onProgress }) {
+      onProgress(`Simulated: would run ansible/${game.playbook} --tags install against the VM.`);
+      return { detail: `Simulated install of ${game.name} for its image (no real VM behind the simulator).` };
+    },
+    async seal({ game, onProgress }) {
+      onProgress('Simulated: would run ansible/playbooks/seal.yml against the VM.');
+      return { detail: `Simulated seal of ${game.name}'s image VM (no real VM behind the simulator).` };
     },
   };
 }

@@ -100,7 +100,11 @@ function generatedPasswords(game: GameDefinition, serverId: string, secrets: Gam
   );
 }
 
-function acceptedLicenceVars(game: GameDefinition, accepted: ReadonlySet<LicenceId>): Record<string, true> {
+/** The vars that tell a playbook which of its game's licences the admin accepted. */
+export function acceptedLicenceVars(
+  game: GameDefinition,
+  accepted: ReadonlySet<LicenceId>,
+): Record<string, true> {
   return Object.fromEntries(
     game.licences.filter((need) => accepted.has(need.licence)).map((need) => [need.ansibleVar, true]),
   );

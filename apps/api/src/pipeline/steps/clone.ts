@@ -1,13 +1,8 @@
-import {
-  decodeTags,
-  LockTimeoutError,
-  TaskFailedError,
-  type VmRef,
-  withLockRetry,
-} from '@guildserver/proxmox';
+import { decodeTags, LockTimeoutError, TaskFailedError, type VmRef } from '@guildserver/proxmox';
 import { now } from '../../domain/ids.js';
 import { currentImageOf } from '../../images/image-lookup.js';
 import { gameTag, IMAGE_TAG, recipeOf } from '../../images/image-marks.js';
+import { withCloneLimits } from '../clone-limits.js';
 import type { Step, StepContext } from '../context.js';
 import { type CloneMemo, decideClone } from '../decisions.js';
 import { StepFailure } from '../failures.js';
@@ -113,40 +108,24 @@ async function chooseSource(ctx: StepContext<CloneStepMemo>): Promise<CloneSourc
 }
 
 async function sendClone(ctx: StepContext<CloneStepMemo>, vm: VmRef): Promise<void> {
-  const { proxmox, limiter, config } = ctx.deps;
+  const { proxmox } = ctx.deps;
   if (!ctx.memo.source) ctx.remember({ source: await chooseSource(ctx) });
   const template = { node: ctx.memo.source!.node, vmid: ctx.memo.source!.vmid };
-  const { attempts, baseDelayMs, maxDelayMs } = ctx.options.lockRetry;
   try {
-    await limiter.run({ node: vm.node, storage: config.proxmox.storage }, () =>
-      withLockRetry(
-        async () => {
-          ctx.remember({ requestedAt: now(), upid: undefined, taskFinished: false });
-          const upid = await proxmox.qemu.clone(template, {
-            newid: vm.vmid,
-            name: vmName(ctx.server.id),
-            description: describeVm(ctx.server, ctx.game),
-          });
-          ctx.remember({ upid });
-          try {
-            await waitTask(ctx, upid, cloneTimeoutMs(ctx));
-          } finally {
-            ctx.remember({ taskFinished: true });
-          }
-        },
-        {
-          attempts,
-          baseDelayMs,
-          maxDelayMs,
-          signal: ctx.signal,
-          onRetry: (_error, attempt, delayMs) =>
-            ctx.progress(
-              `The storage ${config.proxmox.storage} is busy with other clones; trying again in ${Math.ceil(delayMs / 1000)} s (try ${attempt + 1}).`,
-              { attempt },
-            ),
-        },
-      ),
-    );
+    await withCloneLimits(ctx, vm.node, async () => {
+      ctx.remember({ requestedAt: now(), upid: undefined, taskFinished: false });
+      const upid = await proxmox.qemu.clone(template, {
+        newid: vm.vmid,
+        name: vmName(ctx.server.id),
+        description: describeVm(ctx.server, ctx.game),
+      });
+      ctx.remember({ upid });
+      try {
+        await waitTask(ctx, upid, cloneTimeoutMs(ctx));
+      } finally {
+        ctx.remember({ taskFinished: true });
+      }
+    });
   } catch (error) {
     // Never a blind retry: first look at what exists at the id.
     const after = await readConfig(ctx, vm);

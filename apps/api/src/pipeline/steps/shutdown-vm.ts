@@ -1,5 +1,5 @@
 import { TaskFailedError, type VmRef } from '@guildserver/proxmox';
-import type { Step, StepContext } from '../context.js';
+import type { Step, VmTaskContext } from '../context.js';
 import { decideShutdown, type ShutdownMemo } from '../decisions.js';
 import { StepFailure } from '../failures.js';
 import { ownershipOf } from '../ownership.js';
@@ -7,7 +7,7 @@ import { readStatus, waitTask } from '../vm-adapter.js';
 import { checkVm } from './check-vm.js';
 import { powerOf, serverVm } from './server-vm.js';
 
-type ShutdownStepMemo = ShutdownMemo & { taskFinished?: boolean };
+export type ShutdownStepMemo = ShutdownMemo & { taskFinished?: boolean };
 
 /** shutdown_vm: graceful shutdown with a deadline, then a hard stop; nothing when already stopped. */
 export const shutdownVm: Step<ShutdownStepMemo> = {
@@ -17,21 +17,37 @@ export const shutdownVm: Step<ShutdownStepMemo> = {
     const vm = serverVm(ctx);
     if (!vm || ctx.memoOf(checkVm).nothingToTouch)
       return { detail: 'There is no VM of this server to stop.' };
-    return { detail: await stopVm(ctx, vm) };
+    const serverId = ctx.server.id;
+    return {
+      detail: await stopVm(
+        ctx,
+        vm,
+        (status) => ownershipOf(serverId, status) === 'ours',
+        "this server's tag",
+      ),
+    };
   },
 };
 
-async function stopVm(ctx: StepContext<ShutdownStepMemo>, vm: VmRef): Promise<string> {
+/**
+ * Graceful shutdown with a deadline, then a hard stop; the VM is only touched while `ours` holds of its status
+ * (`mark`: what it must carry, for the refusal's sentence).
+ */
+export async function stopVm(
+  ctx: VmTaskContext<ShutdownStepMemo>,
+  vm: VmRef,
+  ours: (status: { tags?: string; name?: string }) => boolean,
+  mark: string,
+): Promise<string> {
   const { proxmox } = ctx.deps;
   const seconds = ctx.options.shutdownTimeoutSeconds;
   for (let round = 0; round < 8; round++) {
     const { memo } = ctx;
     const status = await readStatus(ctx, vm);
-    const ownership = ownershipOf(ctx.server.id, status);
-    if (status && ownership !== 'ours') {
+    if (status && !ours(status)) {
       throw new StepFailure(
         'vm_not_ours',
-        `VM ${vm.vmid} does not carry this server's tag, so GuildServer will not stop it.`,
+        `VM ${vm.vmid} does not carry ${mark}, so GuildServer will not stop it.`,
       );
     }
     const decision = decideShutdown(powerOf(status), memo, memo.taskFinished === true);

@@ -1,0 +1,271 @@
+// The steps of a game image's build, in order: a full clone of the base template into the build's VM id, the
+// VM configured as servers' are (so Ansible reaches it the same way), booted, the game installed with
+// `--tags install`, sealed, shut down, marked with its recipe and made a template. Each reads what exists
+// first and remembers the Proxmox task it started, so a build resumed after a crash picks up where it was.
+import type { GameDefinition } from '@guildserver/games';
+import {
+  decodeTags,
+  isProxmoxError,
+  LockTimeoutError,
+  TaskFailedError,
+  type VmRef,
+} from '@guildserver/proxmox';
+import type { Logger } from 'pino';
+import type { ImageBuildRow } from '../db/schema.js';
+import { withCloneLimits } from '../pipeline/clone-limits.js';
+import type { VmTaskContext } from '../pipeline/context.js';
+import { StepFailure } from '../pipeline/failures.js';
+import { GameSetupError } from '../pipeline/game/game-runner.js';
+import { type ShutdownStepMemo, stopVm } from '../pipeline/steps/shutdown-vm.js';
+import { awaitStartedTask, resumeStartedTask, type TaskMemo } from '../pipeline/task-memo.js';
+import { readConfig, readStatus, waitCloneUnlocked, waitTask } from '../pipeline/vm-adapter.js';
+import { configChanges, type DesiredVm, diskBytes, reachableVm } from '../pipeline/vm-spec.js';
+import { type ImageBuildStepName, readBuild, recordIpv4 } from './image-build-store.js';
+import { describeImage, gameTag, IMAGE_TAG, imageTags, recipeOf } from './image-marks.js';
+
+/** What an image build's step is given: the build, its game and VM, and the adapters it acts through. */
+export interface BuildStepContext<M extends object = object> extends VmTaskContext<M> {
+  build: ImageBuildRow;
+  game: GameDefinition;
+  vm: VmRef;
+  log: Logger;
+}
+
+export interface BuildStep<M extends object = object> {
+  /** The code of a Proxmox failure (a failed task, a refusal) while it runs. */
+  failure: string;
+  run(ctx: BuildStepContext<M>): Promise<string>;
+}
+
+/** In the description of a VM while its image is built: nothing else ever carries it. */
+export const buildMarker = (buildId: string) => `guildserver-image-build:${buildId}`;
+
+function describeBuild(game: GameDefinition, buildId: string): string {
+  return [
+    `GuildServer game image of ${game.name}, being built: not a server. If the build fails, GuildServer removes it.`,
+    buildMarker(buildId),
+  ].join('\n');
+}
+
+/** The build's VM, recognised by its marker (before the template step) or as its game's image at its id. */
+export function isBuildVm(
+  ctx: Pick<BuildStepContext, 'build' | 'game'>,
+  config: { tags?: string; description?: string | number } | undefined,
+): boolean {
+  if (!config) return false;
+  if (String(config.description ?? '').includes(buildMarker(ctx.build.id))) return true;
+  const tags = decodeTags(config.tags);
+  return tags.includes(IMAGE_TAG) && tags.includes(gameTag(ctx.game.id));
+}
+
+const cloneTimeoutMs = (ctx: BuildStepContext) =>
+  ctx.options.cloneTimeoutMs ?? ctx.deps.config.proxmox.cloneTimeoutSeconds * 1000;
+
+type CloneMemo = TaskMemo & { sent?: boolean };
+
+const clone: BuildStep<CloneMemo> = {
+  failure: 'clone_failed',
+  async run(ctx) {
+    const { vm, game } = ctx;
+    const base = ctx.deps.config.proxmox.baseImageVmid;
+    for (let round = 0; round < 4; round++) {
+      let existing = await readConfig(ctx, vm);
+      if (existing?.lock === 'clone') existing = await waitCloneUnlocked(ctx, vm, cloneTimeoutMs(ctx));
+      if (existing) {
+        if (!isBuildVm(ctx, existing))
+          throw new StepFailure(
+            'vmid_conflict',
+            `VM ${vm.vmid} exists and is not this build's (no ${buildMarker(ctx.build.id)} in its description); it is left untouched. Build again to use another VM id.`,
+          );
+        return `Copied template ${base} into VM ${vm.vmid} (gs-image-${game.id}).`;
+      }
+      if (ctx.memo.upid && !ctx.memo.taskFinished) {
+        await waitTask(ctx, ctx.memo.upid, cloneTimeoutMs(ctx)).catch((error: unknown) => {
+          if (!(error instanceof TaskFailedError || error instanceof LockTimeoutError)) throw error;
+        });
+        ctx.remember({ taskFinished: true });
+        continue;
+      }
+      if (ctx.memo.sent && ctx.memo.taskFinished)
+        throw new StepFailure('clone_failed', `Copying template ${base} left no VM ${vm.vmid}.`);
+      await sendClone(ctx, base);
+    }
+    throw new StepFailure('clone_failed', `VM ${vm.vmid} did not settle after the copy.`);
+  },
+};
+
+async function sendClone(ctx: BuildStepContext<CloneMemo>, base: number): Promise<void> {
+  const { proxmox, config } = ctx.deps;
+  try {
+    await withCloneLimits(ctx, ctx.vm.node, async () => {
+      ctx.remember({ sent: true, upid: undefined, taskFinished: false });
+      const upid = await proxmox.qemu.clone(
+        { node: config.proxmox.node, vmid: base },
+        {
+          newid: ctx.vm.vmid,
+          full: true,
+          name: `gs-image-${ctx.game.id}`,
+          description: describeBuild(ctx.game, ctx.build.id),
+          ...(config.proxmox.storage ? { storage: config.proxmox.storage } : {}),
+        },
+      );
+      ctx.remember({ upid });
+      try {
+        await waitTask(ctx, upid, cloneTimeoutMs(ctx));
+      } finally {
+        ctx.remember({ taskFinished: true });
+      }
+    });
+  } catch (error) {
+    // Never a blind retry: the next round reads what exists at the id.
+    if (await readConfig(ctx, ctx.vm)) return;
+    if (error instanceof TaskFailedError)
+      throw new StepFailure('clone_failed', `Copying template ${base} failed: ${error.exitstatus}.`);
+    throw error;
+  }
+}
+
+/** As servers' VMs are (vm-spec.ts), at the game's smallest size, tagged as its image. */
+function desiredImageVm(ctx: BuildStepContext): DesiredVm {
+  const size = ctx.game.resources.minimum;
+  return {
+    cores: size.cores,
+    memory: Math.max(size.memory, ctx.game.resources.default.memory),
+    balloon: 0,
+    cpu: ctx.game.cpu,
+    ...reachableVm(ctx.deps.config.proxmox),
+    tags: imageTags(ctx.game.id),
+    description: describeBuild(ctx.game, ctx.build.id),
+  };
+}
+
+const configure: BuildStep<TaskMemo> = {
+  failure: 'configure_failed',
+  async run(ctx) {
+    const { vm } = ctx;
+    await resumeStartedTask(ctx);
+    const current = await readConfig(ctx, vm);
+    if (!isBuildVm(ctx, current))
+      throw new StepFailure('vm_missing', `VM ${vm.vmid} of this build is gone from Proxmox.`);
+    const desired = desiredImageVm(ctx);
+    const update = configChanges(current!, desired);
+    if (update) {
+      const upid = await ctx.deps.proxmox.qemu.updateConfigAsync(vm, update);
+      if (upid) await awaitStartedTask(ctx, upid);
+    }
+    // Clones of the image start from its disk: at least the game's smallest, so every server's fits.
+    const gib = ctx.game.resources.minimum.disk;
+    const bytes = diskBytes(current!.scsi0);
+    if (bytes !== undefined && bytes < gib * 1024 ** 3) {
+      const upid = await ctx.deps.proxmox.qemu.resize(vm, 'scsi0', `${gib}G`);
+      if (upid) await waitTask(ctx, upid);
+    }
+    return `${desired.cores} cores, ${desired.memory} MiB, ${gib} GiB disk, DHCP on ${desired.bridge}, tagged ${desired.tags.join(';')}.`;
+  },
+};
+
+const startVm: BuildStep<TaskMemo> = {
+  failure: 'start_failed',
+  async run(ctx) {
+    const { vm } = ctx;
+    await resumeStartedTask(ctx);
+    if ((await readStatus(ctx, vm))?.status === 'running') return `VM ${vm.vmid} is running.`;
+    try {
+      await awaitStartedTask(ctx, await ctx.deps.proxmox.power.start(vm));
+    } catch (error) {
+      if (!(error instanceof TaskFailedError && /already running/i.test(error.exitstatus))) throw error;
+    }
+    return `VM ${vm.vmid} is running.`;
+  },
+};
+
+const waitNetwork: BuildStep = {
+  failure: 'network_timeout',
+  async run(ctx) {
+    const timeoutMs = ctx.options.networkTimeoutMs ?? ctx.deps.config.proxmox.agentTimeoutSeconds * 1000;
+    try {
+      const picked = await ctx.deps.proxmox.waitForIpv4(ctx.vm, {
+        timeoutMs,
+        intervalMs: ctx.options.networkPollMs,
+        maxIntervalMs: 5 * ctx.options.networkPollMs,
+        agentNotConfiguredGraceMs: Math.min(ctx.options.agentGraceMs, timeoutMs),
+        signal: ctx.signal,
+      });
+      recordIpv4(ctx.deps.db, ctx.build.id, picked.ip);
+      return `The VM has IPv4 ${picked.ip} (${picked.interface}).`;
+    } catch (error) {
+      if (isProxmoxError(error) && error.code === 'timeout')
+        throw new StepFailure(
+          'network_timeout',
+          `The VM reported no IPv4 address within ${Math.round(timeoutMs / 1000)} s; check the base template's guest agent and DHCP.`,
+        );
+      throw error;
+    }
+  },
+};
+
+/** A playbook run on the build's VM through the game runner; its failure keeps Ansible's log on the build. */
+function playbookStep(code: string, part: 'install' | 'seal'): BuildStep {
+  return {
+    failure: code,
+    async run(ctx) {
+      const ipv4 = readBuild(ctx.deps.db, ctx.build.id)?.row.ipv4;
+      if (!ipv4) throw new StepFailure('network_timeout', 'The VM has no known IPv4 address.');
+      const request = {
+        game: ctx.game,
+        ipv4,
+        signal: ctx.signal,
+        onProgress: (note: string) => ctx.progress(note),
+      };
+      try {
+        const result = await ctx.deps.gameRunner[part](request);
+        return result.detail;
+      } catch (error) {
+        if (error instanceof GameSetupError) throw new StepFailure(code, error.message, error.log);
+        throw error;
+      }
+    },
+  };
+}
+
+const shutdownVm: BuildStep<ShutdownStepMemo> = {
+  failure: 'stop_failed',
+  run: (ctx) =>
+    stopVm(
+      ctx,
+      ctx.vm,
+      (status) => isBuildVm(ctx, { tags: status.tags }),
+      `the ${ctx.game.name} image's tags`,
+    ),
+};
+
+const makeTemplate: BuildStep<TaskMemo> = {
+  failure: 'template_failed',
+  async run(ctx) {
+    const { vm, game, build } = ctx;
+    await resumeStartedTask(ctx);
+    const current = await readConfig(ctx, vm);
+    if (!isBuildVm(ctx, current))
+      throw new StepFailure('vm_missing', `VM ${vm.vmid} of this build is gone from Proxmox.`);
+    if (Number(current!.template ?? 0) === 1 && recipeOf(current!.description)?.recipe === build.recipe)
+      return `VM ${vm.vmid} is the ${game.name} image, recipe ${build.recipe}.`;
+    // Marked first: once it is a template, creates of the game clone it.
+    await ctx.deps.proxmox.qemu.updateConfig(vm, {
+      tags: imageTags(game.id),
+      description: describeImage(game, build.recipe),
+    });
+    await awaitStartedTask(ctx, await ctx.deps.proxmox.qemu.convertToTemplate(vm));
+    return `VM ${vm.vmid} is the ${game.name} image, recipe ${build.recipe}: creates of ${game.name} clone it from now on.`;
+  },
+};
+
+export const BUILD_STEPS: Record<ImageBuildStepName, BuildStep<object>> = {
+  clone,
+  configure,
+  start_vm: startVm,
+  wait_network: waitNetwork,
+  install_game: playbookStep('game_setup_failed', 'install'),
+  seal: playbookStep('image_seal_failed', 'seal'),
+  shutdown_vm: shutdownVm,
+  make_template: makeTemplate,
+};
