@@ -19,11 +19,10 @@ import {
   startLabBackend,
   startSimulator,
 } from '../../packages/pve-sim/src/index';
+import { entryArgs } from './entry';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..');
-const API_MAIN = join(REPO, 'apps', 'api', 'src', 'main.ts');
-const GS = join(REPO, 'apps', 'cli', 'src', 'main.ts');
 
 export interface LabStack {
   lab: LabBackend;
@@ -41,6 +40,8 @@ export interface LabStack {
   edgeMetricsUrl: string;
   /** Runs `gs …` in the player namespace, as a player (or an admin checking from outside) would. */
   gsAsPlayer(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Runs `gs …` on the host with the admin token, as the admin who runs the stack does. */
+  gsAsAdmin(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   /** The edge's nftables table as `nft list` prints it in the lab namespace ('' when there is none). */
   edgeTable(): Promise<string>;
   /** The last lines the API, worker and edge processes printed, for a failure's report. */
@@ -66,7 +67,7 @@ interface ApiProcess {
 }
 
 function spawnApi(mode: 'api' | 'worker', env: Record<string, string | undefined>): ApiProcess {
-  return spawnLogged(['--import', 'tsx', API_MAIN, mode], env);
+  return spawnLogged([...entryArgs('api'), mode], env);
 }
 
 function spawnLogged(args: string[], env: Record<string, string | undefined>): ApiProcess {
@@ -121,6 +122,24 @@ async function waitEdgeReported(apiUrl: string, token: string, edge: ApiProcess)
   }
 }
 
+/** A `gs` run to its end: its exit code and what it printed. */
+async function runGs(
+  [command, ...args]: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(command!, args, {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
 export async function startLabStack(redisUrl: string): Promise<LabStack> {
   const dir = mkdtempSync(join(tmpdir(), 'gs-lab-e2e-'));
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'guildserver-lab', '-f', join(dir, 'id')]);
@@ -158,7 +177,7 @@ export async function startLabStack(redisUrl: string): Promise<LabStack> {
   const api = spawnApi('api', env);
   await waitHealthy(apiUrl, api);
   const edgeMetricsPort = await freePort();
-  const edge = spawnLogged(['--import', 'tsx', GS, 'edge', 'up', '--netns', lab.network.netns], {
+  const edge = spawnLogged([...entryArgs('gs'), 'edge', 'up', '--netns', lab.network.netns], {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     API_URL: apiUrl,
@@ -180,25 +199,10 @@ export async function startLabStack(redisUrl: string): Promise<LabStack> {
     publicKey,
     privateKeyFile: join(dir, 'id'),
     edgeMetricsUrl: `http://127.0.0.1:${edgeMetricsPort}/metrics`,
-    async gsAsPlayer(args) {
-      const [command, ...rest] = lab.network.playerCommand([
-        process.execPath,
-        '--import',
-        'tsx',
-        GS,
-        ...args,
-      ]);
-      try {
-        const { stdout, stderr } = await run(command!, rest, {
-          cwd: REPO,
-          env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
-        });
-        return { code: 0, stdout, stderr };
-      } catch (error) {
-        const e = error as { code: number; stdout: string; stderr: string };
-        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-      }
-    },
+    gsAsPlayer: (args) =>
+      runGs(lab.network.playerCommand([process.execPath, ...entryArgs('gs'), ...args]), {}),
+    gsAsAdmin: (args) =>
+      runGs([process.execPath, ...entryArgs('gs'), ...args], { API_URL: apiUrl, API_TOKEN: adminToken }),
     async edgeTable() {
       return lab.network.exec(['nft', 'list', 'table', 'inet', 'guildserver']).catch(() => '');
     },
