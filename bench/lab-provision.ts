@@ -18,9 +18,9 @@ import {
   startTestBot,
   textOf,
 } from '../apps/discord-bot/test/integration/harness';
-import type { Job, Server } from '../packages/contracts/src/index';
+import type { Job, PoolStatus, PoolVm, Server } from '../packages/contracts/src/index';
 import { missingLabTools } from '../packages/pve-sim/src/index';
-import { buildImageByHand } from '../test/support/lab-image';
+import { buildImageByHand, gameImageOnLab } from '../test/support/lab-image';
 import { type LabStack, startLabStack } from '../test/support/lab-stack';
 import { rssMiBOf } from './api-process';
 import type { Benchmark } from './benchmark';
@@ -35,10 +35,16 @@ const GAMES = (process.env.LAB_BENCH_GAMES ?? 'openttd').split(',').map((g) => g
  * from it.
  */
 const ROUTES = new Set((process.env.LAB_BENCH_ROUTES ?? 'install,image').split(',').map((r) => r.trim()));
+/**
+ * With the `pool` route (LAB_BENCH_ROUTES=pool): the warm-pool modes timed (LAB_BENCH_POOL_MODES=stopped,booted),
+ * each on a lab stack of its own with WARM_POOL=<game>:1, its image kept from the lab e2e (or built with `gs
+ * image build`): how long the pool VM took to make, then a create that takes it.
+ */
+const POOL_MODES = (process.env.LAB_BENCH_POOL_MODES ?? 'stopped,booted').split(',').map((m) => m.trim());
 
 /** The steps of create and start jobs (apps/api/src/pipeline/plans.ts), grouped as the issue reports them. */
 const GROUPS: Record<string, string[]> = {
-  clone: ['verify_vmid', 'clone', 'configure', 'resize_disk'],
+  clone: ['verify_vmid', 'adopt_vm', 'clone', 'configure', 'resize_disk'],
   'start → agent IPv4': ['check_vm', 'start_vm', 'wait_network'],
   ansible: ['setup_game'],
   'game ready': ['wait_game'],
@@ -136,9 +142,136 @@ function pidsOf(name: string): number[] {
   }
 }
 
+/** A lab stack with the fake Discord and the real bot, and the calls the timings need. */
+async function openBench(redisUrl: string, settings: Record<string, string> = {}) {
+  const stack = await startLabStack(redisUrl, settings);
+  await stack.startWorker();
+  const { discord, token } = await startDiscord();
+  const bot = await startTestBot({
+    discord,
+    token,
+    apiUrl: stack.apiUrl,
+    apiToken: stack.botToken,
+    statePath: newStatePath(),
+  });
+  await discord.waitFor(() => discord.registeredCommands(GUILD).some((c) => c.name === 'server'), 60_000);
+  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return (await response.json()) as T;
+  };
+  const finished = async (jobId: string): Promise<Job> => {
+    for (;;) {
+      const job = await api<Job>('GET', `/v1/jobs/${jobId}`);
+      if (job.state === 'succeeded' || job.state === 'failed') return job;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  const serverNamed = async (name: string) =>
+    (await api<{ servers: Server[] }>('GET', `/v1/servers?guildId=${GUILD}&limit=100`)).servers.find(
+      (s) => s.name === name,
+    );
+  /**
+   * `/server <sub> name:<name>` as the gamer types it; resolves when Discord shows "<name> is running" (the
+   * reply or the channel notice), with the seconds it took and the job behind it.
+   */
+  const slashCommand = async (sub: 'create' | 'start', values: Record<string, string>) => {
+    const name = values.name!;
+    const started = performance.now();
+    const earlierNotices = discord.channelMessages(GENERAL).length;
+    const handle = discord.invokeCommand({
+      guildId: GUILD,
+      channelId: GENERAL,
+      userId: ALICE,
+      name: 'server',
+      options: serverOptions(sub, values),
+    });
+    let jobId: string | null = null;
+    const shown = (predicate: (text: string) => boolean) =>
+      predicate(textOf(handle.original())) ||
+      discord
+        .channelMessages(GENERAL)
+        .slice(earlierNotices)
+        .some((m) => predicate(textOf(m)));
+    for (;;) {
+      jobId ??= (await serverNamed(name))?.currentJobId ?? null;
+      if (shown((t) => t.includes(`${name} is running`))) break;
+      if (shown((t) => t.includes(name) && t.includes('failed')))
+        throw new Error(`/server ${sub} ${name} failed: ${textOf(handle.original())}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (!jobId) throw new Error(`/server ${sub} ${name}: its job was never seen`);
+    return { seconds, job: await finished(jobId) };
+  };
+  return {
+    stack,
+    api,
+    finished,
+    serverNamed,
+    slashCommand,
+    close: async () => {
+      await bot.stop();
+      await discord.close();
+      await stack.close();
+    },
+  };
+}
+
+/**
+ * The warm pool in one mode: a stack with WARM_POOL=<game>:1, the game's image (kept by the lab e2e, or built
+ * with `gs image build`), the pool VM made in the background (timed from its row), then a create that takes it.
+ */
+async function timePool(
+  redisUrl: string,
+  game: string,
+  mode: string,
+): Promise<Record<string, string | number>> {
+  const bench = await openBench(redisUrl, { WARM_POOL: `${game}:1`, WARM_POOL_MODE: mode });
+  try {
+    await gameImageOnLab(bench.stack, game, 9100);
+    // The kept image is put back after the worker's first upkeep: a restart looks again.
+    await bench.stack.startWorker();
+    let vm: PoolVm | undefined;
+    for (;;) {
+      const status = await bench.api<PoolStatus>('GET', '/v1/pool');
+      vm = status.vms.find((v) => v.state === 'ready');
+      if (vm) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const made = (Date.parse(vm.readyAt!) - Date.parse(vm.createdAt)) / 1000;
+    const name = `bench-${game}-pool-${mode}`;
+    const { seconds: total, job } = await bench.slashCommand('create', { game, name });
+    if (job.route !== 'pool') throw new Error(`${name} took no pool VM: ${job.route}`);
+    const server = (await bench.serverNamed(name))!;
+    const done = await bench.api<Server>('GET', `/v1/servers/${server.id}`);
+    const row = {
+      game,
+      mode,
+      'pool VM made s': round(made, 1),
+      ...secondsByGroup(job),
+      'create total s': round(total, 1),
+      'guest boot s': round((await insideVm(bench.stack, done.ipv4!)).boot, 1),
+      'VM RSS MiB': round(qemuRssMiB(bench.stack, done.vmid!), 0),
+    };
+    const removal = await bench.api<{ jobId: string }>('DELETE', `/v1/servers/${server.id}`);
+    await bench.finished(removal.jobId);
+    return row;
+  } catch (error) {
+    console.error(bench.stack.logs());
+    throw error;
+  } finally {
+    await bench.close();
+  }
+}
+
 export const labProvision: Benchmark = {
   name: 'lab',
-  summary: 'real VMs: /server create → "is running" by route (full install, game image), by step, memory',
+  summary:
+    'real VMs: /server create → "is running" by route (full install, game image, warm pool), by step, memory',
   async run() {
     const missing = await missingLabTools();
     if (missing.length > 0 || process.getuid?.() !== 0) {
@@ -148,76 +281,31 @@ export const labProvision: Benchmark = {
     const accel = detectAccelerator();
     console.log(`  accelerator: ${accel.kind} (${accel.reason})`);
     const redis = await ensureRedis(process.env.REDIS_URL, mkdtempSync(join(tmpdir(), 'gs-bench-lab-')));
-    const stack = await startLabStack(redis.url);
+    if (ROUTES.has('pool')) {
+      const poolRows: Record<string, string | number>[] = [];
+      try {
+        for (const game of GAMES)
+          for (const mode of POOL_MODES) poolRows.push(await timePool(redis.url, game, mode));
+      } catch (error) {
+        await redis.stop();
+        throw error;
+      }
+      printTable(`/server create taking a warm-pool VM, on real VMs (${accel.kind})`, poolRows);
+      printJsonLine('lab-pool', { accel: accel.kind, runs: poolRows });
+    }
+    if (!ROUTES.has('install') && !ROUTES.has('image')) {
+      await redis.stop();
+      return;
+    }
+    const bench = await openBench(redis.url);
+    const { stack, api, finished, serverNamed, slashCommand } = bench;
     const interrupted = async () => {
-      await stack.close();
+      await bench.close();
       await redis.stop();
       process.exit(130);
     };
     process.once('SIGINT', interrupted);
     process.once('SIGTERM', interrupted);
-    await stack.startWorker();
-    const { discord, token } = await startDiscord();
-    const bot = await startTestBot({
-      discord,
-      token,
-      apiUrl: stack.apiUrl,
-      apiToken: stack.botToken,
-      statePath: newStatePath(),
-    });
-    await discord.waitFor(() => discord.registeredCommands(GUILD).some((c) => c.name === 'server'), 60_000);
-    const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-      const response = await fetch(`${stack.apiUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return (await response.json()) as T;
-    };
-    const finished = async (jobId: string): Promise<Job> => {
-      for (;;) {
-        const job = await api<Job>('GET', `/v1/jobs/${jobId}`);
-        if (job.state === 'succeeded' || job.state === 'failed') return job;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    };
-    const serverNamed = async (name: string) =>
-      (await api<{ servers: Server[] }>('GET', `/v1/servers?guildId=${GUILD}&limit=100`)).servers.find(
-        (s) => s.name === name,
-      );
-    /**
-     * `/server <sub> name:<name>` as the gamer types it; resolves when Discord shows "<name> is running" (the
-     * reply or the channel notice), with the seconds it took and the job behind it.
-     */
-    const slashCommand = async (sub: 'create' | 'start', values: Record<string, string>) => {
-      const name = values.name!;
-      const started = performance.now();
-      const earlierNotices = discord.channelMessages(GENERAL).length;
-      const handle = discord.invokeCommand({
-        guildId: GUILD,
-        channelId: GENERAL,
-        userId: ALICE,
-        name: 'server',
-        options: serverOptions(sub, values),
-      });
-      let jobId: string | null = null;
-      const shown = (predicate: (text: string) => boolean) =>
-        predicate(textOf(handle.original())) ||
-        discord
-          .channelMessages(GENERAL)
-          .slice(earlierNotices)
-          .some((m) => predicate(textOf(m)));
-      for (;;) {
-        jobId ??= (await serverNamed(name))?.currentJobId ?? null;
-        if (shown((t) => t.includes(`${name} is running`))) break;
-        if (shown((t) => t.includes(name) && t.includes('failed')))
-          throw new Error(`/server ${sub} ${name} failed: ${textOf(handle.original())}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      const seconds = (performance.now() - started) / 1000;
-      if (!jobId) throw new Error(`/server ${sub} ${name}: its job was never seen`);
-      return { seconds, job: await finished(jobId) };
-    };
     const rows: Record<string, string | number>[] = [];
     const imageBuilds: Record<string, string | number>[] = [];
     try {
@@ -304,9 +392,7 @@ export const labProvision: Benchmark = {
     } finally {
       process.off('SIGINT', interrupted);
       process.off('SIGTERM', interrupted);
-      await bot.stop();
-      await discord.close();
-      await stack.close();
+      await bench.close();
       await redis.stop();
     }
   },

@@ -140,7 +140,11 @@ async function runGs(
   }
 }
 
-export async function startLabStack(redisUrl: string): Promise<LabStack> {
+/** `env`: settings of the API and worker beyond the lab's own (WARM_POOL…). */
+export async function startLabStack(
+  redisUrl: string,
+  settings: Record<string, string> = {},
+): Promise<LabStack> {
   const dir = mkdtempSync(join(tmpdir(), 'gs-lab-e2e-'));
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'guildserver-lab', '-f', join(dir, 'id')]);
   const publicKey = readFileSync(join(dir, 'id.pub'), 'utf8').trim();
@@ -164,6 +168,7 @@ export async function startLabStack(redisUrl: string): Promise<LabStack> {
     HOST_EXTERNAL: LAB_EDGE_PUBLIC_ADDRESS,
     API_RATE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: 'warn',
+    ...settings,
   });
 
   const port = await freePort();

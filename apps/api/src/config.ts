@@ -15,12 +15,15 @@ import {
   withDefault,
   word,
 } from '@guildserver/config';
+import { POOL_MODES, type PoolMode } from '@guildserver/contracts';
 import {
   type GameId,
+  isGameId,
   LICENCE_IDS,
   type LicenceId,
   type Resources,
   resolveGameSizes,
+  unknownGameMessage,
 } from '@guildserver/games';
 import type { PruneOptions } from '@guildserver/proxmox/retention';
 import { z } from 'zod';
@@ -80,6 +83,11 @@ export interface ApiConfig {
    * reach new servers (0: only when its recipe changes).
    */
   imageRebuildDays: number;
+  /**
+   * WARM_POOL, WARM_POOL_MODE: how many spare VMs of each game are kept made from its image (games without a
+   * current image keep none), and whether they wait stopped (disk only) or booted (memory too; ready sooner).
+   */
+  warmPool: { sizes: ReadonlyMap<GameId, number>; mode: PoolMode };
   /** GAME_LICENSES_ACCEPTED: the licences the admin accepted for the games that need one (see packages/games). */
   licencesAccepted: ReadonlySet<LicenceId>;
   edge: EdgeConfig;
@@ -117,12 +125,39 @@ const retentionText: z.ZodType<PruneOptions> = z.string().transform((text, ctx) 
     .filter(Boolean)) {
     const [key, value] = part.split('=');
     if (!key || !RETENTION_KEYS.includes(key) || !/^\d{1,4}$/.test(value ?? '')) {
-      ctx.addIssue({ code: 'custom', message: `'${part}' is not a keep option` });
+      ctx.addIssue({ code: 'custom', message: `'${part}' is not a keep option.` });
       return z.NEVER;
     }
     keep[key] = Number(value);
   }
   return keep as PruneOptions;
+});
+
+/** The most spare VMs one game's pool may hold. */
+const POOL_MAX = 20;
+
+/** `minecraft-java:2,valheim:1`: spare VMs per game. */
+const warmPoolText = z.string().transform((text, ctx) => {
+  const sizes = new Map<GameId, number>();
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [game = '', count = ''] = part.split(':').map((p) => p.trim());
+    if (!isGameId(game)) {
+      ctx.addIssue({ code: 'custom', message: unknownGameMessage(game) });
+      return z.NEVER;
+    }
+    if (!/^\d{1,2}$/.test(count) || Number(count) > POOL_MAX) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `'${part}' needs a count from 0 to ${POOL_MAX} after the colon.`,
+      });
+      return z.NEVER;
+    }
+    sizes.set(game, Number(count));
+  }
+  return sizes as ReadonlyMap<GameId, number>;
 });
 
 const SPEC = {
@@ -218,6 +253,16 @@ const SPEC = {
   ),
   BACKUP_KEEP_DELETED_DAYS: withDefault('a whole number of days from 0 to 3650', integer(0, 3650), 7),
   IMAGE_REBUILD_DAYS: withDefault('a whole number of days from 0 (never) to 365', integer(0, 365), 7),
+  WARM_POOL: withDefault(
+    'game:count pairs separated by commas, such as minecraft-java:2,valheim:1 (spare VMs made from each game image), or empty',
+    warmPoolText,
+    new Map() as ReadonlyMap<GameId, number>,
+  ),
+  WARM_POOL_MODE: withDefault(
+    'stopped (spare VMs cost disk only) or booted (they cost memory too, and are ready sooner)',
+    z.enum(POOL_MODES),
+    'stopped' as const,
+  ),
   QUOTA_GUILD_BACKUPS: withDefault('a whole number from 0 to 100000', integer(0, 100_000), 50),
   QUOTA_GUILD_BACKUP_GIB: withDefault('GiB, a whole number from 0 to 1000000', integer(0, 1_000_000), 200),
   LOG_LEVEL: withDefault(
@@ -268,6 +313,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     gameReportsUrl: v.GAME_REPORTS_URL?.replace(/\/+$/, ''),
     gameSecretsKey: v.GAME_SECRETS_KEY,
     imageRebuildDays: v.IMAGE_REBUILD_DAYS,
+    warmPool: { sizes: v.WARM_POOL, mode: v.WARM_POOL_MODE },
     licencesAccepted: new Set(v.GAME_LICENSES_ACCEPTED),
     edge: { mode: v.EDGE, publishTimeoutSeconds: v.EDGE_PUBLISH_TIMEOUT_SECONDS },
     backups: {

@@ -22,6 +22,7 @@ import { createCommandContext } from './commands/context.js';
 import { discordClick, discordMessages, discordSay, discordSubmit } from './commands/discord.js';
 import { edgeDown, edgeRules, edgeStatus, edgeUp } from './commands/edge.js';
 import { buildImages, listImages } from './commands/images.js';
+import { poolStatus } from './commands/pool.js';
 import { queryAddress } from './commands/query.js';
 import { getQuota, parseLimit, setQuota } from './commands/quotas.js';
 import {
@@ -408,6 +409,18 @@ image
   .option('--no-wait', 'queue the builds and return; follow them with gs image list or the events')
   .addOption(jsonOption())
   .action(run((game: string | undefined, options) => buildImages(context(), game, options)));
+
+program
+  .command('pool')
+  .description(
+    'the warm pool: spare VMs made from game images ahead of time, taken by creates (needs an admin token)',
+  )
+  .command('status')
+  .description(
+    'per game, the spare VMs WARM_POOL asks for, those ready and being made, the image they come from, and each pool VM',
+  )
+  .addOption(jsonOption())
+  .action(run((options) => poolStatus(context(), options)));
 
 const quota = program
   .command('quota')

@@ -23,7 +23,8 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
     node('gs', args, { API_URL: apiUrl, API_TOKEN: token, ...place, ...env });
 
   beforeAll(async () => {
-    stack = await startApiStack('gs-cli-test');
+    // A warm pool of OpenTTD, filled once `gs image build openttd` below has made its image.
+    stack = await startApiStack('gs-cli-test', { WARM_POOL: 'openttd:1' });
     ({ url: apiUrl, token, dir } = stack);
   }, 90_000);
 
@@ -397,6 +398,19 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
     expect(json.recipes.map((r) => r.game)).toContain('minecraft-java');
   }, 60_000);
 
+  it('pool status: the pool WARM_POOL asks for is empty while its game has no image', async () => {
+    const status = await gs(['pool', 'status']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout.split('\n').slice(0, 3)).toEqual([
+      'Warm pool, kept stopped (costs disk only):',
+      expect.stringMatching(/^GAME\s+WANTED\s+READY\s+MAKING\s+IMAGE$/),
+      expect.stringMatching(/^openttd\s+1\s+0\s+0\s+-$/),
+    ]);
+    expect(status.stdout).toContain(
+      'openttd: OpenTTD has no current image: the pool fills once one is built (gs image build openttd).',
+    );
+  }, 60_000);
+
   it('image build: queues the build, follows its steps to the template, and image list shows it current', async () => {
     const built = await gs(['image', 'build', 'openttd']);
     expect(built.code, built.stderr).toBe(0);
@@ -413,6 +427,30 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
     const listed = await gs(['image', 'list']);
     expect(listed.stdout).toMatch(new RegExp(`^${vmid}\\s+pve\\s+openttd\\s+[0-9a-f]{16}\\s+current$`, 'm'));
     expect(listed.stdout).toMatch(new RegExp(`^img_\\w+\\s+openttd\\s+succeeded\\s+${vmid}\\s`, 'm'));
+
+    // The warm pool fills from the new image: one spare VM, a linked clone of it.
+    let pool = await gs(['pool', 'status']);
+    for (let i = 0; i < 100 && !/^openttd\s+1\s+1\s+0\s/m.test(pool.stdout); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      pool = await gs(['pool', 'status']);
+    }
+    expect(pool.stdout).toMatch(new RegExp(`^openttd\\s+1\\s+1\\s+0\\s+VM ${vmid}$`, 'm'));
+    expect(pool.stdout).toMatch(
+      /^pool_\w+\s+openttd\s+ready\s+\d+\s+\d+ cores, \d+ MiB, \d+ GiB\s+\d{4}-\d\d-\d\dT/m,
+    );
+    const json = JSON.parse((await gs(['pool', 'status', '--json'])).stdout) as {
+      vms: { imageVmid: number }[];
+    };
+    expect(json.vms).toEqual([expect.objectContaining({ imageVmid: Number(vmid), state: 'ready' })]);
+    // A gamer's create takes it: the pool route, said on the second line.
+    const pooled = await gs(['create', 'openttd', 'pooled', '--watch'], {
+      GS_OWNER_ID: '200000000000000099',
+    });
+    expect(pooled.code, pooled.stderr).toBe(0);
+    expect(pooled.stdout.split('\n')[1]).toBe(
+      "A VM made ready ahead of time from the game's image: only its settings are applied.",
+    );
+    expect(pooled.stdout).toMatch(/✓ \[1\/8\] Taking a ready VM from the warm pool/);
 
     const neither = await gs(['image', 'build']);
     expect(neither.code).toBe(1);

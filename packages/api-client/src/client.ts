@@ -29,6 +29,8 @@ import {
   imageListSchema,
   type Job,
   jobSchema,
+  type PoolStatus,
+  poolStatusSchema,
   type Quota,
   type QuotaScope,
   quotaSchema,
@@ -123,6 +125,8 @@ export interface ApiClient {
   /** Queues builds of a game's image, or every game's (admin tokens). */
   buildImages(request: ImageBuildRequest): Promise<ImageBuildsQueued>;
   imageBuild(id: string, options?: CallOptions): Promise<ImageBuild>;
+  /** The warm pool: spare VMs per game, made from its image (admin tokens). */
+  pool(): Promise<PoolStatus>;
   revokeToken(id: string): Promise<TokenSummary>;
   quota(scope: QuotaScope, id: string): Promise<Quota>;
   /** Replaces the stored limits: a null (or left-out) limit falls back to the default. */
@@ -210,6 +214,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     buildImages: (body) => request('POST', '/v1/images', { body, parse: imageBuildsQueuedSchema }),
     imageBuild: (buildId, call) =>
       request('GET', `/v1/images/builds/${id(buildId)}`, { ...call, parse: imageBuildSchema }),
+    pool: () => request('GET', '/v1/pool', { parse: poolStatusSchema }),
     revokeToken: (tokenId) => request('DELETE', `/v1/tokens/${id(tokenId)}`, { parse: tokenSummarySchema }),
     quota: (scope, subject) => request('GET', `/v1/quotas/${scope}/${id(subject)}`, { parse: quotaSchema }),
     setQuota: (scope, subject, limits) =>

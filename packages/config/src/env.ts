@@ -48,7 +48,16 @@ export function withDefault<T>(
 export type EnvSpec = Record<string, EnvVar<unknown>>;
 export type EnvValues<S extends EnvSpec> = { [K in keyof S]: S[K] extends EnvVar<infer T> ? T : never };
 
-/** Reads one variable or throws a ConfigError naming it and the allowed form. */
+/** A schema's own sentence on what is wrong (a custom issue ending in `.` or `?`), after the form. */
+function explanation(issues: readonly { code: string; message: string }[]): string {
+  const sentence = issues.find((issue) => issue.code === 'custom' && /[.?]$/.test(issue.message));
+  return sentence ? ` ${sentence.message}` : '';
+}
+
+/**
+ * Reads one variable or throws a ConfigError naming it and the allowed form (and, when the schema says in a
+ * sentence what is wrong, that sentence).
+ */
 export function readVar<T>(env: Env, name: string, spec: EnvVar<T>): T {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') {
@@ -61,7 +70,7 @@ export function readVar<T>(env: Env, name: string, spec: EnvVar<T>): T {
     const got = spec.secret
       ? ''
       : ` (got ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 57)}...` : raw)})`;
-    throw new ConfigError(`${name} must be ${spec.form}${got}.`, [name]);
+    throw new ConfigError(`${name} must be ${spec.form}${got}.${explanation(result.error.issues)}`, [name]);
   }
   return result.data;
 }

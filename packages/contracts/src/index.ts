@@ -4,6 +4,7 @@ export * from './api/edge.js';
 export * from './api/events.js';
 export * from './api/images.js';
 export * from './api/jobs.js';
+export * from './api/pool.js';
 export * from './api/schedules.js';
 export * from './api/servers.js';
 export * from './api/tokens.js';

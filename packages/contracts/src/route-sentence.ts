@@ -12,6 +12,8 @@ export function aboutDuration(seconds: number): string {
 export function routeSentence(job: Pick<Job, 'route' | 'expectedSeconds'>): string | undefined {
   const usually =
     job.expectedSeconds === null ? '' : `, usually ready in ${aboutDuration(job.expectedSeconds)}`;
+  if (job.route === 'pool')
+    return `A VM made ready ahead of time from the game's image: only its settings are applied${usually}.`;
   if (job.route === 'image') return `From the game's image: only its settings are applied${usually}.`;
   if (job.route === 'install') return `No image of this game yet: installing it in full${usually}.`;
   return undefined;

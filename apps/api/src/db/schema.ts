@@ -3,6 +3,8 @@ import {
   IMAGE_BUILD_REASONS,
   JOB_KINDS,
   JOB_STATES,
+  POOL_MODES,
+  POOL_VM_STATES,
   PORT_PROTOCOLS,
   SCHEDULE_ACTIONS,
   SERVER_STATES,
@@ -305,3 +307,36 @@ export const imageBuilds = sqliteTable(
 );
 
 export type ImageBuildRow = typeof imageBuilds.$inferSelect;
+
+/**
+ * The warm pool: spare VMs of a game cloned from its image ahead of time (WARM_POOL), each holding its VM id in
+ * `vm_ids` as `pool:<id>` until a create takes it (the id then moves to the server) or it is removed.
+ */
+export const poolVms = sqliteTable(
+  'pool_vms',
+  {
+    id: text('id').primaryKey(),
+    game: text('game').notNull(),
+    state: text('state', { enum: POOL_VM_STATES }).notNull(),
+    mode: text('mode', { enum: POOL_MODES }).notNull(),
+    node: text('node').notNull(),
+    vmid: integer('vmid').notNull(),
+    /** The image it is cloned from, and that image's recipe. */
+    imageVmid: integer('image_vmid').notNull(),
+    recipe: text('recipe').notNull(),
+    cores: integer('cores').notNull(),
+    memoryMiB: integer('memory_mib').notNull(),
+    diskGiB: integer('disk_gib').notNull(),
+    /** What the making has done so far (the clone's task), so a maker that died is resumed. */
+    memo: text('memo').notNull().default('{}'),
+    serverId: text('server_id'),
+    error: text('error'),
+    failedAt: text('failed_at'),
+    createdAt: text('created_at').notNull(),
+    readyAt: text('ready_at'),
+    claimedAt: text('claimed_at'),
+  },
+  (t) => [index('pool_vms_game_state').on(t.game, t.state, t.readyAt)],
+);
+
+export type PoolVmRow = typeof poolVms.$inferSelect;

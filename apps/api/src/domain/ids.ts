@@ -12,6 +12,7 @@ function randomId(length: number): string {
 export const newServerId = () => `srv_${randomId(12)}`;
 export const newJobId = () => `job_${randomId(12)}`;
 export const newImageBuildId = () => `img_${randomId(12)}`;
+export const newPoolVmId = () => `pool_${randomId(12)}`;
 export const newTokenId = () => `tok_${randomId(12)}`;
 export const newWebhookId = () => `whk_${randomId(12)}`;
 export const newScheduleId = () => `sch_${randomId(12)}`;

@@ -1,4 +1,4 @@
-import type { BackupReason, Job, JobKind } from '@guildserver/contracts';
+import type { BackupReason, CreateRoute, Job, JobKind, PoolMode } from '@guildserver/contracts';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
 import { jobSteps, jobs, servers } from '../db/schema.js';
@@ -26,6 +26,8 @@ export interface JobParams {
    * the game is then only configured. Absent: the full install.
    */
   image?: GameImageRef;
+  /** create: the warm-pool VM it took when it was asked for; its VM id is the server's. */
+  pool?: { id: string; mode: PoolMode };
   /** create: how long creates of its game by its route took lately (median, request to done), when asked. */
   expectedSeconds?: number;
 }
@@ -36,6 +38,10 @@ export interface GameImageRef {
   node: string;
   recipe: string;
 }
+
+/** How a create is made, from what it was asked with. */
+export const routeOf = (params: JobParams): CreateRoute =>
+  params.pool ? 'pool' : params.image ? 'image' : 'install';
 
 export function parseJobParams(text: string | null): JobParams {
   return text ? (JSON.parse(text) as JobParams) : {};
@@ -105,7 +111,7 @@ export function jobView(db: Db, id: string): Job | undefined {
       ? { code: row.errorCode, message: row.errorMessage ?? '', step: row.errorStep }
       : null,
     log: row.log,
-    route: row.kind === 'create' ? (params.image ? 'image' : 'install') : null,
+    route: row.kind === 'create' ? routeOf(params) : null,
     expectedSeconds: params.expectedSeconds ?? null,
     createdAt: row.createdAt,
     startedAt: row.startedAt,
@@ -120,11 +126,7 @@ const EXPECTED_FROM_LAST = 5;
  * How long creates of this game by this route took lately, from the request to done (the median of the last
  * few that succeeded, in whole seconds); undefined until one has.
  */
-export function expectedCreateSeconds(
-  db: Db,
-  gameId: string,
-  route: 'image' | 'install',
-): number | undefined {
+export function expectedCreateSeconds(db: Db, gameId: string, route: CreateRoute): number | undefined {
   const recent = db
     .select({ params: jobs.params, createdAt: jobs.createdAt, finishedAt: jobs.finishedAt })
     .from(jobs)
@@ -133,7 +135,7 @@ export function expectedCreateSeconds(
     .orderBy(desc(jobs.finishedAt))
     .limit(EXPECTED_FROM_LAST * 4)
     .all()
-    .filter((job) => (parseJobParams(job.params).image ? 'image' : 'install') === route && job.finishedAt)
+    .filter((job) => routeOf(parseJobParams(job.params)) === route && job.finishedAt)
     .slice(0, EXPECTED_FROM_LAST)
     .map((job) => (Date.parse(job.finishedAt!) - Date.parse(job.createdAt)) / 1000)
     .sort((a, b) => a - b);

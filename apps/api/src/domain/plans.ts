@@ -3,6 +3,7 @@ import type { JobParams } from './jobs.js';
 
 export const STEP_NAMES = [
   'verify_vmid',
+  'adopt_vm',
   'clone',
   'configure',
   'resize_disk',
@@ -135,9 +136,20 @@ const CREATE_FROM_IMAGE: readonly PlannedStep[] = PLANS.create.map((planned) => 
   return planned;
 });
 
+/**
+ * A create that took a warm-pool VM (made from the game's image ahead of time): no id to check and nothing to
+ * clone; the VM becomes the server's, is sized and started (when it waits stopped), and the game configured.
+ */
+const CREATE_FROM_POOL: readonly PlannedStep[] = [
+  step('adopt_vm', 'Taking a ready VM from the warm pool'),
+  ...CREATE_FROM_IMAGE.filter((planned) => planned.name !== 'verify_vmid' && planned.name !== 'clone'),
+];
+
 /** The steps of a job of this kind asked with these params. */
 export function planOf(kind: JobKind, params: JobParams = {}): readonly PlannedStep[] {
-  return kind === 'create' && params.image ? CREATE_FROM_IMAGE : PLANS[kind];
+  if (kind !== 'create') return PLANS[kind];
+  if (params.pool) return CREATE_FROM_POOL;
+  return params.image ? CREATE_FROM_IMAGE : PLANS.create;
 }
 
 /** The kinds of job that make the server's VM (and on failure destroy it and give back its VM id and ports). */

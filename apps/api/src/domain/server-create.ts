@@ -9,6 +9,7 @@ import {
 import { type GameDefinition, sizeProblem } from '@guildserver/games';
 import { and, eq, isNull } from 'drizzle-orm';
 import { servers } from '../db/schema.js';
+import { type PoolWish, poolHasReady, takePoolVm } from '../pool/pool-store.js';
 import { type Actor, requireWrite } from './actor.js';
 import { allocatePorts, reserveVmid } from './allocation.js';
 import { DomainError } from './errors.js';
@@ -46,6 +47,7 @@ export async function createServer(
   if (badSize) throw new DomainError('invalid_request', `The size will not do: ${badSize}`);
   const image = await deps.outside.currentImage(game);
   const expectedSeconds = expectedCreateSeconds(deps.db, game.id, image ? 'image' : 'install');
+  const pooled = expectedCreateSeconds(deps.db, game.id, 'pool');
   return insertServer(
     deps,
     {
@@ -64,6 +66,14 @@ export async function createServer(
         action: 'server.create',
         detail: { game: game.id, name: input.name, size, route: image ? 'image' : 'install' },
       },
+      ...(image
+        ? {
+            pool: {
+              wish: { game: game.id, recipe: image.recipe, size },
+              ...(pooled ? { expectedSeconds: pooled } : {}),
+            },
+          }
+        : {}),
     },
   );
 }
@@ -93,16 +103,27 @@ export async function insertServer(
   { db, config, outside, vmids }: ServerServiceDeps,
   spec: NewServer,
   actor: Actor,
-  job: { kind: 'create' | 'copy'; params?: JobParams; audit: { action: string; detail?: unknown } },
+  job: {
+    kind: 'create' | 'copy';
+    params?: JobParams;
+    audit: { action: string; detail?: Record<string, unknown> };
+    /** A create that takes a ready warm-pool VM fitting this wish, when there is one, instead of a new VM. */
+    pool?: { wish: PoolWish; expectedSeconds?: number };
+  },
 ): Promise<{ serverId: string; jobId: string }> {
   const { name, game, guildId, ownerId, channelId, size } = spec;
   const { slots, consecutive } = portSlotsOf(game);
   const skip = new Set<number>();
+  let poolMissed = false;
 
   for (let attempt = 0; attempt < RESERVE_TRIES; attempt++) {
-    const vmid = await vmids.claim(skip);
+    // A ready pool VM that fits brings its own VM id; when none fits (or another create took the last one
+    // meanwhile), a new id.
+    const fromPool = job.pool && !poolMissed && poolHasReady(db, job.pool.wish.game) ? job.pool : undefined;
+    const vmid = fromPool ? undefined : await vmids.claim(skip);
     const id = newServerId();
     let created: string | undefined;
+    let tookPoolVm = false;
     try {
       created = db.transaction(
         (tx) => {
@@ -117,8 +138,29 @@ export async function insertServer(
               `This guild already has a server named '${name}'; pick another name.`,
             );
           enforceQuotas(tx, guildId, ownerId, { cores: size.cores, memoryMiB: size.memory }, config.quotas);
-          // Another create may have taken this id since we asked Proxmox: then try the next one.
-          if (!reserveVmid(tx, vmid, id)) return undefined;
+          let serverVmid: number;
+          let params = job.params ?? {};
+          let audit = job.audit;
+          if (fromPool) {
+            const taken = takePoolVm(tx, fromPool.wish, id);
+            if (!taken) {
+              poolMissed = true;
+              return undefined;
+            }
+            serverVmid = taken.vmid;
+            tookPoolVm = true;
+            const { expectedSeconds: _image, ...rest } = params;
+            params = {
+              ...rest,
+              pool: { id: taken.id, mode: taken.mode },
+              ...(fromPool.expectedSeconds ? { expectedSeconds: fromPool.expectedSeconds } : {}),
+            };
+            audit = { ...audit, detail: { ...audit.detail, route: 'pool', vmid: taken.vmid } };
+          } else {
+            // Another create may have taken this id since we asked Proxmox: then try the next one.
+            if (vmid === undefined || !reserveVmid(tx, vmid, id)) return undefined;
+            serverVmid = vmid;
+          }
           const at = now();
           tx.insert(servers)
             .values({
@@ -132,14 +174,14 @@ export async function insertServer(
               cores: size.cores,
               memoryMiB: size.memory,
               diskGiB: size.disk,
-              vmid,
+              vmid: serverVmid,
               node: config.proxmox.node,
               createdAt: at,
               updatedAt: at,
             })
             .run();
           allocatePorts(tx, id, slots, config.portRange, consecutive);
-          const jobId = insertJob(tx, id, job.kind, actor.userId ?? actor.tokenId, job.params);
+          const jobId = insertJob(tx, id, job.kind, actor.userId ?? actor.tokenId, params);
           tx.update(servers).set({ currentJobId: jobId }).where(eq(servers.id, id)).run();
           const server = { id, name, guildId, ownerId, channelId };
           recordEvent(
@@ -147,22 +189,24 @@ export async function insertServer(
             { server, jobId },
             {
               type: 'server.created',
-              data: { game: game.id, gameName: game.name, vmid, size },
+              data: { game: game.id, gameName: game.name, vmid: serverVmid, size },
             },
           );
-          recordJobQueued(tx, actor, { server, jobId, kind: job.kind, audit: job.audit });
+          recordJobQueued(tx, actor, { server, jobId, kind: job.kind, audit });
           return jobId;
         },
         { behavior: 'immediate' },
       );
     } finally {
-      vmids.release(vmid);
+      if (vmid !== undefined) vmids.release(vmid);
     }
     if (created === undefined) {
-      skip.add(vmid);
+      if (vmid !== undefined) skip.add(vmid);
       continue;
     }
     await outside.enqueue(created);
+    // The pool is topped up again in the background.
+    if (tookPoolVm) await outside.refillPool();
     return { serverId: id, jobId: created };
   }
   throw new DomainError('internal', 'Could not reserve a VM id after several tries; try again.');

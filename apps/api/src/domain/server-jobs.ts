@@ -195,8 +195,9 @@ export async function retryServerJob(deps: ServerServiceDeps, id: string, actor:
             allocatePorts(tx, id, slots, config.portRange, consecutive);
           }
         }
-        // The same request again: the backup to restore, the schedule that asked…
-        const params = parseJobParams(failedJob.params);
+        // The same request again: the backup to restore, the schedule that asked… A create that took a pool
+        // VM clones the game's image this time (its clean-up left the pool VM to the pool's upkeep).
+        const { pool: _tookPoolVm, ...params } = parseJobParams(failedJob.params);
         const newJob = insertJob(tx, id, kind, actor.userId ?? actor.tokenId, params);
         markBusy(tx, id, kind, newJob, vmid ?? current.vmid);
         recordJobQueued(tx, actor, {

@@ -1,7 +1,7 @@
 // How a VM id is chosen, for a create request (asking Proxmox whether the id is free) and for the create job's
 // verify_vmid step (moving the reservation off an id a foreign VM holds): the lowest free id of the range that
 // the caller accepts.
-import { AlreadyExistsError } from '@guildserver/proxmox';
+import { AlreadyExistsError, type ProxmoxClient } from '@guildserver/proxmox';
 import type { Db } from '../db/database.js';
 import { freeVmidCandidates } from './allocation.js';
 import { DomainError } from './errors.js';
@@ -35,6 +35,34 @@ export async function claimFreeVmid(
     refused.add(candidate);
   }
   return undefined;
+}
+
+/**
+ * The lowest free id of the range that Proxmox also says is free (`/cluster/nextid?vmid=`), for a VM that is
+ * not a server's (an image build, a pool VM); the caller reserves it in the same breath, and a unique violation
+ * there means another request took it.
+ */
+export async function claimProxmoxFreeVmid(
+  db: Db,
+  range: VmidRange,
+  proxmox: Pick<ProxmoxClient, 'cluster'>,
+): Promise<number> {
+  const vmid = await claimFreeVmid(
+    db,
+    range,
+    () => [],
+    async (candidate) => {
+      try {
+        await proxmox.cluster.nextId(candidate);
+        return true;
+      } catch (error) {
+        if (error instanceof AlreadyExistsError) return false;
+        throw proxmoxRequestFailure(error);
+      }
+    },
+  );
+  if (vmid === undefined) throw new DomainError('invalid_state', noFreeVmidMessage(range));
+  return vmid;
 }
 
 /**

@@ -5,6 +5,7 @@ import { edgeReadiness } from '../domain/edge-reports.js';
 import { DomainError } from '../domain/errors.js';
 import { type ApiMetrics, httpMetrics } from '../observability/metrics.js';
 import { runReadiness } from '../observability/readiness.js';
+import { poolCounts } from '../pool/pool-status.js';
 import { authenticate } from './auth.js';
 import type { ApiDeps, ApiEnv } from './context.js';
 import { errorResponse, onError, validationHook } from './errors.js';
@@ -17,6 +18,7 @@ import { gameRoutes } from './routes/games.js';
 import { imageRoutes } from './routes/images.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { jobRoutes } from './routes/jobs.js';
+import { poolRoutes } from './routes/pool.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { guildRoutes } from './routes/schedules.js';
 import { serverListRoutes } from './routes/serverlist.js';
@@ -68,9 +70,11 @@ export function createApiApp(deps: ApiDeps, options: ApiAppOptions = {}) {
     c.header('cache-control', 'no-store');
     // The edge is shown, not gated on: the API serves without it (jobs that publish ports wait for it).
     const edge = edgeReadiness(deps.db, deps.config.edge);
+    // So is the warm pool: creates work without it, only slower.
+    const pool = poolCounts(deps.db, deps.config);
     return result.ready
-      ? c.json({ status: 'ready', checks: result.checks, edge }, 200)
-      : c.json({ status: 'not_ready', checks: result.checks, edge }, 503);
+      ? c.json({ status: 'ready', checks: result.checks, edge, pool }, 200)
+      : c.json({ status: 'not_ready', checks: result.checks, edge, pool }, 503);
   });
   const metrics = options.metrics;
   if (metrics) {
@@ -106,6 +110,7 @@ export function createApiApp(deps: ApiDeps, options: ApiAppOptions = {}) {
   mount(v1, '/guilds', guildRoutes(deps), ...guarded);
   mount(v1, '/games', gameRoutes(deps), ...guarded);
   mount(v1, '/images', imageRoutes(deps), ...guarded);
+  mount(v1, '/pool', poolRoutes(deps), ...guarded);
   mount(v1, '/events', eventRoutes(deps, options.events), ...guarded);
   mount(v1, '/webhooks', webhookRoutes(deps), auth, limit, bodies, replayDeletes);
   mount(v1, '/tokens', tokenRoutes(deps), auth, limit, bodies, replayDeletes);

@@ -1,4 +1,4 @@
-import type { ImageList } from '@guildserver/contracts';
+import type { ImageList, PoolStatus } from '@guildserver/contracts';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -23,6 +23,8 @@ export interface ApiDeps {
   webhooks: WebhookService;
   /** The game images Proxmox holds (read from Proxmox on each call), and their builds. */
   images: { list(): Promise<ImageList> } & Pick<ImageBuildService, 'request' | 'view'>;
+  /** The warm pool as it is (its images read from Proxmox). */
+  pool: { status(): Promise<PoolStatus> };
   logger: Logger;
   /** Checks the dependencies for /readyz; each resolves to an error sentence or null. */
   readiness: Record<string, () => Promise<string | null>>;

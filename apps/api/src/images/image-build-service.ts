@@ -8,14 +8,14 @@ import type {
   ImageBuildsQueued,
 } from '@guildserver/contracts';
 import { GAMES, type GameDefinition, unacceptedLicences } from '@guildserver/games';
-import { AlreadyExistsError, type ProxmoxClient } from '@guildserver/proxmox';
+import type { ProxmoxClient } from '@guildserver/proxmox';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import { DomainError } from '../domain/errors.js';
 import { proxmoxRequestFailure } from '../domain/proxmox-failure.js';
 import { gameOf } from '../domain/server-rules.js';
-import { claimFreeVmid, noFreeVmidMessage } from '../domain/vmid-claims.js';
+import { claimProxmoxFreeVmid } from '../domain/vmid-claims.js';
 import { buildView, insertBuild, readBuild, recentBuilds, unfinishedBuildOf } from './image-build-store.js';
 import { currentRecipes } from './image-lookup.js';
 
@@ -61,25 +61,6 @@ export function createImageBuildService(deps: ImageBuildServiceDeps): ImageBuild
     return undefined;
   }
 
-  async function claimVmid(): Promise<number> {
-    const vmid = await claimFreeVmid(
-      db,
-      config.vmidRange,
-      () => [],
-      async (candidate) => {
-        try {
-          await deps.proxmox.cluster.nextId(candidate);
-          return true;
-        } catch (error) {
-          if (error instanceof AlreadyExistsError) return false;
-          throw proxmoxRequestFailure(error);
-        }
-      },
-    );
-    if (vmid === undefined) throw new DomainError('invalid_state', noFreeVmidMessage(config.vmidRange));
-    return vmid;
-  }
-
   async function requestFor(
     games: readonly GameDefinition[],
     requestedBy: string,
@@ -96,7 +77,7 @@ export function createImageBuildService(deps: ImageBuildServiceDeps): ImageBuild
       throw proxmoxRequestFailure(error);
     });
     for (const game of wanted) {
-      const vmid = await claimVmid();
+      const vmid = await claimProxmoxFreeVmid(db, config.vmidRange, deps.proxmox);
       let id: string;
       try {
         id = db.transaction(

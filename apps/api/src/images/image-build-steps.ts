@@ -3,22 +3,17 @@
 // `--tags install`, sealed, shut down, marked with its recipe and made a template. Each reads what exists
 // first and remembers the Proxmox task it started, so a build resumed after a crash picks up where it was.
 import type { GameDefinition } from '@guildserver/games';
-import {
-  decodeTags,
-  isProxmoxError,
-  LockTimeoutError,
-  TaskFailedError,
-  type VmRef,
-} from '@guildserver/proxmox';
+import { decodeTags, type VmRef } from '@guildserver/proxmox';
 import type { Logger } from 'pino';
 import type { ImageBuildRow } from '../db/schema.js';
-import { withCloneLimits } from '../pipeline/clone-limits.js';
+import { type CloneOnceMemo, cloneOnce } from '../pipeline/clone-once.js';
 import type { VmTaskContext } from '../pipeline/context.js';
 import { StepFailure } from '../pipeline/failures.js';
 import { GameSetupError } from '../pipeline/game/game-runner.js';
 import { type ShutdownStepMemo, stopVm } from '../pipeline/steps/shutdown-vm.js';
 import { awaitStartedTask, resumeStartedTask, type TaskMemo } from '../pipeline/task-memo.js';
-import { readConfig, readStatus, waitCloneUnlocked, waitTask } from '../pipeline/vm-adapter.js';
+import { readConfig, waitTask } from '../pipeline/vm-adapter.js';
+import { bootVm, waitForAddress } from '../pipeline/vm-lifecycle.js';
 import { configChanges, type DesiredVm, diskBytes, reachableVm } from '../pipeline/vm-spec.js';
 import { type ImageBuildStepName, readBuild, recordIpv4 } from './image-build-store.js';
 import { describeImage, gameTag, IMAGE_TAG, imageTags, recipeOf } from './image-marks.js';
@@ -61,69 +56,25 @@ export function isBuildVm(
 const cloneTimeoutMs = (ctx: BuildStepContext) =>
   ctx.options.cloneTimeoutMs ?? ctx.deps.config.proxmox.cloneTimeoutSeconds * 1000;
 
-type CloneMemo = TaskMemo & { sent?: boolean };
-
-const clone: BuildStep<CloneMemo> = {
+const clone: BuildStep<CloneOnceMemo> = {
   failure: 'clone_failed',
   async run(ctx) {
-    const { vm, game } = ctx;
-    const base = ctx.deps.config.proxmox.baseImageVmid;
-    for (let round = 0; round < 4; round++) {
-      let existing = await readConfig(ctx, vm);
-      if (existing?.lock === 'clone') existing = await waitCloneUnlocked(ctx, vm, cloneTimeoutMs(ctx));
-      if (existing) {
-        if (!isBuildVm(ctx, existing))
-          throw new StepFailure(
-            'vmid_conflict',
-            `VM ${vm.vmid} exists and is not this build's (no ${buildMarker(ctx.build.id)} in its description); it is left untouched. Build again to use another VM id.`,
-          );
-        return `Copied template ${base} into VM ${vm.vmid} (gs-image-${game.id}).`;
-      }
-      if (ctx.memo.upid && !ctx.memo.taskFinished) {
-        await waitTask(ctx, ctx.memo.upid, cloneTimeoutMs(ctx)).catch((error: unknown) => {
-          if (!(error instanceof TaskFailedError || error instanceof LockTimeoutError)) throw error;
-        });
-        ctx.remember({ taskFinished: true });
-        continue;
-      }
-      if (ctx.memo.sent && ctx.memo.taskFinished)
-        throw new StepFailure('clone_failed', `Copying template ${base} left no VM ${vm.vmid}.`);
-      await sendClone(ctx, base);
-    }
-    throw new StepFailure('clone_failed', `VM ${vm.vmid} did not settle after the copy.`);
+    const { vm, game, build } = ctx;
+    const { proxmox } = ctx.deps.config;
+    await cloneOnce(ctx, {
+      template: { node: proxmox.node, vmid: proxmox.baseImageVmid },
+      vm,
+      full: true,
+      name: `gs-image-${game.id}`,
+      description: describeBuild(game, build.id),
+      ...(proxmox.storage ? { storage: proxmox.storage } : {}),
+      timeoutMs: cloneTimeoutMs(ctx),
+      isMine: (config) => isBuildVm(ctx, config),
+      conflict: `VM ${vm.vmid} exists and is not this build's (no ${buildMarker(build.id)} in its description); it is left untouched. Build again to use another VM id.`,
+    });
+    return `Copied template ${proxmox.baseImageVmid} into VM ${vm.vmid} (gs-image-${game.id}).`;
   },
 };
-
-async function sendClone(ctx: BuildStepContext<CloneMemo>, base: number): Promise<void> {
-  const { proxmox, config } = ctx.deps;
-  try {
-    await withCloneLimits(ctx, ctx.vm.node, async () => {
-      ctx.remember({ sent: true, upid: undefined, taskFinished: false });
-      const upid = await proxmox.qemu.clone(
-        { node: config.proxmox.node, vmid: base },
-        {
-          newid: ctx.vm.vmid,
-          full: true,
-          name: `gs-image-${ctx.game.id}`,
-          description: describeBuild(ctx.game, ctx.build.id),
-          ...(config.proxmox.storage ? { storage: config.proxmox.storage } : {}),
-        },
-      );
-      ctx.remember({ upid });
-      try {
-        await waitTask(ctx, upid, cloneTimeoutMs(ctx));
-      } finally {
-        ctx.remember({ taskFinished: true });
-      }
-    });
-  } catch (error) {
-    // Never a blind retry: the next round reads what exists at the id.
-    if (await readConfig(ctx, ctx.vm)) return;
-    if (error instanceof TaskFailedError)
-      throw new StepFailure('clone_failed', `Copying template ${base} failed: ${error.exitstatus}.`);
-    throw error;
-  }
-}
 
 /** As servers' VMs are (vm-spec.ts), at the game's smallest size, tagged as its image. */
 function desiredImageVm(ctx: BuildStepContext): DesiredVm {
@@ -167,40 +118,17 @@ const configure: BuildStep<TaskMemo> = {
 const startVm: BuildStep<TaskMemo> = {
   failure: 'start_failed',
   async run(ctx) {
-    const { vm } = ctx;
-    await resumeStartedTask(ctx);
-    if ((await readStatus(ctx, vm))?.status === 'running') return `VM ${vm.vmid} is running.`;
-    try {
-      await awaitStartedTask(ctx, await ctx.deps.proxmox.power.start(vm));
-    } catch (error) {
-      if (!(error instanceof TaskFailedError && /already running/i.test(error.exitstatus))) throw error;
-    }
-    return `VM ${vm.vmid} is running.`;
+    await bootVm(ctx, ctx.vm);
+    return `VM ${ctx.vm.vmid} is running.`;
   },
 };
 
 const waitNetwork: BuildStep = {
   failure: 'network_timeout',
   async run(ctx) {
-    const timeoutMs = ctx.options.networkTimeoutMs ?? ctx.deps.config.proxmox.agentTimeoutSeconds * 1000;
-    try {
-      const picked = await ctx.deps.proxmox.waitForIpv4(ctx.vm, {
-        timeoutMs,
-        intervalMs: ctx.options.networkPollMs,
-        maxIntervalMs: 5 * ctx.options.networkPollMs,
-        agentNotConfiguredGraceMs: Math.min(ctx.options.agentGraceMs, timeoutMs),
-        signal: ctx.signal,
-      });
-      recordIpv4(ctx.deps.db, ctx.build.id, picked.ip);
-      return `The VM has IPv4 ${picked.ip} (${picked.interface}).`;
-    } catch (error) {
-      if (isProxmoxError(error) && error.code === 'timeout')
-        throw new StepFailure(
-          'network_timeout',
-          `The VM reported no IPv4 address within ${Math.round(timeoutMs / 1000)} s; check the base template's guest agent and DHCP.`,
-        );
-      throw error;
-    }
+    const picked = await waitForAddress(ctx, ctx.vm);
+    recordIpv4(ctx.deps.db, ctx.build.id, picked.ip);
+    return `The VM has IPv4 ${picked.ip} (${picked.interface}).`;
   },
 };
 

@@ -3,11 +3,12 @@
 // build again with back-off (the step resumes from its memo); a permanent one, or any on the last attempt, fails
 // the build, once its VM is removed — a failed build leaves nothing behind.
 import { getGame } from '@guildserver/games';
-import { TaskFailedError, type VmRef } from '@guildserver/proxmox';
+import type { VmRef } from '@guildserver/proxmox';
 import { DEFAULT_RUNNER_OPTIONS, type RunnerDeps, type RunnerOptions } from '../pipeline/context.js';
 import { judge, StepInterrupted } from '../pipeline/failures.js';
 import type { RunAttempt } from '../pipeline/runner.js';
-import { readConfig, readStatus, waitTask } from '../pipeline/vm-adapter.js';
+import { readConfig } from '../pipeline/vm-adapter.js';
+import { discardVm } from '../pipeline/vm-lifecycle.js';
 import { retriedLater } from '../queue/retry-policy.js';
 import { BUILD_STEPS, type BuildStepContext, isBuildVm } from './image-build-steps.js';
 import {
@@ -114,17 +115,12 @@ export function createImageBuilder(deps: RunnerDeps, overrides: Partial<RunnerOp
  */
 async function removeBuildVm(ctx: BuildStepContext): Promise<{ detail: string; gone: boolean }> {
   const { vm } = ctx;
-  const { proxmox } = ctx.deps;
   try {
     const config = await readConfig(ctx, vm);
     if (!config) return { detail: `no VM ${vm.vmid} was left.`, gone: true };
     if (!isBuildVm(ctx, config) || Number(config.template ?? 0) === 1)
       return { detail: `VM ${vm.vmid} is not this build's unfinished VM; left as it is.`, gone: true };
-    if ((await readStatus(ctx, vm))?.status === 'running')
-      await waitTask(ctx, await proxmox.power.stop(vm)).catch((error: unknown) => {
-        if (!(error instanceof TaskFailedError)) throw error;
-      });
-    await waitTask(ctx, await proxmox.qemu.delete(vm, { purge: true, destroyUnreferencedDisks: true }));
+    await discardVm(ctx, vm);
     return { detail: `VM ${vm.vmid} was destroyed.`, gone: true };
   } catch (error) {
     ctx.log.warn({ err: error }, 'could not remove the failed build VM');

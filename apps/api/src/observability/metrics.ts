@@ -1,6 +1,7 @@
 // Prometheus metrics of the API process: HTTP requests by route pattern, jobs and steps (learned from the
 // events table, so they count work done by workers in any process), Proxmox calls and errors (through the
 // client's request log), and the queue's depth (read from Redis at scrape time).
+import type { PoolGame } from '@guildserver/contracts';
 import type { LoggerLike } from '@guildserver/proxmox';
 import type { Queue } from 'bullmq';
 import type { MiddlewareHandler } from 'hono';
@@ -28,7 +29,12 @@ export interface ApiMetrics {
   proxmoxDuration: Histogram<'method' | 'path'>;
   /** Queues whose depth is read at each scrape; add the job queue when the API starts, delete it at close. */
   queues: Set<Queue>;
+  /** The warm pool's counts per game, read at each scrape (as the queues are). */
+  pools: Set<() => readonly PoolGameCounts[]>;
 }
+
+/** One game's pool counts (GET /v1/pool's numbers). */
+export type PoolGameCounts = Pick<PoolGame, 'game' | 'wanted' | 'ready' | 'making'>;
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ApiMetrics {
   const registry = new Registry();
@@ -51,9 +57,23 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): ApiMe
       }
     },
   });
+  const pools = new Set<() => readonly PoolGameCounts[]>();
+  new Gauge({
+    name: 'guildserver_pool_vms',
+    help: 'Warm-pool VMs by game and state (ready, making), and how many WARM_POOL wants (state="wanted")',
+    labelNames: ['game', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const counts of pools)
+        for (const { game, ...byState } of counts())
+          for (const [state, value] of Object.entries(byState)) this.set({ game, state }, value);
+    },
+  });
   return {
     registry,
     queues,
+    pools,
     httpDuration: new Histogram({
       name: 'guildserver_http_request_duration_seconds',
       help: 'HTTP requests by method, route pattern and status (streams: time to the response head)',

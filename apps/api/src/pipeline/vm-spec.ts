@@ -31,6 +31,8 @@ export interface DesiredVm {
   cicustom: string | undefined;
   tags: readonly string[];
   description: string;
+  /** Started with the host. Default true; a stopped pool VM waits stopped. */
+  onboot?: boolean;
 }
 
 export function describeVm(server: VmSpecServer, game: GameDefinition): string {
@@ -156,7 +158,8 @@ export function configChanges(current: QemuConfig, desired: DesiredVm): VmConfig
   if (desired.cicustom !== undefined && current.cicustom !== desired.cicustom)
     update.cicustom = desired.cicustom;
   if (!enabled(current.agent)) update.agent = true;
-  if (Number(current.onboot ?? 0) !== 1) update.onboot = true;
+  const onboot = desired.onboot ?? true;
+  if ((Number(current.onboot ?? 0) === 1) !== onboot) update.onboot = onboot;
   if (!sameSet(decodeTags(current.tags), desired.tags)) update.tags = desired.tags;
   if (String(current.description ?? '').trim() !== desired.description.trim())
     update.description = desired.description;

@@ -20,6 +20,11 @@ export const SYSTEM_SCHEDULERS = {
   'backup-expiry': '23 * * * *',
   /** Builds game images again when their recipe changed or they are IMAGE_REBUILD_DAYS old, hourly. */
   'image-refresh': '41 * * * *',
+  /**
+   * Tops the warm pool up (WARM_POOL) every five minutes, beside the upkeep a create asks for when it takes a
+   * pool VM and the one a new image brings: retries what failed, notices what changed at Proxmox.
+   */
+  'pool-upkeep': '*/5 * * * *',
 } as const;
 export type SystemTask = keyof typeof SYSTEM_SCHEDULERS;
 const SYSTEM = 'system';

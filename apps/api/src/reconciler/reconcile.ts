@@ -1,6 +1,6 @@
 // What the reconciler decides, as a pure function of what it read: our server rows (and whether a job is
 // under way for each) and the VMs Proxmox lists. No I/O here; start-reconciler.ts reads and acts.
-import { IMAGE_TAG, RESERVED_GS_TAGS } from '../images/image-marks.js';
+import { IMAGE_TAG, POOL_TAG, RESERVED_GS_TAGS } from '../images/image-marks.js';
 
 export const OUR_TAG = 'guildserver';
 export const SERVER_TAG_PREFIX = 'gs-';
@@ -35,6 +35,8 @@ export interface ReconcileSnapshot {
   vms: readonly VmSnapshot[];
   /** Servers not deleted. */
   servers: readonly ServerSnapshot[];
+  /** VM ids the warm pool's rows hold (read after the VM list: a pool VM's row is written before its clone). */
+  poolVmids: ReadonlySet<number>;
   /** When each orphan (by VM id) was first seen, from earlier rounds. */
   orphansFirstSeen: ReadonlyMap<number, number>;
   destroyOrphans: boolean;
@@ -69,7 +71,9 @@ export type ReconcileAction =
       /** The tags the VM had when listed: destroy only if a fresh read still shows exactly our tags. */
       tags: readonly string[];
       ageSeconds: number;
-    };
+    }
+  /** A warm-pool VM no pool row holds (it carries nothing of anyone's): destroyed once seen twice. */
+  | { kind: 'reclaim_pool_vm'; vmid: number; node: string; tags: readonly string[] };
 
 export interface ReconcileDecision {
   actions: ReconcileAction[];
@@ -85,6 +89,9 @@ export const isOurs = (tags: readonly string[]) => tags.includes(OUR_TAG);
  */
 const isImageVm = (tags: readonly string[]) => tags.includes(IMAGE_TAG);
 
+/** A warm-pool VM (pool/): the pool's own, or one to reclaim; never a server's, never a server's orphan. */
+export const isPoolVm = (tags: readonly string[]) => tags.includes(POOL_TAG);
+
 /** The server id in a VM's `gs-<server id>` tag, if it has one (`gs-image`, `gs-pool` name no server). */
 export function serverIdOf(tags: readonly string[]): string | null {
   const tag = tags.find(
@@ -99,7 +106,9 @@ const SETTLED: Record<string, 'running' | 'stopped'> = { running: 'running', sto
 
 export function reconcile(snapshot: ReconcileSnapshot): ReconcileDecision {
   const actions: ReconcileAction[] = [];
-  const ours = snapshot.vms.filter((vm) => !vm.template && isOurs(vm.tags) && !isImageVm(vm.tags));
+  const ours = snapshot.vms.filter(
+    (vm) => !vm.template && isOurs(vm.tags) && !isImageVm(vm.tags) && !isPoolVm(vm.tags),
+  );
   const vmsByServer = new Map<string, VmSnapshot[]>();
   for (const vm of ours) {
     const id = serverIdOf(vm.tags);
@@ -172,6 +181,13 @@ export function reconcile(snapshot: ReconcileSnapshot): ReconcileDecision {
     ) {
       actions.push({ kind: 'destroy_orphan', ...base, tags: vm.tags, ageSeconds });
     }
+  }
+  for (const vm of snapshot.vms) {
+    if (vm.template || !isOurs(vm.tags) || !isPoolVm(vm.tags) || snapshot.poolVmids.has(vm.vmid)) continue;
+    const firstSeen = snapshot.orphansFirstSeen.get(vm.vmid);
+    orphansFirstSeen.set(vm.vmid, firstSeen ?? snapshot.now);
+    if (firstSeen !== undefined && !vm.lock)
+      actions.push({ kind: 'reclaim_pool_vm', vmid: vm.vmid, node: vm.node, tags: vm.tags });
   }
   return { actions, orphansFirstSeen };
 }

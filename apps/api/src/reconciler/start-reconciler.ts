@@ -1,7 +1,7 @@
 // The reconciler's thin adapter: every interval it reads our servers and Proxmox's VM list, lets
 // `reconcile` decide, and applies each decision — database changes only if the server row is unchanged since
 // it was read, and a destroy only after re-reading the VM's tags and finding ours.
-import { decodeTags, isProxmoxError, type ProxmoxClient } from '@guildserver/proxmox';
+import { decodeTags, isProxmoxError, type ProxmoxClient, type VmRef } from '@guildserver/proxmox';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
@@ -10,8 +10,10 @@ import { jobs, type ServerRow, servers } from '../db/schema.js';
 import { recordEvent, recordOrphanEvent } from '../domain/event-log.js';
 import { now } from '../domain/ids.js';
 import { notifyEventsAppended } from '../observability/event-feed.js';
+import { poolRows } from '../pool/pool-store.js';
 import {
   isOurs,
+  isPoolVm,
   type ReconcileAction,
   reconcile,
   type ServerSnapshot,
@@ -128,8 +130,44 @@ export function startReconciler(
       logger.warn({ ...vm, serverId: action.serverId }, 'orphan not destroyed: a server claims it again');
       return false;
     }
+    await destroyVm(vm);
+    recordDestroyed(vm, action.serverId, action.ageSeconds);
+    logger.warn({ ...vm, taggedServerId: action.serverId }, 'orphan VM destroyed');
+    return true;
+  }
+
+  /** Destroys a pool VM no pool row holds, after reading it again: still a pool VM, still held by no row. */
+  async function reclaimPoolVm(
+    action: Extract<ReconcileAction, { kind: 'reclaim_pool_vm' }>,
+  ): Promise<boolean> {
+    const vm = { node: action.node, vmid: action.vmid };
+    const config = await proxmox.qemu.getConfig(vm);
+    const tags = decodeTags(config.tags);
+    const held = poolRows(db).some((row) => row.vmid === action.vmid);
+    if (!isOurs(tags) || !isPoolVm(tags) || Number(config.template ?? 0) === 1 || held) return false;
+    await destroyVm(vm);
+    recordDestroyed(vm, null, 0);
+    logger.warn(vm, 'orphaned warm-pool VM reclaimed (destroyed)');
+    return true;
+  }
+
+  /** The `server.drift` event of an orphan the reconciler destroyed. */
+  function recordDestroyed(vm: VmRef, taggedServerId: string | null, ageSeconds: number): void {
+    db.transaction((tx) => {
+      recordOrphanEvent(tx, {
+        reason: 'orphan_destroyed',
+        vmid: vm.vmid,
+        node: vm.node,
+        taggedServerId,
+        ageSeconds: Math.round(ageSeconds),
+      });
+    });
+  }
+
+  /** Stopped (hard) and destroyed with its disks, inside the node's limiter. */
+  async function destroyVm(vm: VmRef): Promise<void> {
     const run = <T>(operation: () => Promise<T>) =>
-      services.limiter ? services.limiter.run({ node: action.node }, operation) : operation();
+      services.limiter ? services.limiter.run({ node: vm.node }, operation) : operation();
     await run(async () => {
       const status = await proxmox.qemu.status(vm);
       if (status.status === 'running') {
@@ -137,22 +175,9 @@ export function startReconciler(
       }
       await proxmox.waitForTask(
         await proxmox.qemu.delete(vm, { purge: true, destroyUnreferencedDisks: true }),
-        {
-          timeoutMs: taskTimeoutMs,
-        },
+        { timeoutMs: taskTimeoutMs },
       );
     });
-    db.transaction((tx) => {
-      recordOrphanEvent(tx, {
-        reason: 'orphan_destroyed',
-        vmid: action.vmid,
-        node: action.node,
-        taggedServerId: action.serverId,
-        ageSeconds: Math.round(action.ageSeconds),
-      });
-    });
-    logger.warn({ ...vm, taggedServerId: action.serverId }, 'orphan VM destroyed');
-    return true;
   }
 
   /**
@@ -256,6 +281,11 @@ export function startReconciler(
         if (destroyed) orphansFirstSeen.delete(action.vmid);
         return destroyed;
       }
+      case 'reclaim_pool_vm': {
+        const reclaimed = await reclaimPoolVm(action);
+        if (reclaimed) orphansFirstSeen.delete(action.vmid);
+        return reclaimed;
+      }
     }
   }
 
@@ -274,6 +304,7 @@ export function startReconciler(
     const decision = reconcile({
       now: Date.now(),
       vms,
+      poolVmids: new Set(poolRows(db).map((row) => row.vmid)),
       servers: serverSnapshot,
       orphansFirstSeen,
       destroyOrphans: settings.destroyOrphans,

@@ -13,6 +13,7 @@ import { startJobMetrics } from '../observability/job-metrics.js';
 import { type ApiMetrics, processMetrics } from '../observability/metrics.js';
 import { proxmoxCheck, redisCheck, sqliteCheck } from '../observability/readiness.js';
 import { type GameSecrets, loadGameSecrets } from '../pipeline/game/game-secrets.js';
+import { poolCounts, poolStatus } from '../pool/pool-status.js';
 import { proxmoxBackupStore } from './backup-store.js';
 import type { Services } from './services.js';
 
@@ -35,6 +36,7 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
       await queue.enqueue(jobId);
     },
     currentImage: currentImageFinder({ proxmox, config, logger }),
+    refillPool: () => services.images.enqueuePoolUpkeep(),
     settingPassword: (serverId, key) => {
       secrets ??= loadGameSecrets(config);
       return secrets.settingPassword(serverId, key);
@@ -77,6 +79,12 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
       request: imageBuilds.request,
       view: imageBuilds.view,
     },
+    pool: {
+      status: () =>
+        poolStatus({ db, config, proxmox }).catch((error: unknown) => {
+          throw proxmoxRequestFailure(error);
+        }),
+    },
     logger,
     readiness,
   };
@@ -86,6 +94,8 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
   });
   metrics.queues.add(queue.queue);
   metrics.queues.add(services.images.queue);
+  const countPool = () => poolCounts(db, config).games;
+  metrics.pools.add(countPool);
   const jobMetrics = startJobMetrics(db, metrics);
   return {
     app,
@@ -97,6 +107,7 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
       jobMetrics.close();
       metrics.queues.delete(queue.queue);
       metrics.queues.delete(services.images.queue);
+      metrics.pools.delete(countPool);
       redis.close();
     },
   };

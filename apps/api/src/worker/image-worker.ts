@@ -1,10 +1,12 @@
 // Game image builds: a BullMQ Worker on their own queue running each `{buildId}` through the image builder, one
-// build at a time per worker (each is minutes of a VM installing), with the same stalled-job recovery as jobs.
+// build at a time per worker (each is minutes of a VM installing), with the same stalled-job recovery as jobs;
+// and the warm pool's upkeep, made from those images, on the same queue.
 import { type Job, Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import { type BuildResult, createImageBuilder } from '../images/image-builder.js';
-import type { RunnerDeps, RunnerOptions } from '../pipeline/context.js';
-import { IMAGE_QUEUE_NAME, type QueuedImageBuild } from '../queue/image-queue.js';
+import { createImageBuilder } from '../images/image-builder.js';
+import { DEFAULT_RUNNER_OPTIONS, type RunnerDeps, type RunnerOptions } from '../pipeline/context.js';
+import { keepPool } from '../pool/pool-upkeep.js';
+import { IMAGE_QUEUE_NAME, type ImageQueueJob } from '../queue/image-queue.js';
 import type { Services } from '../runtime/services.js';
 import { runHeld } from './held-run.js';
 
@@ -22,11 +24,27 @@ export function startImageWorker(
   deps: RunnerDeps,
   options: ImageWorkerOptions,
   logger: Logger,
-): Worker<QueuedImageBuild, BuildResult> {
+): Worker<ImageQueueJob, unknown> {
+  const enqueuePoolUpkeep = () => services.images.enqueuePoolUpkeep();
   const builder = createImageBuilder(deps, options.runner);
-  const process = (job: Job<QueuedImageBuild>, token?: string): Promise<BuildResult> =>
-    runHeld(job, token, options, (attempt) => builder.run(job.data.buildId, attempt));
-  const worker = new Worker<QueuedImageBuild, BuildResult>(IMAGE_QUEUE_NAME, process, {
+  const runnerOptions = { ...DEFAULT_RUNNER_OPTIONS, ...options.runner };
+  const process = (job: Job<ImageQueueJob>, token?: string): Promise<unknown> =>
+    runHeld(job, token, options, async (attempt) => {
+      if ('buildId' in job.data) {
+        const result = await builder.run(job.data.buildId, attempt);
+        // A new image drains the pool made from the old one and fills it again.
+        if (result === 'succeeded') await enqueuePoolUpkeep();
+        return result;
+      }
+      const signal = attempt.signal ?? options.stopping;
+      return keepPool({
+        runner: deps,
+        options: runnerOptions,
+        signal,
+        log: logger.child({ component: 'pool' }),
+      });
+    });
+  const worker = new Worker<ImageQueueJob, unknown>(IMAGE_QUEUE_NAME, process, {
     connection: services.connect(),
     prefix: services.config.queuePrefix,
     concurrency: 1,
@@ -37,8 +55,8 @@ export function startImageWorker(
   });
   worker.on('failed', (job, error) =>
     logger.warn(
-      { buildId: job?.data.buildId, attemptsMade: job?.attemptsMade, err: error.message },
-      'image build run ended early; BullMQ retries it',
+      { job: job?.name, attemptsMade: job?.attemptsMade, err: error.message },
+      'image build or pool upkeep run ended early',
     ),
   );
   worker.on('error', (error) => logger.error({ err: error.message }, 'image worker error'));

@@ -185,6 +185,10 @@ export async function startWorker(services: Services, options: WorkerOptions = {
             rebuildDays: config.imageRebuildDays,
             builds: imageBuilds,
           }),
+        'pool-upkeep': async () => {
+          await services.images.enqueuePoolUpkeep();
+          return 'pool upkeep queued';
+        },
       },
       gameHold,
       registry: services.schedules,
@@ -201,6 +205,8 @@ export async function startWorker(services: Services, options: WorkerOptions = {
         logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'schedule check failed'),
       );
   await sweep();
+  // The pool is looked after from the start (a worker that was down may find it short).
+  if (config.warmPool.sizes.size > 0) await services.images.enqueuePoolUpkeep();
   const timer = setInterval(() => {
     void sweep();
     void checkSchedules();

@@ -179,6 +179,7 @@ describe('keep-alive', () => {
         tokens: {} as never,
         webhooks: {} as never,
         images: {} as never,
+        pool: {} as never,
         logger: h.services.logger,
         readiness: {},
       },

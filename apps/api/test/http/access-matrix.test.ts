@@ -308,6 +308,10 @@ const ROUTES: Record<
     who: 'admin token',
     probe: async (caller) => byStatus((await call[caller]('GET', '/v1/images/builds/nope')).status),
   },
+  'GET /pool': {
+    who: 'admin token',
+    probe: async (caller) => byStatus((await call[caller]('GET', '/v1/pool')).status),
+  },
   'POST /tokens': {
     who: 'admin token',
     probe: async (caller) =>

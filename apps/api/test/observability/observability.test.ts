@@ -46,6 +46,8 @@ describe('readiness', () => {
         lag: null,
         problem: expect.stringMatching(/^No edge has reported yet/),
       },
+      // So is the warm pool: none asked for (WARM_POOL unset).
+      pool: { mode: 'stopped', games: [] },
     });
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
   });

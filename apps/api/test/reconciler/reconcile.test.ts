@@ -28,6 +28,7 @@ const snapshot = (extra: Partial<ReconcileSnapshot>): ReconcileSnapshot => ({
   now: 1_000_000,
   vms: [],
   servers: [],
+  poolVmids: new Set(),
   orphansFirstSeen: new Map(),
   destroyOrphans: false,
   orphanGraceSeconds: 60,
@@ -115,6 +116,27 @@ describe('reconcile', () => {
       ],
     });
     expect(reconcile(s)).toEqual({ actions: [], orphansFirstSeen: new Map() });
+  });
+
+  it("keeps the warm pool's VMs, never as a server's, and reclaims a pool VM no pool row holds once seen twice, whatever RECONCILE_DESTROY_ORPHANS says", () => {
+    const poolTags = ['guildserver', 'gs-pool', 'game-openttd'];
+    const pooled = vm(9200, null, { tags: poolTags, status: 'stopped' });
+    const stray = vm(9201, null, { tags: poolTags, status: 'running' });
+    const first = reconcile(snapshot({ vms: [pooled, stray], poolVmids: new Set([9200]) }));
+    expect(first.actions).toEqual([]);
+    expect([...first.orphansFirstSeen.keys()]).toEqual([9201]);
+    const second = reconcile(
+      snapshot({
+        vms: [pooled, stray],
+        poolVmids: new Set([9200]),
+        orphansFirstSeen: first.orphansFirstSeen,
+      }),
+    );
+    expect(second.actions).toEqual([{ kind: 'reclaim_pool_vm', vmid: 9201, node: 'pve', tags: poolTags }]);
+    // One a pool row holds (a create may have claimed it) is left alone.
+    expect(
+      kinds(snapshot({ vms: [stray], poolVmids: new Set([9201]), orphansFirstSeen: first.orphansFirstSeen })),
+    ).toEqual([]);
   });
 
   it('leaves game images alone, and a clone of one that is not configured yet (it still carries their tags)', () => {

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type Db, openDatabase } from '../../src/db/database.js';
 import { events, jobs, servers } from '../../src/db/schema.js';
 import { listEvents } from '../../src/domain/events.js';
+import { insertPoolVm } from '../../src/pool/pool-store.js';
 import { startReconciler } from '../../src/reconciler/start-reconciler.js';
 
 let sim: RunningSimulator;
@@ -217,6 +218,37 @@ describe('reconciler against the simulator', () => {
       .all()
       .map((e) => JSON.parse(e.data) as Record<string, unknown>);
     expect(destroyed).toContainEqual(expect.objectContaining({ reason: 'orphan_destroyed', vmid: orphan }));
+  });
+
+  it("reclaims a warm-pool VM no pool row holds (an operator's copy of one) on its second sighting, with destroying off; never the pool's own", async () => {
+    const poolTags = ['guildserver', 'gs-pool', 'game-openttd'];
+    const held = await makeVm(poolTags, false);
+    insertPoolVm(db, {
+      game: 'openttd',
+      mode: 'stopped',
+      node: 'pve',
+      vmid: held,
+      imageVmid: 9000,
+      recipe: '0123456789abcdef',
+      size: { cores: 1, memory: 1024, disk: 8 },
+    });
+    const copied = await makeVm(poolTags, true);
+    const r = reconciler({ destroyOrphans: false });
+    expect((await r.runOnce()).actions).toEqual([]);
+    expect(exists(copied)).toBe(true);
+    const second = await r.runOnce();
+    expect(second.applied).toEqual([
+      { kind: 'reclaim_pool_vm', vmid: copied, node: 'pve', tags: [...poolTags].sort() },
+    ]);
+    expect(exists(copied)).toBe(false);
+    expect(exists(held)).toBe(true);
+    // Never a server's orphan, and never reported as one.
+    const reasons = db
+      .select()
+      .from(events)
+      .all()
+      .map((e) => JSON.parse(e.data) as Record<string, unknown>);
+    expect(reasons).toEqual([expect.objectContaining({ reason: 'orphan_destroyed', vmid: copied })]);
   });
 
   it('re-reads the tags before destroying: a VM re-tagged meanwhile survives', async () => {

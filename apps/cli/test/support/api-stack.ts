@@ -70,7 +70,7 @@ export interface ApiStack {
 }
 
 /** Starts the simulator and the API with a worker; call from beforeAll (it takes a few seconds). */
-export async function startApiStack(name: string): Promise<ApiStack> {
+export async function startApiStack(name: string, env: Record<string, string> = {}): Promise<ApiStack> {
   const sim: RunningSimulator = await startSimulator({ profile: 'fast' });
   const dir = mkdtempSync(join(tmpdir(), `${name}-`));
   const port = await freePort();
@@ -88,6 +88,7 @@ export async function startApiStack(name: string): Promise<ApiStack> {
     API_PORT: String(port),
     HOST_EXTERNAL: 'play.example.net',
     LOG_LEVEL: 'warn',
+    ...env,
   };
   let apiLog = '';
   const api = spawn(process.execPath, [...entryArgs('api'), 'all'], {

@@ -39,6 +39,10 @@ export const jobStepSchema = z.object({
 });
 export type JobStep = z.infer<typeof jobStepSchema>;
 
+export const CREATE_ROUTES = ['pool', 'image', 'install'] as const;
+export const createRouteSchema = z.enum(CREATE_ROUTES);
+export type CreateRoute = z.infer<typeof createRouteSchema>;
+
 export const jobSchema = z.object({
   id: z.string(),
   serverId: z.string(),
@@ -49,10 +53,11 @@ export const jobSchema = z.object({
   /** Full log of the failing step (e.g. Ansible output), for operators. */
   log: z.string().nullable(),
   /**
-   * A create's route: its VM cloned from the game's image, the game only configured (`image`), or the game
-   * installed in full (`install`). Null for other kinds.
+   * A create's route: a VM of the warm pool taken, made ready from the game's image ahead of time (`pool`); its
+   * VM cloned from the game's image (`image`) — in both the game is only configured — or the game installed in
+   * full (`install`). Null for other kinds.
    */
-  route: z.enum(['image', 'install']).nullable(),
+  route: createRouteSchema.nullable(),
   /**
    * How long it should take, from the request to done: the median of the last creates of the same game by the
    * same route, when it was asked for. Null until one has finished.

@@ -1,6 +1,7 @@
 // Every step, found by the name its `job_steps` row records. One module per step, in the order a create runs
 // them; server-vm.ts holds what several steps read about the server's VM.
 import type { Step } from '../context.js';
+import { adoptVm } from './adopt-vm.js';
 import { backupVm } from './backup-vm.js';
 import { checkVm } from './check-vm.js';
 import { clone } from './clone.js';
@@ -24,6 +25,7 @@ import { waitNetwork } from './wait-network.js';
 const STEPS: ReadonlyMap<string, Step> = new Map(
   [
     verifyVmid,
+    adoptVm,
     clone,
     configure,
     resizeDisk,

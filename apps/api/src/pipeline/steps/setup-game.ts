@@ -7,7 +7,7 @@ import { ipv4Of } from './server-vm.js';
 
 /**
  * setup_game: the game runner (Ansible, or the simulated runner) installs and configures the game; on a VM
- * cloned from a game image it only configures it.
+ * cloned from a game image (or taken from the warm pool, made from one) it only configures it.
  */
 export const setupGame: Step = {
   name: 'setup_game',
@@ -18,7 +18,7 @@ export const setupGame: Step = {
       const result = await ctx.deps.gameRunner.setup({
         ...setupSubject(ctx.deps.db, server, game),
         ipv4: ipv4Of(ctx),
-        part: ctx.memoOf(clone).source?.image ? 'configure' : 'all',
+        part: ctx.params.pool || ctx.memoOf(clone).source?.image ? 'configure' : 'all',
         signal: ctx.signal,
         onProgress: (message) => ctx.progress(message),
       });
