@@ -243,6 +243,8 @@ async function timePool(
       await new Promise((r) => setTimeout(r, 1000));
     }
     const made = (Date.parse(vm.readyAt!) - Date.parse(vm.createdAt)) / 1000;
+    // What a spare VM holds while it waits: a booted one its memory, a stopped one nothing.
+    const waitingRss = mode === 'booted' ? round(qemuRssMiB(bench.stack, vm.vmid), 0) : 0;
     const name = `bench-${game}-pool-${mode}`;
     const { seconds: total, job } = await bench.slashCommand('create', { game, name });
     if (job.route !== 'pool') throw new Error(`${name} took no pool VM: ${job.route}`);
@@ -252,6 +254,7 @@ async function timePool(
       game,
       mode,
       'pool VM made s': round(made, 1),
+      'waiting RSS MiB': waitingRss,
       ...secondsByGroup(job),
       'create total s': round(total, 1),
       'guest boot s': round((await insideVm(bench.stack, done.ipv4!)).boot, 1),
@@ -285,7 +288,11 @@ export const labProvision: Benchmark = {
       const poolRows: Record<string, string | number>[] = [];
       try {
         for (const game of GAMES)
-          for (const mode of POOL_MODES) poolRows.push(await timePool(redis.url, game, mode));
+          for (const mode of POOL_MODES) {
+            poolRows.push(await timePool(redis.url, game, mode));
+            // Each as it comes: a later failure keeps the figures of the earlier modes.
+            printJsonLine('lab-pool-run', poolRows.at(-1)!);
+          }
       } catch (error) {
         await redis.stop();
         throw error;

@@ -141,6 +141,17 @@ export function takePoolVm(tx: Tx, wish: PoolWish, serverId: string): PoolVmRow 
   return taken;
 }
 
+/** Has a create of this server claimed a pool VM it has not taken over yet? */
+export function poolVmClaimedBy(db: Db, serverId: string): boolean {
+  return (
+    db
+      .select({ id: poolVms.id })
+      .from(poolVms)
+      .where(and(eq(poolVms.serverId, serverId), eq(poolVms.state, 'claimed')))
+      .get() !== undefined
+  );
+}
+
 /** Is a ready pool VM of the game there at all (a read outside the transaction, to skip asking for a VM id)? */
 export function poolHasReady(db: Db, game: string): boolean {
   return (

@@ -42,8 +42,8 @@ export interface PoolUpkeepOutcome {
 }
 
 /** The size each game's pool VMs are made at: what a create of it gets by default. */
-export const poolSizeOf = (runner: Pick<RunnerDeps, 'config'>, game: GameDefinition) =>
-  runner.config.gameSizes.get(game.id) ?? game.resources.default;
+export const poolSizeOf = (deps: { config: Pick<RunnerDeps['config'], 'gameSizes'> }, game: GameDefinition) =>
+  deps.config.gameSizes.get(game.id) ?? game.resources.default;
 
 /** The image the pool of `gameId` is made from: its current one on the node servers are made on. */
 export const poolImageOf = (images: readonly GameImage[], gameId: string, node: string) =>
@@ -81,6 +81,14 @@ export async function keepPool(deps: PoolUpkeepDeps): Promise<PoolUpkeepOutcome>
     if (!createStillTakingOver(runner, row)) await remove(row, 'its create ended without taking it over');
   }
   for (const row of poolRows(db).filter((r) => r.state === 'removing')) await remove(row, 'removal resumed');
+  // A ready VM someone removed at Proxmox: its row goes (before a create takes it), and another is made.
+  const present = new Set((await proxmox.cluster.resources('vm')).map((r) => r.vmid));
+  for (const row of poolRows(db).filter((r) => r.state === 'ready' && !present.has(r.vmid))) {
+    if (!markPoolVmRemoving(db, row.id)) continue;
+    deletePoolVm(db, row);
+    outcome.removed++;
+    log.warn({ poolVm: row.id, vmid: row.vmid, game: row.game }, 'pool VM vanished at Proxmox; made again');
+  }
 
   for (const [gameId, rows] of groupByGame(poolRows(db).filter((r) => r.state !== 'claimed'))) {
     const game = getGame(gameId);
@@ -115,15 +123,16 @@ export async function keepPool(deps: PoolUpkeepDeps): Promise<PoolUpkeepOutcome>
     const game = getGame(gameId);
     const image = poolImageOf(images, gameId, config.proxmox.node);
     if (!game || !image?.recipe) continue;
-    const have = poolRows(db).filter((r) => r.game === gameId && r.state !== 'claimed').length;
+    // A VM whose removal failed (tried again next time) is not one of the count.
+    const have = poolRows(db).filter(
+      (r) => r.game === gameId && (r.state === 'making' || r.state === 'ready'),
+    ).length;
     for (let n = have; n < count; n++) {
       if (deps.signal.aborted) throw new StepInterrupted();
       const size = poolSizeOf(runner, game);
-      if (config.warmPool.mode === 'booted' && !(await nodeHasRoom(runner, size.memory))) {
-        log.warn(
-          { game: gameId, node: config.proxmox.node },
-          'no room on the node for another booted pool VM',
-        );
+      const noRoom = config.warmPool.mode === 'booted' && (await noRoomForBootedVm(runner, size.memory));
+      if (noRoom) {
+        log.warn({ game: gameId }, noRoom);
         break;
       }
       const vmid = await claimProxmoxFreeVmid(db, config.vmidRange, proxmox);
@@ -182,12 +191,21 @@ function createStillTakingOver(runner: RunnerDeps, row: PoolVmRow): boolean {
   return job?.state === 'queued' || job?.state === 'running';
 }
 
-async function nodeHasRoom(runner: RunnerDeps, memoryMiB: number): Promise<boolean> {
-  const { node } = runner.config.proxmox;
-  const nodes = await runner.proxmox.cluster.resources('node');
-  const here = nodes.find((n) => n.node === node);
-  if (here?.maxmem === undefined || here.mem === undefined) return true;
-  return here.maxmem - here.mem >= memoryMiB * 1024 ** 2 + NODE_MEMORY_HEADROOM;
+/**
+ * Why the node has no room for another booted pool VM of `memoryMiB` (its free memory, less NODE_MEMORY_HEADROOM,
+ * would not hold it), or undefined when it has.
+ */
+export async function noRoomForBootedVm(
+  deps: Pick<RunnerDeps, 'proxmox'> & { config: Pick<RunnerDeps['config'], 'proxmox'> },
+  memoryMiB: number,
+): Promise<string | undefined> {
+  const { node } = deps.config.proxmox;
+  const here = (await deps.proxmox.cluster.resources('node')).find((n) => n.node === node);
+  if (here?.maxmem === undefined || here.mem === undefined) return undefined;
+  const free = here.maxmem - here.mem;
+  if (free >= memoryMiB * 1024 ** 2 + NODE_MEMORY_HEADROOM) return undefined;
+  const gib = (bytes: number) => (bytes / 1024 ** 3).toFixed(1);
+  return `Node ${node} has ${gib(Math.max(0, free))} GiB of memory free; a booted spare VM of ${memoryMiB} MiB needs it with ${gib(NODE_MEMORY_HEADROOM)} GiB to spare: lower WARM_POOL, or set WARM_POOL_MODE=stopped.`;
 }
 
 function groupByGame(rows: PoolVmRow[]): Map<string, PoolVmRow[]> {

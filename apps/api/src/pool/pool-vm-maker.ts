@@ -1,6 +1,6 @@
 // Making one warm-pool VM, resumably: a linked clone of its game's image, configured as a server's VM is (the
 // game's size from PROXMOX_RESOURCES_<GAME>, the network, cloud-init) but tagged and described as a pool VM,
-// its disk grown to the size, and in `booted` mode started until the guest agent reports an address. Each phase
+// its disk grown to the size, and in `booted` mode started until its first boot is over. Each phase
 // reads what exists first and keeps its Proxmox task in the row's memo, so a maker that died is resumed.
 import { type GameDefinition, getGame } from '@guildserver/games';
 import type { QemuConfig, VmRef } from '@guildserver/proxmox';
@@ -92,7 +92,14 @@ export async function makePoolVm(ctx: PoolMakerContext, row: PoolVmRow): Promise
   if (row.mode === 'booted') {
     const starting = phase('start');
     await bootVm(starting, vm);
-    await waitForAddress(starting, vm);
+    const { ip } = await waitForAddress(starting, vm);
+    // Ready once the first boot is over (cloud-init's package upgrade runs on after the agent answers).
+    await ctx.deps.gameRunner.settle({
+      game,
+      ipv4: ip,
+      signal: ctx.signal,
+      onProgress: (note) => ctx.log.info({ poolVm: row.id }, note),
+    });
   }
   markPoolVmReady(ctx.deps.db, row.id);
 }

@@ -19,8 +19,9 @@ import {
 import { createSimulatedGameRunner, type GameRunner } from '../pipeline/game/game-runner.js';
 import { type GameSecrets, loadGameSecrets } from '../pipeline/game/game-secrets.js';
 import { playbookVarsOptions } from '../pipeline/game/playbook-vars.js';
-import { readServer, unfinishedJobIds } from '../pipeline/job-store.js';
+import { readJob, readServer, unfinishedJobIds } from '../pipeline/job-store.js';
 import { createJobRunner, type RunResult } from '../pipeline/runner.js';
+import { poolVmClaimedBy } from '../pool/pool-store.js';
 import { QUEUE_NAME, type QueuedJob } from '../queue/job-queue.js';
 import { proxmoxBackupStore } from '../runtime/backup-store.js';
 import type { Services } from '../runtime/services.js';
@@ -102,10 +103,19 @@ export async function startWorker(services: Services, options: WorkerOptions = {
   // Every running job listens for the stop (through its own signal below).
   setMaxListeners(config.workerConcurrency + 10, stopping.signal);
 
-  const processJob = (job: Job<QueuedJob>, token?: string): Promise<RunResult> =>
-    runHeld(job, token, { stopping: stopping.signal, lockDurationMs: lockDuration }, (attempt) =>
-      runner.run(job.data.jobId, attempt),
+  const processJob = async (job: Job<QueuedJob>, token?: string): Promise<RunResult> => {
+    const result = await runHeld(
+      job,
+      token,
+      { stopping: stopping.signal, lockDurationMs: lockDuration },
+      (attempt) => runner.run(job.data.jobId, attempt),
     );
+    // A create that claimed a pool VM and ended without taking it over (it failed, or a delete overtook it):
+    // the pool's upkeep removes that VM and makes another.
+    const serverId = readJob(db, job.data.jobId)?.serverId;
+    if (serverId && poolVmClaimedBy(db, serverId)) await services.images.enqueuePoolUpkeep();
+    return result;
+  };
 
   const worker = new Worker<QueuedJob, RunResult>(QUEUE_NAME, processJob, {
     connection: services.connect(),

@@ -158,6 +158,103 @@ describe('the warm pool', () => {
     expect(pooled.server.vmid).toBe(vm!.vmid);
     expect(step(pooled.job, 'start_vm').detail).toBe(`VM ${vm!.vmid} was already running.`);
     expect(step(pooled.job, 'adopt_vm').detail).toContain('(booted and waiting)');
+    // Renamed and re-tagged while it ran: Proxmox applies both at once.
+    const config = await proxmox.qemu.getConfig({ node: IMAGE_NODE, vmid: vm!.vmid });
+    expect(config.name).toBe(`gs-${pooled.server.id.replace(/^srv_/, '').toLowerCase()}`);
+    expect(decodeTags(config.tags).sort()).toEqual([`gs-${pooled.server.id.toLowerCase()}`, 'guildserver']);
+  });
+
+  it('a node without the memory for a booted pool VM gets none, and gs pool status says why and what to change', async () => {
+    const s = await start({ WARM_POOL: 'openttd:1', WARM_POOL_MODE: 'booted' });
+    // A small node: 3 GiB, of which the simulator reports a fifth in use.
+    s.api.sim.state.nodes.find((n) => n.name === IMAGE_NODE)!.maxmem = 3 * 1024 ** 3;
+    await buildImage(s);
+    const status = await until('the note', async () => {
+      const now = await pool(s);
+      return now.games[0]?.note ? now : undefined;
+    });
+    expect(status.games[0]!.note).toMatch(
+      /^Node pve has 2\.4 GiB of memory free; a booted spare VM of \d+ MiB needs it with 2\.0 GiB to spare: lower WARM_POOL, or set WARM_POOL_MODE=stopped\.$/,
+    );
+    // The upkeep the image asked for has run by now, and made nothing.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await pool(s)).vms).toEqual([]);
+    // Memory again (a bigger node): the next upkeep makes it.
+    s.api.sim.state.nodes.find((n) => n.name === IMAGE_NODE)!.maxmem = 128 * 1024 ** 3;
+    await s.worker.close();
+    s.worker = await startWorker(s.api.services, { runner: FAST_STEPS, sweepIntervalMs: 200 });
+    expect((await poolReady(s, 1)).games[0]!.note).toBeNull();
+  });
+
+  it('a pool VM removed behind its back: the create that took it fails in one sentence, its retry clones the image, and the pool is made again', async () => {
+    const s = await start({ WARM_POOL: 'openttd:1' });
+    const proxmox = s.api.services.proxmox;
+    await buildImage(s);
+    const [gone] = (await poolReady(s, 1)).vms;
+    await proxmox.waitForTask(await proxmox.qemu.delete({ node: IMAGE_NODE, vmid: gone!.vmid }));
+
+    const created = await create(s, 'unlucky');
+    const failed = await finished(s, created.jobId);
+    expect(failed).toMatchObject({ route: 'pool', state: 'failed' });
+    expect(failed.error).toEqual({
+      code: 'vm_missing',
+      step: 'adopt_vm',
+      message: `The pool VM ${gone!.vmid} is gone from Proxmox; retry the create to clone the game's image instead.`,
+    });
+    const retried = await s.admin<{ jobId: string }>('POST', `/v1/servers/${created.server.id}/retry`);
+    expect(retried.status).toBe(202);
+    const retry = await finished(s, retried.body.jobId);
+    expect(retry).toMatchObject({ route: 'image', state: 'succeeded' });
+
+    // The pool's next upkeep (a worker starting does one) drops the claimed row and makes a VM again.
+    await s.worker.close();
+    s.worker = await startWorker(s.api.services, { runner: FAST_STEPS, sweepIntervalMs: 200 });
+    const again = await poolReady(s, 1);
+    expect(again.vms.map((vm) => vm.id)).not.toContain(gone!.id);
+    expect(again.vms.map((vm) => vm.state)).toEqual(['ready']);
+
+    // One removed while nobody asks for it is noticed by the upkeep before a create can take it.
+    const [next] = again.vms;
+    await proxmox.waitForTask(await proxmox.qemu.delete({ node: IMAGE_NODE, vmid: next!.vmid }));
+    await s.worker.close();
+    s.worker = await startWorker(s.api.services, { runner: FAST_STEPS, sweepIntervalMs: 200 });
+    const made = await until('a pool VM made again', async () => {
+      const status = await pool(s);
+      return status.vms.length === 1 && status.vms[0]!.id !== next!.id && status.vms[0]!.state === 'ready'
+        ? status
+        : undefined;
+    });
+    expect((await proxmox.qemu.status({ node: IMAGE_NODE, vmid: made.vms[0]!.vmid })).status).toBe('stopped');
+  });
+
+  it('a delete racing the create that took a pool VM is refused in one sentence; once created, the delete leaves nothing and the pool is whole', async () => {
+    const s = await start({ WARM_POOL: 'openttd:1' });
+    const proxmox = s.api.services.proxmox;
+    await buildImage(s);
+    const [taken] = (await poolReady(s, 1)).vms;
+    // No worker while the gamer creates and at once deletes: the create is still waiting.
+    await s.worker.close();
+    const created = await create(s, 'changed-mind');
+    expect(created.server.vmid).toBe(taken!.vmid);
+    const refused = await s.admin<{ error: { code: string; message: string } }>(
+      'DELETE',
+      `/v1/servers/${created.server.id}?finalBackup=false`,
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toEqual({
+      code: 'invalid_state',
+      message: "The server 'changed-mind' is creating; it cannot be deleted now.",
+    });
+    s.worker = await startWorker(s.api.services, { runner: FAST_STEPS, sweepIntervalMs: 200 });
+    expect((await finished(s, created.jobId)).route).toBe('pool');
+    const deleted = await s.admin<{ jobId: string }>(
+      'DELETE',
+      `/v1/servers/${created.server.id}?finalBackup=false`,
+    );
+    expect((await finished(s, deleted.body.jobId)).state).toBe('succeeded');
+    await expect(proxmox.qemu.getConfig({ node: IMAGE_NODE, vmid: taken!.vmid })).rejects.toThrow();
+    const whole = await poolReady(s, 1);
+    expect(whole.vms.map((vm) => vm.id)).not.toContain(taken!.id);
   });
 
   it('a rebuilt image drains the pool made from the old one and fills it again from the new one', async () => {

@@ -62,6 +62,7 @@ const SSH_RETRY_MS = 5_000;
 const GAME_SERVICE_PLAYBOOK = 'playbooks/game-service.yml';
 /** Seals an installed VM into a game image. */
 const SEAL_PLAYBOOK = 'playbooks/seal.yml';
+const SETTLE_PLAYBOOK = 'playbooks/settle.yml';
 
 /** Reads ansible-playbook's default (or yaml-formatted) output line by line. */
 export class AnsibleOutputReader {
@@ -184,6 +185,19 @@ export function createAnsibleRunner(options: AnsibleRunnerOptions = {}): GameRun
         {
           doing: `Sealing ${game.name}'s image VM`,
           done: (tasks) => `Sealed with ${SEAL_PLAYBOOK} (${tasks} tasks).`,
+        },
+      );
+    },
+
+    async settle(request: ImageVmRequest) {
+      const { game } = request;
+      return runInTempDir(
+        request,
+        join(ansibleDir, SETTLE_PLAYBOOK),
+        { guildserver_game: game.id },
+        {
+          doing: 'Waiting for the first boot to finish',
+          done: (tasks) => `First boot finished (${SETTLE_PLAYBOOK}, ${tasks} tasks).`,
         },
       );
     },

@@ -71,6 +71,8 @@ export interface GameRunner {
   install(request: ImageVmRequest): Promise<GameSetupResult>;
   /** Seals an installed VM into an image (playbooks/seal.yml); the VM stays up. Rejects with GameSetupError. */
   seal(request: ImageVmRequest): Promise<GameSetupResult>;
+  /** Waits out a booted VM's first boot (playbooks/settle.yml: SSH, cloud-init); rejects with GameSetupError. */
+  settle(request: ImageVmRequest): Promise<GameSetupResult>;
   /** Resolves with a sentence once the game's service is stopped (or started); rejects with GameSetupError. */
   service(request: GameServiceRequest): Promise<string>;
 }
@@ -104,6 +106,10 @@ export function createSimulatedGameRunner(): GameRunner {
     async seal({ game, onProgress }) {
       onProgress('Simulated: would run ansible/playbooks/seal.yml against the VM.');
       return { detail: `Simulated seal of ${game.name}'s image VM (no real VM behind the simulator).` };
+    },
+    async settle({ onProgress }) {
+      onProgress('Simulated: would run ansible/playbooks/settle.yml against the VM.');
+      return { detail: 'Simulated: the first boot counts as finished (no real VM behind the simulator).' };
     },
   };
 }
