@@ -154,6 +154,8 @@ export async function startLabStack(
   const baseEnv = (name: string, port: number): Record<string, string | undefined> => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    // Ansible's own settings from the caller (ANSIBLE_LOG_PATH=… pnpm bench:lab keeps each run's timed log).
+    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('ANSIBLE_'))),
     PROXMOX_HOST: sim.url,
     PROXMOX_NODE: 'pve',
     PROXMOX_TOKEN_ID: DEFAULT_SIM_TOKEN.id,

@@ -123,7 +123,6 @@ export async function insertServer(
     const vmid = fromPool ? undefined : await vmids.claim(skip);
     const id = newServerId();
     let created: string | undefined;
-    let tookPoolVm = false;
     try {
       created = db.transaction(
         (tx) => {
@@ -148,7 +147,6 @@ export async function insertServer(
               return undefined;
             }
             serverVmid = taken.vmid;
-            tookPoolVm = true;
             const { expectedSeconds: _image, ...rest } = params;
             params = {
               ...rest,
@@ -205,8 +203,6 @@ export async function insertServer(
       continue;
     }
     await outside.enqueue(created);
-    // The pool is topped up again in the background.
-    if (tookPoolVm) await outside.refillPool();
     return { serverId: id, jobId: created };
   }
   throw new DomainError('internal', 'Could not reserve a VM id after several tries; try again.');

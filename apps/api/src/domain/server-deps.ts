@@ -11,8 +11,6 @@ export interface ServerServicePorts {
   enqueue(jobId: string): Promise<void>;
   /** The game's current image at Proxmox (built from today's recipe), if there is one: a create clones it. */
   currentImage(game: GameDefinition): Promise<GameImageRef | undefined>;
-  /** Asks for the warm pool's upkeep (a create took one of its VMs). */
-  refillPool(): Promise<void>;
   /** The password GuildServer generated for one of a server's settings (GameSecrets.settingPassword). */
   settingPassword(serverId: string, key: string): string;
 }

@@ -3,7 +3,7 @@
 import type { PoolMode, PoolVm } from '@guildserver/contracts';
 import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { type PoolVmRow, poolVms, vmIds } from '../db/schema.js';
+import { jobs, type PoolVmRow, poolVms, servers, vmIds } from '../db/schema.js';
 import { newPoolVmId, now } from '../domain/ids.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -141,17 +141,6 @@ export function takePoolVm(tx: Tx, wish: PoolWish, serverId: string): PoolVmRow 
   return taken;
 }
 
-/** Has a create of this server claimed a pool VM it has not taken over yet? */
-export function poolVmClaimedBy(db: Db, serverId: string): boolean {
-  return (
-    db
-      .select({ id: poolVms.id })
-      .from(poolVms)
-      .where(and(eq(poolVms.serverId, serverId), eq(poolVms.state, 'claimed')))
-      .get() !== undefined
-  );
-}
-
 /** Is a ready pool VM of the game there at all (a read outside the transaction, to skip asking for a VM id)? */
 export function poolHasReady(db: Db, game: string): boolean {
   return (
@@ -181,4 +170,24 @@ export function poolVmView(row: PoolVmRow): PoolVm {
     createdAt: row.createdAt,
     readyAt: row.readyAt,
   };
+}
+
+/**
+ * Creates of the game that took a pool VM and are still queued or running. The pool waits for them before it
+ * makes more, so a refill never competes with the create a gamer is waiting on.
+ */
+export function poolCreatesInFlight(db: Db, gameId: string): number {
+  return db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .innerJoin(servers, eq(servers.id, jobs.serverId))
+    .where(
+      and(
+        eq(servers.game, gameId),
+        eq(jobs.kind, 'create'),
+        inArray(jobs.state, ['queued', 'running']),
+        sql`json_extract(${jobs.params}, '$.pool') IS NOT NULL`,
+      ),
+    )
+    .all().length;
 }

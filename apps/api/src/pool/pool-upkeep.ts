@@ -17,6 +17,7 @@ import {
   insertPoolVm,
   markPoolVmRemoving,
   notePoolVmFailure,
+  poolCreatesInFlight,
   poolRows,
   readPoolVm,
   savePoolMemo,
@@ -123,6 +124,8 @@ export async function keepPool(deps: PoolUpkeepDeps): Promise<PoolUpkeepOutcome>
     const game = getGame(gameId);
     const image = poolImageOf(images, gameId, config.proxmox.node);
     if (!game || !image?.recipe) continue;
+    // Made once the creates that took its VMs are over (their end asks for the upkeep again).
+    if (poolCreatesInFlight(db, gameId) > 0) continue;
     // A VM whose removal failed (tried again next time) is not one of the count.
     const have = poolRows(db).filter(
       (r) => r.game === gameId && (r.state === 'making' || r.state === 'ready'),

@@ -36,7 +36,6 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
       await queue.enqueue(jobId);
     },
     currentImage: currentImageFinder({ proxmox, config, logger }),
-    refillPool: () => services.images.enqueuePoolUpkeep(),
     settingPassword: (serverId, key) => {
       secrets ??= loadGameSecrets(config);
       return secrets.settingPassword(serverId, key);

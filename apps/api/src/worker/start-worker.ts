@@ -4,6 +4,7 @@
 import { setMaxListeners } from 'node:events';
 import { type Job, Worker } from 'bullmq';
 import { createBackupService } from '../domain/backup-service.js';
+import { parseJobParams } from '../domain/jobs.js';
 import { createScheduleService } from '../domain/schedule-service.js';
 import { createImageBuildService } from '../images/image-build-service.js';
 import { unfinishedBuildIds } from '../images/image-build-store.js';
@@ -19,9 +20,8 @@ import {
 import { createSimulatedGameRunner, type GameRunner } from '../pipeline/game/game-runner.js';
 import { type GameSecrets, loadGameSecrets } from '../pipeline/game/game-secrets.js';
 import { playbookVarsOptions } from '../pipeline/game/playbook-vars.js';
-import { readJob, readServer, unfinishedJobIds } from '../pipeline/job-store.js';
+import { isTerminal, readJob, readServer, unfinishedJobIds } from '../pipeline/job-store.js';
 import { createJobRunner, type RunResult } from '../pipeline/runner.js';
-import { poolVmClaimedBy } from '../pool/pool-store.js';
 import { QUEUE_NAME, type QueuedJob } from '../queue/job-queue.js';
 import { proxmoxBackupStore } from '../runtime/backup-store.js';
 import type { Services } from '../runtime/services.js';
@@ -110,10 +110,18 @@ export async function startWorker(services: Services, options: WorkerOptions = {
       { stopping: stopping.signal, lockDurationMs: lockDuration },
       (attempt) => runner.run(job.data.jobId, attempt),
     );
-    // A create that claimed a pool VM and ended without taking it over (it failed, or a delete overtook it):
-    // the pool's upkeep removes that VM and makes another.
-    const serverId = readJob(db, job.data.jobId)?.serverId;
-    if (serverId && poolVmClaimedBy(db, serverId)) await services.images.enqueuePoolUpkeep();
+    // A create that took a pool VM is over (it took the VM over, or it failed and left it claimed): the pool's
+    // upkeep refills it, and removes a VM left claimed. Asked for only now, so it never slows that create.
+    const ended = readJob(db, job.data.jobId);
+    if (ended && isTerminal(ended.state) && ended.kind === 'create' && parseJobParams(ended.params).pool)
+      await services.images
+        .enqueuePoolUpkeep()
+        .catch((error: unknown) =>
+          logger.warn(
+            { err: error instanceof Error ? error.message : String(error) },
+            'pool upkeep not queued',
+          ),
+        );
     return result;
   };
 

@@ -154,7 +154,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     enqueue,
     currentImage: currentImageFinder({ ...services, logger: pino({ level: 'silent' }) }),
-    refillPool: () => services.images.enqueuePoolUpkeep(),
     settingPassword: (serverId, key) => loadGameSecrets(config).settingPassword(serverId, key),
   });
   const workers: RunningWorker[] = [];

@@ -131,9 +131,13 @@ describe('the warm pool', () => {
     expect(String(config.description)).not.toContain('guildserver-pool:');
     expect(Number(config.onboot)).toBe(1);
 
-    // The pool fills again behind the create, with a VM of its own.
+    // The pool fills again behind the create, with a VM of its own, made once that create was over (a refill
+    // never competes with the create a gamer waits on).
     const refilled = await poolReady(s, 2);
     expect(refilled.vms.map((vm) => vm.vmid)).not.toContain(server.vmid);
+    const made = refilled.vms.filter((vm) => !filled.vms.some((f) => f.vmid === vm.vmid));
+    expect(made).toHaveLength(1);
+    expect(Date.parse(made[0]!.createdAt)).toBeGreaterThanOrEqual(Date.parse(job.finishedAt!));
     // The next create by this route is expected to take about as long as this one did.
     const second = await createdAndRunning(s, 'pooled-too');
     expect(second.job.route).toBe('pool');
