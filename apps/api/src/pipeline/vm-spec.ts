@@ -33,6 +33,11 @@ export interface DesiredVm {
   description: string;
   /** Started with the host. Default true; a stopped pool VM waits stopped. */
   onboot?: boolean;
+  /**
+   * false: no package upgrade by cloud-init on the first boot (`ciupgrade=0`, PVE 8+), for VMs cloned from a game
+   * image: it was built with current packages, and unattended-upgrades keeps them so. Default: as PVE has it.
+   */
+  firstBootUpgrade?: false;
 }
 
 export function describeVm(server: VmSpecServer, game: GameDefinition): string {
@@ -158,6 +163,7 @@ export function configChanges(current: QemuConfig, desired: DesiredVm): VmConfig
   if (desired.cicustom !== undefined && current.cicustom !== desired.cicustom)
     update.cicustom = desired.cicustom;
   if (!enabled(current.agent)) update.agent = true;
+  if (desired.firstBootUpgrade === false && Number(current.ciupgrade ?? 1) !== 0) update.ciupgrade = false;
   const onboot = desired.onboot ?? true;
   if ((Number(current.onboot ?? 0) === 1) !== onboot) update.onboot = onboot;
   if (!sameSet(decodeTags(current.tags), desired.tags)) update.tags = desired.tags;

@@ -9,6 +9,7 @@ import type { PoolVmRow } from '../db/schema.js';
 import { type CloneOnceMemo, cloneOnce } from '../pipeline/clone-once.js';
 import type { RunnerDeps, RunnerOptions, VmTaskContext } from '../pipeline/context.js';
 import { StepFailure } from '../pipeline/failures.js';
+import { canSkipFirstBootUpgrade } from '../pipeline/pve-features.js';
 import { awaitStartedTask, resumeStartedTask, type TaskMemo } from '../pipeline/task-memo.js';
 import { readConfig, waitTask } from '../pipeline/vm-adapter.js';
 import { bootVm, discardVm, waitForAddress } from '../pipeline/vm-lifecycle.js';
@@ -78,7 +79,9 @@ export async function makePoolVm(ctx: PoolMakerContext, row: PoolVmRow): Promise
   const current = await readConfig(configuring, vm);
   if (!isPoolVmOf(row, current))
     throw new StepFailure('vm_missing', `Pool VM ${row.id} (VM ${vm.vmid}) is gone from Proxmox.`);
-  const update = configChanges(current!, desiredPoolVm(ctx, row, game));
+  const desired = desiredPoolVm(ctx, row, game);
+  if (await canSkipFirstBootUpgrade(ctx.deps.proxmox)) desired.firstBootUpgrade = false;
+  const update = configChanges(current!, desired);
   if (update) {
     const upid = await ctx.deps.proxmox.qemu.updateConfigAsync(vm, update);
     if (upid) await awaitStartedTask(configuring, upid);
@@ -93,7 +96,7 @@ export async function makePoolVm(ctx: PoolMakerContext, row: PoolVmRow): Promise
     const starting = phase('start');
     await bootVm(starting, vm);
     const { ip } = await waitForAddress(starting, vm);
-    // Ready once the first boot is over (cloud-init's package upgrade runs on after the agent answers).
+    // Ready once the first boot is over (cloud-init runs on after the agent answers; on PVE 7 its upgrade too).
     await ctx.deps.gameRunner.settle({
       game,
       ipv4: ip,

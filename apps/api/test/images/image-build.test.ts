@@ -93,6 +93,40 @@ describe('game image builds', () => {
     expect(job.steps.find((step) => step.name === 'clone')!.detail).toContain(
       `the OpenTTD game image ${queued!.vmid}`,
     );
+    // Its packages are the image's: cloud-init skips the first-boot upgrade (ciupgrade=0) a full install keeps.
+    const vmOf = async (serverId: string) =>
+      (await s.admin<Server>('GET', `/v1/servers/${serverId}`)).body.vmid!;
+    const fromImage = await proxmox.qemu.getConfig({
+      node: IMAGE_NODE,
+      vmid: await vmOf(created.body.server.id),
+    });
+    expect(Number(fromImage.ciupgrade)).toBe(0);
+    const installed = await s.admin<{ server: Server; jobId: string }>(
+      'POST',
+      '/v1/servers',
+      createBody('installed-in-full', { game: 'luanti' }),
+    );
+    expect(await finished(s, installed.body.jobId)).toMatchObject({ state: 'succeeded', route: 'install' });
+    const full = await proxmox.qemu.getConfig({
+      node: IMAGE_NODE,
+      vmid: await vmOf(installed.body.server.id),
+    });
+    expect(full.ciupgrade).toBeUndefined();
+  });
+
+  it('on PVE 7.4, which has no ciupgrade, a create from the image keeps its first-boot upgrade and works', async () => {
+    const s = await start({}, { pveVersion: '7.4' });
+    const [queued] = (await build(s, { game: 'openttd' })).body.builds;
+    expect((await builtOrFailed(s, queued!.id)).error).toBeNull();
+    const created = await s.admin<{ server: Server; jobId: string }>(
+      'POST',
+      '/v1/servers',
+      createBody('on-seven', { game: 'openttd' }),
+    );
+    expect(await finished(s, created.body.jobId)).toMatchObject({ state: 'succeeded', route: 'image' });
+    const server = (await s.admin<Server>('GET', `/v1/servers/${created.body.server.id}`)).body;
+    const config = await s.api.services.proxmox.qemu.getConfig({ node: IMAGE_NODE, vmid: server.vmid! });
+    expect(config.ciupgrade).toBeUndefined();
   });
 
   it('a build that fails leaves no VM, gives its VM id back and says why', async () => {

@@ -90,6 +90,8 @@ describe('the warm pool', () => {
       // A linked clone of the image, waiting stopped (and not started with the host).
       expect(String(config.scsi0)).toContain(`base-${image.vmid}-disk-0/`);
       expect(Number(config.onboot ?? 0)).toBe(0);
+      // The image's packages are current: no first-boot upgrade when it starts.
+      expect(Number(config.ciupgrade)).toBe(0);
       expect((await proxmox.qemu.status({ node: IMAGE_NODE, vmid: vm.vmid })).status).toBe('stopped');
     }
     const readyz = (await (await fetch(`${s.api.url}/readyz`)).json()) as { pool: unknown };

@@ -1,6 +1,7 @@
 // An API over HTTP with a worker in this process (fast poll intervals, EDGE=none unless said), and the waits its
 // tests share: until something holds, a job's end, a server created and running.
 import type { Job, Server } from '@guildserver/contracts';
+import type { SimulatorOptions } from '@guildserver/pve-sim';
 import { afterEach, expect } from 'vitest';
 import { type RunningWorker, startWorker } from '../../src/worker/start-worker.js';
 import { client, createBody, type Harness, startApi } from './api-harness.js';
@@ -21,7 +22,10 @@ export interface WorkerStack {
 }
 
 /** Starts a stack per call; every stack a test started is closed after it. */
-export function useWorkerStacks(): (env?: Record<string, string>) => Promise<WorkerStack> {
+export function useWorkerStacks(): (
+  env?: Record<string, string>,
+  sim?: SimulatorOptions,
+) => Promise<WorkerStack> {
   const started: WorkerStack[] = [];
   afterEach(async () => {
     for (const stack of started.splice(0)) {
@@ -29,8 +33,8 @@ export function useWorkerStacks(): (env?: Record<string, string>) => Promise<Wor
       await stack.api.close();
     }
   });
-  return async (env = {}) => {
-    const api = await startApi({ env: { EDGE: 'none', ...env } });
+  return async (env = {}, sim = {}) => {
+    const api = await startApi({ env: { EDGE: 'none', ...env }, sim });
     const worker = await startWorker(api.services, { runner: FAST_STEPS, sweepIntervalMs: 200 });
     const stack = { api, worker, admin: client(api.url, api.token(['admin'])) };
     started.push(stack);

@@ -33,6 +33,8 @@ export interface QemuConfigUpdate {
   searchdomain?: string;
   cicustom?: string | CiCustom;
   citype?: 'nocloud' | 'configdrive2' | 'opennebula';
+  /** Cloud-init's package upgrade on the first boot (PVE 8.0+; PVE 7 always upgrades). Default on. */
+  ciupgrade?: boolean;
   /** Keys to remove from the config. */
   delete?: readonly string[];
   /** Refuse the change if the config changed since this digest was read. */

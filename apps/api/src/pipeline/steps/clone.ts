@@ -20,6 +20,10 @@ export interface CloneSource {
 
 type CloneStepMemo = CloneMemo & { taskFinished?: boolean; source?: CloneSource };
 
+/** Is the server's VM a clone of its game's image (cloned from it, or taken from the warm pool made of it)? */
+export const fromGameImage = (ctx: StepContext): boolean =>
+  Boolean(ctx.params.pool || ctx.memoOf(clone).source?.image);
+
 /** clone: template → our VM id, inside the node/storage limiter, lock time-outs retried; never a blind second clone. */
 export const clone: Step<CloneStepMemo> = {
   name: 'clone',

@@ -1,9 +1,11 @@
 import type { Step } from '../context.js';
 import { StepFailure } from '../failures.js';
 import { descriptionMarker, isOurs, ownershipOf } from '../ownership.js';
+import { canSkipFirstBootUpgrade } from '../pve-features.js';
 import { awaitStartedTask, resumeStartedTask, type TaskMemo } from '../task-memo.js';
 import { readConfig, waitCloneUnlocked } from '../vm-adapter.js';
 import { configChanges, desiredVm } from '../vm-spec.js';
+import { fromGameImage } from './clone.js';
 import { cloneTimeoutMs, vmOf } from './server-vm.js';
 
 /** configure: one POST with only what differs from the wanted config (tags and marker included). */
@@ -26,6 +28,8 @@ export const configure: Step<TaskMemo> = {
       );
     }
     const desired = desiredVm(ctx.server, ctx.game, ctx.deps.config.proxmox);
+    if (fromGameImage(ctx) && (await canSkipFirstBootUpgrade(ctx.deps.proxmox)))
+      desired.firstBootUpgrade = false;
     const update = configChanges(current, desired);
     const summary = `${desired.cores} cores, ${desired.memory} MiB, CPU ${desired.cpu}, ${desired.bridge}${desired.vlanTag ? ` VLAN ${desired.vlanTag}` : ''}, DHCP, tagged ${desired.tags.join(';')}`;
     if (!update) return { detail: `Already configured: ${summary}.` };

@@ -2,7 +2,7 @@ import type { Step } from '../context.js';
 import { StepFailure, StepInterrupted } from '../failures.js';
 import { GameSetupError } from '../game/game-runner.js';
 import { setupSubject } from '../game/setup-subject.js';
-import { clone } from './clone.js';
+import { fromGameImage } from './clone.js';
 import { ipv4Of } from './server-vm.js';
 
 /**
@@ -18,7 +18,7 @@ export const setupGame: Step = {
       const result = await ctx.deps.gameRunner.setup({
         ...setupSubject(ctx.deps.db, server, game),
         ipv4: ipv4Of(ctx),
-        part: ctx.params.pool || ctx.memoOf(clone).source?.image ? 'configure' : 'all',
+        part: fromGameImage(ctx) ? 'configure' : 'all',
         signal: ctx.signal,
         onProgress: (message) => ctx.progress(message),
       });
