@@ -2,8 +2,9 @@
 // Redis → a worker → the simulator with the QEMU backend → a VM booted from the lab template through cloud-init
 // → its guest agent's IPv4 → a real ansible-playbook run → the game answers its query → the edge publishes its
 // ports → the notice in Discord → a player outside (the player namespace) joins through the address it shows.
-// Then stop (the address goes dead), start, delete (nothing left forwarding); two more games created at once
-// from the images an operator built by hand (kept between runs while their recipe holds); and the failure
+// Then stop (the address goes dead), start, delete (nothing left forwarding); two more games created at once,
+// from the images an admin built with `gs image build` (kept between runs while their recipe holds), one of them
+// taking the warm pool's stopped VM made from its image; and the failure
 // paths: a worker killed mid-Ansible, a VM whose agent never starts.
 // `pnpm lab:e2e` runs this file alone; the suite runs it too when the lab's tools are here (root, QEMU…).
 import { execFile } from 'node:child_process';
@@ -24,7 +25,14 @@ import {
   startTestBot,
   textOf,
 } from '../apps/discord-bot/test/integration/harness';
-import type { BackupList, GuildEvent, ImageList, Job, Server } from '../packages/contracts/src/index';
+import type {
+  BackupList,
+  GuildEvent,
+  ImageList,
+  Job,
+  PoolStatus,
+  Server,
+} from '../packages/contracts/src/index';
 import { buttons, type FakeDiscord } from '../packages/discord-fake/src/index';
 import { type GameId, getGame } from '../packages/games/src/index';
 import {
@@ -76,6 +84,12 @@ const BUILD_IMAGES = { seconds: 2 * 700, vmsAtOnce: 1 } satisfies Expected;
  */
 const CREATE_OPENARENA = creating('openarena', 300, 2);
 const CREATE_LUANTI = creating('luanti', 260, 2);
+/**
+ * The lab stack keeps one stopped warm-pool VM of Luanti (WARM_POOL=luanti:1): a linked clone of its image, made
+ * in about a second once the image is there; Luanti's create below takes it (the pool route).
+ */
+const LAB_POOL = { WARM_POOL: 'luanti:1', WARM_POOL_MODE: 'stopped' };
+const POOL_FILLED: Expected = { seconds: 30, vmsAtOnce: 0 };
 /** Where images kept from an earlier run are put back (outside PROXMOX_VMID_RANGE, 10000-19999 by default). */
 const KEPT_IMAGE_VMIDS = { openarena: 9101, luanti: 9102 } as const;
 /** `/server start` with the game installed → "… is running": 58.6 s in a CI run (48.1 s in bench:lab). */
@@ -311,7 +325,7 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
 
   beforeAll(async () => {
     const started = Date.now();
-    stack = await startLabStack(inject('redisUrl'));
+    stack = await startLabStack(inject('redisUrl'), LAB_POOL);
     await stack.startWorker();
     const fake = await startDiscord();
     discord = fake.discord;
@@ -558,12 +572,30 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
         expect(list.images).toContainEqual(
           expect.objectContaining({ vmid: image.vmid, game: image.game, current: true }),
         );
+      // The warm pool fills from Luanti's image: a worker at start looks after it (kept images were put back
+      // after this one's first look; a built one asks by itself), as `gs pool status` shows the admin.
+      await stack.startWorker();
+      const filled = startDeadline('the warm pool made from the Luanti image', POOL_FILLED);
+      const pool = await waitUntil(filled, async () => {
+        const status = await stack.gsAsAdmin(['pool', 'status', '--json']);
+        const parsed = JSON.parse(status.stdout) as PoolStatus;
+        return parsed.vms.some((vm) => vm.game === 'luanti' && vm.state === 'ready') ? parsed : undefined;
+      });
+      expect(pool.vms).toEqual([
+        expect.objectContaining({
+          game: 'luanti',
+          state: 'ready',
+          mode: 'stopped',
+          imageVmid: images.get('luanti'),
+        }),
+      ]);
+      timings.push(`warm pool of Luanti ready ${took(started, filled)}`);
     },
     testTimeoutMs(BUILD_IMAGES),
   );
 
   it(
-    'OpenArena and Luanti, created at once by two gamers from their images, both answer a player through the edge; deleted by typing the name',
+    "OpenArena and Luanti, created at once by two gamers (OpenArena from its image, Luanti taking the warm pool's VM), both answer a player through the edge; deleted by typing the name",
     async () => {
       const started = Date.now();
       const creates = (
@@ -595,7 +627,7 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
       expect(arena.vmid).not.toBe(blocks.vmid);
       for (const server of [arena, blocks]) {
         const job = await lastJobOf(server, 'create');
-        expect(job.route, `${server.name}'s create`).toBe('image');
+        expect(job.route, `${server.name}'s create`).toBe(server === blocks ? 'pool' : 'image');
         timings.push(
           `${server.name}'s create: ${job.steps.map((s) => `${s.name} ${s.durationMs! / 1000} s`).join(', ')}`,
         );

@@ -2,15 +2,18 @@
 // VM configured as servers' are (so Ansible reaches it the same way), booted, the game installed with
 // `--tags install`, sealed, shut down, marked with its recipe and made a template. Each reads what exists
 // first and remembers the Proxmox task it started, so a build resumed after a crash picks up where it was.
-import type { GameDefinition } from '@guildserver/games';
+import { type GameDefinition, gamePorts } from '@guildserver/games';
 import { decodeTags, type VmRef } from '@guildserver/proxmox';
 import type { Logger } from 'pino';
 import type { ImageBuildRow } from '../db/schema.js';
 import { type CloneOnceMemo, cloneOnce } from '../pipeline/clone-once.js';
 import type { VmTaskContext } from '../pipeline/context.js';
 import { StepFailure } from '../pipeline/failures.js';
+import { waitForGameAnswer } from '../pipeline/game/game-answer.js';
+import { guestQueryPort } from '../pipeline/game/game-probe.js';
 import { GameSetupError } from '../pipeline/game/game-runner.js';
 import { type ShutdownStepMemo, stopVm } from '../pipeline/steps/shutdown-vm.js';
+import { gameReadyTimeoutMs } from '../pipeline/steps/wait-game.js';
 import { awaitStartedTask, resumeStartedTask, type TaskMemo } from '../pipeline/task-memo.js';
 import { readConfig, waitTask } from '../pipeline/vm-adapter.js';
 import { bootVm, waitForAddress } from '../pipeline/vm-lifecycle.js';
@@ -156,6 +159,58 @@ function playbookStep(code: string, part: 'install' | 'seal'): BuildStep {
   };
 }
 
+/** The name the check's server goes by (its configuration is removed by seal.yml with the rest). */
+export const IMAGE_CHECK_SERVER_NAME = 'image-check';
+
+/**
+ * Before sealing: the installed game is configured as a server of the catalog's default ports and size would be
+ * (`--tags configure`) and must answer its query, so an image whose game no longer starts is never made;
+ * seal.yml then stops it and removes all that run wrote (the role's `<role>_seal_paths`).
+ */
+const checkGame: BuildStep = {
+  failure: 'game_unresponsive',
+  async run(ctx) {
+    const { game, build, deps } = ctx;
+    const ipv4 = readBuild(deps.db, build.id)?.row.ipv4;
+    if (!ipv4) throw new StepFailure('network_timeout', 'The VM has no known IPv4 address.');
+    const server = { id: build.id, name: IMAGE_CHECK_SERVER_NAME, guildId: 'image' };
+    const ports = gamePorts(game)
+      .filter((p) => p.published)
+      .map((p) => ({ ...p, port: p.guestPort }));
+    try {
+      await deps.gameRunner.setup({
+        server,
+        game,
+        ipv4,
+        ports,
+        size: game.resources.minimum,
+        part: 'configure',
+        signal: ctx.signal,
+        onProgress: (note) => ctx.progress(note),
+      });
+    } catch (error) {
+      if (error instanceof GameSetupError)
+        throw new StepFailure('game_setup_failed', error.message, error.log);
+      throw error;
+    }
+    const port = guestQueryPort(game, ports);
+    const answer = await waitForGameAnswer({
+      probe: deps.gameProbe,
+      game,
+      server,
+      ipv4,
+      port,
+      limitMs: gameReadyTimeoutMs(ctx),
+      pollMs: ctx.options.gamePollMs,
+      signal: ctx.signal,
+      onWaiting: (note) => ctx.progress(note),
+    });
+    const how = deps.gameProbe.kind === 'simulated' ? ' (simulated)' : '';
+    const named = answer.name ? ` as "${answer.name}"` : '';
+    return `${game.name} started from the install and answered${how}${named} on port ${port}/${game.query.transport}.`;
+  },
+};
+
 const shutdownVm: BuildStep<ShutdownStepMemo> = {
   failure: 'stop_failed',
   run: (ctx) =>
@@ -193,6 +248,7 @@ export const BUILD_STEPS: Record<ImageBuildStepName, BuildStep<object>> = {
   start_vm: startVm,
   wait_network: waitNetwork,
   install_game: playbookStep('game_setup_failed', 'install'),
+  check_game: checkGame,
   seal: playbookStep('image_seal_failed', 'seal'),
   shutdown_vm: shutdownVm,
   make_template: makeTemplate,

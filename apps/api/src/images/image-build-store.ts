@@ -18,6 +18,7 @@ export const IMAGE_BUILD_STEPS = [
   ['start_vm', 'Starting the VM'],
   ['wait_network', 'Waiting for the network'],
   ['install_game', 'Installing the game (--tags install)'],
+  ['check_game', 'Starting the game once (--tags configure): it must answer'],
   ['seal', 'Sealing the VM (playbooks/seal.yml)'],
   ['shutdown_vm', 'Shutting the VM down'],
   ['make_template', 'Making it a template'],

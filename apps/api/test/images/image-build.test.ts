@@ -11,6 +11,7 @@ import type {
 } from '@guildserver/contracts';
 import { decodeTags } from '@guildserver/proxmox';
 import { describe, expect, it } from 'vitest';
+import type { GameProbe } from '../../src/pipeline/game/game-probe.js';
 import { createSimulatedGameRunner, type GameRunner } from '../../src/pipeline/game/game-runner.js';
 import { startWorker } from '../../src/worker/start-worker.js';
 import { createBody } from '../support/api-harness.js';
@@ -53,6 +54,7 @@ describe('game image builds', () => {
       ['start_vm', 'succeeded'],
       ['wait_network', 'succeeded'],
       ['install_game', 'succeeded'],
+      ['check_game', 'succeeded'],
       ['seal', 'succeeded'],
       ['shutdown_vm', 'succeeded'],
       ['make_template', 'succeeded'],
@@ -148,6 +150,43 @@ describe('game image builds', () => {
     // The VM id is free again: the next build may take it.
     const [again] = (await build(s, { game: 'luanti' })).body.builds;
     expect(again!.vmid).toBe(queued!.vmid);
+  });
+
+  it('an image whose game no longer starts is never made: the build fails before sealing, says why and leaves nothing', async () => {
+    const s = await start();
+    await s.worker.close();
+    const silent: GameProbe = {
+      kind: 'silent',
+      query: async () => ({ up: false, reason: 'Connection refused on 30000/udp.' }),
+    };
+    s.worker = await startWorker(s.api.services, {
+      runner: { ...FAST_STEPS, gameReadyTimeoutMs: 300 },
+      gameProbe: silent,
+      sweepIntervalMs: 200,
+    });
+    const [queued] = (await build(s, { game: 'luanti' })).body.builds;
+    const failed = await builtOrFailed(s, queued!.id);
+    expect(failed).toMatchObject({
+      state: 'failed',
+      error: {
+        code: 'game_unresponsive',
+        step: 'check_game',
+        message:
+          'Luanti (Minetest) did not answer on port 30000/udp within 300 ms. Last try: Connection refused on 30000/udp.',
+      },
+    });
+    expect(failed.steps.find((step) => step.name === 'seal')!.state).toBe('pending');
+    expect(s.api.sim.state.vms.find((vm) => vm.vmid === queued!.vmid)).toBeUndefined();
+    expect((await s.admin<ImageList>('GET', '/v1/images')).body.images).toEqual([]);
+    // Creates of Luanti go on installing it in full, as before the build.
+    const created = await s.admin<{ server: Server; jobId: string }>(
+      'POST',
+      '/v1/servers',
+      createBody('still-installs', { game: 'luanti' }),
+    );
+    await s.worker.close();
+    s.worker = await startWorker(s.api.services, { runner: FAST_STEPS, sweepIntervalMs: 200 });
+    expect(await finished(s, created.body.jobId)).toMatchObject({ state: 'succeeded', route: 'install' });
   });
 
   it('a build whose worker stops mid-install resumes where it was on the next worker', async () => {
