@@ -1,6 +1,6 @@
 // Game images (templates a create clones instead of installing the game): GET /v1/images, admin only.
 import { z } from 'zod';
-import { jobStateSchema, jobStepSchema } from './jobs.js';
+import { jobErrorSchema, jobStateSchema, jobStepSchema } from './jobs.js';
 
 /** A game image as Proxmox holds it. */
 export const gameImageSchema = z.object({
@@ -48,7 +48,7 @@ export const imageBuildSchema = z.object({
   /** The recipe it is built from (today's when it was asked for). */
   recipe: z.string(),
   steps: z.array(jobStepSchema),
-  error: z.object({ code: z.string(), message: z.string(), step: z.string().nullable() }).nullable(),
+  error: jobErrorSchema,
   /** Full log of the failing step (e.g. Ansible output), for operators. */
   log: z.string().nullable(),
   requestedBy: z.string().nullable(),

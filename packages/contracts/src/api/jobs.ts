@@ -43,13 +43,18 @@ export const CREATE_ROUTES = ['pool', 'image', 'install'] as const;
 export const createRouteSchema = z.enum(CREATE_ROUTES);
 export type CreateRoute = z.infer<typeof createRouteSchema>;
 
+/** Why a job (or an image build) failed: a code, one sentence, and the step it failed at. */
+export const jobErrorSchema = z
+  .object({ code: z.string(), message: z.string(), step: z.string().nullable() })
+  .nullable();
+
 export const jobSchema = z.object({
   id: z.string(),
   serverId: z.string(),
   kind: jobKindSchema,
   state: jobStateSchema,
   steps: z.array(jobStepSchema),
-  error: z.object({ code: z.string(), message: z.string(), step: z.string().nullable() }).nullable(),
+  error: jobErrorSchema,
   /** Full log of the failing step (e.g. Ansible output), for operators. */
   log: z.string().nullable(),
   /**
