@@ -127,7 +127,7 @@ export async function buildImageByHand(stack: LabStack, gameId: string, vmid: nu
 const CACHED_DISK = 'base-disk.qcow2';
 const CACHED_VM = 'vm.json';
 /** The image template's only disk: the base volume its linked clones read. */
-const BASE_VOLUME = /^local-lvm:(base-(\d+)-disk-0)\b/;
+const BASE_VOLUME = /^local-lvm:(base-\d+-disk-0)\b/;
 
 export interface LabGameImage {
   /** The image template's VM id (where it was put back, or where the build made it). */
