@@ -120,12 +120,22 @@ export async function keepPool(deps: PoolUpkeepDeps): Promise<PoolUpkeepOutcome>
     else outcome.failed++;
   }
 
-  for (const [gameId, count] of wanted) {
+  // A game whose pool VM a create is still taking over waits for it; one whose create ended while this run made
+  // others' VMs is filled before the run ends (a request for the upkeep made while it runs is not queued again).
+  let games = [...wanted.keys()];
+  while (games.length > 0) {
+    const waiting = games.filter((gameId) => poolCreatesInFlight(db, gameId) > 0);
+    for (const gameId of games.filter((g) => !waiting.includes(g))) await fill(gameId);
+    games = waiting.filter((gameId) => poolCreatesInFlight(db, gameId) === 0);
+  }
+  return outcome;
+
+  /** Makes the game's pool VMs up to its count, within the node's memory for booted ones. */
+  async function fill(gameId: GameId): Promise<void> {
     const game = getGame(gameId);
     const image = poolImageOf(images, gameId, config.proxmox.node);
-    if (!game || !image?.recipe) continue;
-    // Made once the creates that took its VMs are over (their end asks for the upkeep again).
-    if (poolCreatesInFlight(db, gameId) > 0) continue;
+    if (!game || !image?.recipe) return;
+    const count = wanted.get(gameId) ?? 0;
     // A VM whose removal failed (tried again next time) is not one of the count.
     const have = poolRows(db).filter(
       (r) => r.game === gameId && (r.state === 'making' || r.state === 'ready'),
@@ -136,7 +146,7 @@ export async function keepPool(deps: PoolUpkeepDeps): Promise<PoolUpkeepOutcome>
       const noRoom = config.warmPool.mode === 'booted' && (await noRoomForBootedVm(runner, size.memory));
       if (noRoom) {
         log.warn({ game: gameId }, noRoom);
-        break;
+        return;
       }
       const vmid = await claimProxmoxFreeVmid(db, config.vmidRange, proxmox);
       const row = insertPoolVm(db, {
@@ -151,11 +161,10 @@ export async function keepPool(deps: PoolUpkeepDeps): Promise<PoolUpkeepOutcome>
       if (await make(row)) outcome.made++;
       else {
         outcome.failed++;
-        break;
+        return;
       }
     }
   }
-  return outcome;
 
   /** Makes the row's VM; a failure removes what was made and is noted on the row (tried again later). */
   async function make(row: PoolVmRow): Promise<boolean> {
