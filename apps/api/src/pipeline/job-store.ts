@@ -51,6 +51,11 @@ export function readServer(db: Db, serverId: string): ServerRow {
   return serverOf(db, serverId);
 }
 
+/** The server's row, if there is one (an image build's check of its game runs for no server). */
+export function findServer(db: Db, serverId: string): ServerRow | undefined {
+  return db.select().from(servers).where(eq(servers.id, serverId)).get();
+}
+
 export function readJob(db: Db, jobId: string): JobRow | undefined {
   return db.select().from(jobs).where(eq(jobs.id, jobId)).get();
 }

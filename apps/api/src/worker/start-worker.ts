@@ -20,7 +20,7 @@ import {
 import { createSimulatedGameRunner, type GameRunner } from '../pipeline/game/game-runner.js';
 import { type GameSecrets, loadGameSecrets } from '../pipeline/game/game-secrets.js';
 import { playbookVarsOptions } from '../pipeline/game/playbook-vars.js';
-import { isTerminal, readJob, readServer, unfinishedJobIds } from '../pipeline/job-store.js';
+import { findServer, isTerminal, readJob, unfinishedJobIds } from '../pipeline/job-store.js';
 import { createJobRunner, type RunResult } from '../pipeline/runner.js';
 import { QUEUE_NAME, type QueuedJob } from '../queue/job-queue.js';
 import { proxmoxBackupStore } from '../runtime/backup-store.js';
@@ -89,8 +89,8 @@ export async function startWorker(services: Services, options: WorkerOptions = {
             secrets: gameSecrets(),
             // Luanti's announces (POST /v1/serverlist/announce) store its count on the server row.
             reportedPlayers: (serverId) => {
-              const row = readServer(db, serverId);
-              return row.playersOnline !== null && row.playersMax !== null
+              const row = findServer(db, serverId);
+              return row && row.playersOnline !== null && row.playersMax !== null
                 ? { online: row.playersOnline, max: row.playersMax }
                 : undefined;
             },
