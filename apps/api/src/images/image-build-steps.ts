@@ -1,6 +1,6 @@
 // The steps of a game image's build, in order: a full clone of the base template into the build's VM id, the
 // VM configured as servers' are (so Ansible reaches it the same way), booted, the game installed with
-// `--tags install`, sealed, shut down, marked with its recipe and made a template. Each reads what exists
+// `--tags install`, started once to check it answers, sealed, shut down, marked with its recipe and made a template. Each reads what exists
 // first and remembers the Proxmox task it started, so a build resumed after a crash picks up where it was.
 import { type GameDefinition, gamePorts } from '@guildserver/games';
 import { decodeTags, type VmRef } from '@guildserver/proxmox';
@@ -148,15 +148,19 @@ function playbookStep(code: string, part: 'install' | 'seal'): BuildStep {
         signal: ctx.signal,
         onProgress: (note: string) => ctx.progress(note),
       };
-      try {
-        const result = await ctx.deps.gameRunner[part](request);
-        return result.detail;
-      } catch (error) {
-        if (error instanceof GameSetupError) throw new StepFailure(code, error.message, error.log);
-        throw error;
-      }
+      return (await failingAs(code, () => ctx.deps.gameRunner[part](request))).detail;
     },
   };
+}
+
+/** A game runner's failure as the step's, with Ansible's log kept on the build. */
+async function failingAs<T>(code: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof GameSetupError) throw new StepFailure(code, error.message, error.log);
+    throw error;
+  }
 }
 
 /** The name the check's server goes by (its configuration is removed by seal.yml with the rest). */
@@ -177,8 +181,8 @@ const checkGame: BuildStep = {
     const ports = gamePorts(game)
       .filter((p) => p.published)
       .map((p) => ({ ...p, port: p.guestPort }));
-    try {
-      await deps.gameRunner.setup({
+    await failingAs('game_setup_failed', () =>
+      deps.gameRunner.setup({
         server,
         game,
         ipv4,
@@ -187,12 +191,8 @@ const checkGame: BuildStep = {
         part: 'configure',
         signal: ctx.signal,
         onProgress: (note) => ctx.progress(note),
-      });
-    } catch (error) {
-      if (error instanceof GameSetupError)
-        throw new StepFailure('game_setup_failed', error.message, error.log);
-      throw error;
-    }
+      }),
+    );
     const port = guestQueryPort(game, ports);
     const answer = await waitForGameAnswer({
       probe: deps.gameProbe,
