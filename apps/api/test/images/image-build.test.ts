@@ -178,14 +178,14 @@ describe('game image builds', () => {
     expect(failed.steps.find((step) => step.name === 'seal')!.state).toBe('pending');
     expect(s.api.sim.state.vms.find((vm) => vm.vmid === queued!.vmid)).toBeUndefined();
     expect((await s.admin<ImageList>('GET', '/v1/images')).body.images).toEqual([]);
-    // Creates of Luanti go on installing it in full, as before the build.
+    // Creates of Luanti go on installing it in full, as before the build (on a worker whose probe hears games).
+    await s.worker.close();
+    s.worker = await startWorker(s.api.services, { runner: FAST_STEPS, sweepIntervalMs: 200 });
     const created = await s.admin<{ server: Server; jobId: string }>(
       'POST',
       '/v1/servers',
       createBody('still-installs', { game: 'luanti' }),
     );
-    await s.worker.close();
-    s.worker = await startWorker(s.api.services, { runner: FAST_STEPS, sweepIntervalMs: 200 });
     expect(await finished(s, created.body.jobId)).toMatchObject({ state: 'succeeded', route: 'install' });
   });
 
