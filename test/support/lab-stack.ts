@@ -50,7 +50,7 @@ export interface LabStack {
   startWorker(): Promise<void>;
   /** SIGKILL, as a crash would. */
   killWorker(): void;
-  /** A second API + worker pair on the same lab with other settings (its own database and VM ids). */
+  /** A second API + worker pair on the same lab with other settings (its own database and VM ids; none of the main stack's settings). */
   startSideStack(name: string, env: Record<string, string>): Promise<SideStack>;
   close(): Promise<void>;
 }
@@ -151,7 +151,12 @@ export async function startLabStack(
   const lab = await startLabBackend({ stateDir: join(dir, 'vms') });
   const sim = await startSimulator({ profile: 'fast', backend: lab.backend });
 
-  const baseEnv = (name: string, port: number): Record<string, string | undefined> => ({
+  /** The lab's own settings for a stack named `name`, then `own` (the main stack's `settings`, a side stack's). */
+  const baseEnv = (
+    name: string,
+    port: number,
+    own: Record<string, string>,
+  ): Record<string, string | undefined> => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     // Ansible's own settings from the caller (ANSIBLE_LOG_PATH=… pnpm bench:lab keeps each run's timed log).
@@ -170,11 +175,11 @@ export async function startLabStack(
     HOST_EXTERNAL: LAB_EDGE_PUBLIC_ADDRESS,
     API_RATE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: 'warn',
-    ...settings,
+    ...own,
   });
 
   const port = await freePort();
-  const env: Record<string, string | undefined> = { ...baseEnv('main', port), EDGE: 'required' };
+  const env: Record<string, string | undefined> = { ...baseEnv('main', port, settings), EDGE: 'required' };
   const db = openDatabase(env.DATABASE_PATH!);
   const adminToken = createApiToken(db, 'operator', ['admin']).token;
   const botToken = createApiToken(db, 'discord-bot', ['bot']).token;
@@ -237,7 +242,8 @@ export async function startLabStack(
     },
     async startSideStack(name, extra) {
       const sidePort = await freePort();
-      const sideEnv = { ...baseEnv(name, sidePort), ...extra };
+      // None of the main stack's settings: a side stack with WARM_POOL would make pool VMs in its own VM ids.
+      const sideEnv = baseEnv(name, sidePort, extra);
       const sideDb = openDatabase(sideEnv.DATABASE_PATH!);
       const sideToken = createApiToken(sideDb, 'operator', ['admin']).token;
       sideDb.$client.close();
