@@ -11,7 +11,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -258,6 +258,11 @@ export async function startTarget(name: string): Promise<Target> {
     await writeFile(join(sshDir, 'authorized_keys'), await readFile(`${key}.pub`), { mode: 0o600 });
     await exec('chroot', [merged, 'chown', '-R', 'gameserver:gameserver', '/home/gameserver/.ssh']);
     await writeFile(join(merged, 'etc/apt/apt.conf.d/01proxy'), `Acquire::http::Proxy "${proxy.url}";\n`);
+    // Package lists more than an hour old, as a real base template's are: the install run refreshes them whatever
+    // the cached root's age. (A root whose lists turned an hour old between two runs of a test once made only the
+    // second run refresh.)
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(join(merged, 'var/lib/apt/lists'), twoHoursAgo, twoHoursAgo);
     await writeFile(join(merged, 'etc/hostname'), `${name}\n`);
     await writeFile(
       join(merged, 'etc/hosts'),
