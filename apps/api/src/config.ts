@@ -15,7 +15,7 @@ import {
   withDefault,
   word,
 } from '@guildserver/config';
-import { POOL_MODES, type PoolMode } from '@guildserver/contracts';
+import { POOL_MODES, type PoolMode, parseDuration } from '@guildserver/contracts';
 import {
   type GameId,
   isGameId,
@@ -92,7 +92,16 @@ export interface ApiConfig {
   licencesAccepted: ReadonlySet<LicenceId>;
   edge: EdgeConfig;
   backups: BackupConfig;
+  monitor: MonitorConfig;
   logLevel: string;
+}
+
+/** Who plays: how often running servers' games are asked, and after how long without players a server is idle. */
+export interface MonitorConfig {
+  /** MONITOR_INTERVAL. */
+  intervalMs: number;
+  /** IDLE_SLEEP_AFTER: no players this long makes a server idle; null (`off`): servers are never idle. */
+  idleAfterMs: number | null;
 }
 
 /**
@@ -132,6 +141,15 @@ const retentionText: z.ZodType<PruneOptions> = z.string().transform((text, ctx) 
   }
   return keep as PruneOptions;
 });
+
+/** A length of time with its unit (`90s`, `30m`, `2h`) from `minMs` to `maxMs`, as milliseconds. */
+const durationText = (minMs: number, maxMs: number) =>
+  z
+    .string()
+    .transform((text) => parseDuration(text) ?? Number.NaN)
+    .pipe(z.number().min(minMs).max(maxMs));
+
+const HOUR = 3_600_000;
 
 /** The most spare VMs one game's pool may hold. */
 const POOL_MAX = 20;
@@ -265,6 +283,16 @@ const SPEC = {
   ),
   QUOTA_GUILD_BACKUPS: withDefault('a whole number from 0 to 100000', integer(0, 100_000), 50),
   QUOTA_GUILD_BACKUP_GIB: withDefault('GiB, a whole number from 0 to 1000000', integer(0, 1_000_000), 200),
+  MONITOR_INTERVAL: withDefault(
+    'a length of time from 1s to 1h with its unit, such as 60s or 1m (how often running games are asked who plays)',
+    durationText(1_000, HOUR),
+    60_000,
+  ),
+  IDLE_SLEEP_AFTER: withDefault(
+    'off, or a length of time from 1s to 7d with its unit, such as 30m (no players this long makes a server idle)',
+    z.union([z.literal('off').transform(() => null), durationText(1_000, 168 * HOUR)]),
+    (30 * 60_000) as number | null,
+  ),
   LOG_LEVEL: withDefault(
     'one of fatal, error, warn, info, debug, trace',
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
@@ -323,6 +351,7 @@ export function loadApiConfig(env: Env): ApiConfig {
       keepDeletedDays: v.BACKUP_KEEP_DELETED_DAYS,
       quota: { count: v.QUOTA_GUILD_BACKUPS, bytes: v.QUOTA_GUILD_BACKUP_GIB * 1024 ** 3 },
     },
+    monitor: { intervalMs: v.MONITOR_INTERVAL, idleAfterMs: v.IDLE_SLEEP_AFTER },
     logLevel: v.LOG_LEVEL,
   };
 }

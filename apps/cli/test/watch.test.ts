@@ -94,6 +94,7 @@ function scriptedApi(outcome: 'succeeds' | 'fails') {
     publication: job().state === 'succeeded' ? 'published' : 'closed',
     ports: [{ purpose: 'game', protocol: 'tcp', port: 20000, guestPort: 25565 }],
     players: null,
+    activity: { checkedAt: null, peakToday: null, lastPlayerAt: null, idleSince: null, idle: false },
     failure: null,
     currentJobId: JOB,
     createdAt: now,

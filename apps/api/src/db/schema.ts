@@ -40,6 +40,12 @@ export const servers = sqliteTable(
     publishedGeneration: integer('published_generation'),
     playersOnline: integer('players_online'),
     playersMax: integer('players_max'),
+    /** When the player monitor last asked the game (monitor/player-monitor.ts). */
+    playersCheckedAt: text('players_checked_at'),
+    /** The last time a player was seen on the server (by the monitor, a job's check or the game's own report). */
+    lastPlayerAt: text('last_player_at'),
+    /** Since when the running server has had no players; null while players are on, or it is not running. */
+    idleSince: text('idle_since'),
     failureCode: text('failure_code'),
     failureMessage: text('failure_message'),
     failureStep: text('failure_step'),
@@ -57,6 +63,23 @@ export const servers = sqliteTable(
 );
 
 export type ServerRow = typeof servers.$inferSelect;
+
+/**
+ * What the player monitor found, one row per server per check: the history behind "peak today" and later charts.
+ * `online` is null when the game answered without a count, and with `up` false when it did not answer at all.
+ * Kept PLAYER_SAMPLE_DAYS (monitor/player-monitor.ts).
+ */
+export const playerSamples = sqliteTable(
+  'player_samples',
+  {
+    serverId: text('server_id').notNull(),
+    at: text('at').notNull(),
+    up: integer('up', { mode: 'boolean' }).notNull(),
+    online: integer('online'),
+    max: integer('max'),
+  },
+  (t) => [primaryKey({ columns: [t.serverId, t.at] }), index('player_samples_at').on(t.at)],
+);
 
 /**
  * A VM id is ours while its row exists; deleting the row releases it. Its holder is a server's id, or

@@ -4,6 +4,8 @@ import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import { type ServerRow, servers } from '../db/schema.js';
 import { type EdgePicture, edgePicture } from './edge-reports.js';
+import { isIdle, peakPlayersSince, startOfDayIn } from './player-activity.js';
+import { guildTimeZone } from './schedule-service.js';
 import { toServerPort } from './server-ports.js';
 import { selectPortsOf } from './server-queries.js';
 
@@ -18,7 +20,7 @@ function portsByServer(db: Db, ids: string[]): Map<string, AllocatedPort[]> {
   return byServer;
 }
 
-export type ViewConfig = Pick<ApiConfig, 'hostExternal' | 'edge'>;
+export type ViewConfig = Pick<ApiConfig, 'hostExternal' | 'edge' | 'monitor'>;
 
 /** Does the address lead to the server? From its published generation and what the edges applied. */
 function publicationOf(row: ServerRow, edges: EdgePicture): Publication {
@@ -28,7 +30,19 @@ function publicationOf(row: ServerRow, edges: EdgePicture): Publication {
   return edges.dry ? 'dry' : 'published';
 }
 
-/** Rows → the API's shape; one query for all their ports, one for the edges. */
+/** Each server's peak today: one query per guild among the rows, from midnight in the guild's time zone. */
+function peaksToday(db: Db, rows: ServerRow[], atMs: number): Map<string, number> {
+  const byGuild = new Map<string, string[]>();
+  for (const row of rows) byGuild.set(row.guildId, [...(byGuild.get(row.guildId) ?? []), row.id]);
+  const peaks = new Map<string, number>();
+  for (const [guildId, ids] of byGuild) {
+    const midnight = startOfDayIn(guildTimeZone(db, guildId), atMs);
+    for (const [id, peak] of peakPlayersSince(db, ids, midnight)) peaks.set(id, peak);
+  }
+  return peaks;
+}
+
+/** Rows → the API's shape; one query for all their ports, one for the edges, one per guild for the peaks. */
 export function serverViews(db: Db, rows: ServerRow[], config: ViewConfig): Server[] {
   const { hostExternal } = config;
   const allPorts = portsByServer(
@@ -36,6 +50,8 @@ export function serverViews(db: Db, rows: ServerRow[], config: ViewConfig): Serv
     rows.map((r) => r.id),
   );
   const edges = edgePicture(db, config.edge);
+  const atMs = Date.now();
+  const peaks = peaksToday(db, rows, atMs);
   return rows.map((row) => {
     const list = allPorts.get(row.id) ?? [];
     const game = joinPortOf(list);
@@ -58,6 +74,13 @@ export function serverViews(db: Db, rows: ServerRow[], config: ViewConfig): Serv
         row.playersOnline !== null && row.playersMax !== null
           ? { online: row.playersOnline, max: row.playersMax }
           : null,
+      activity: {
+        checkedAt: row.playersCheckedAt,
+        peakToday: peaks.get(row.id) ?? null,
+        lastPlayerAt: row.lastPlayerAt,
+        idleSince: row.idleSince,
+        idle: row.state === 'running' && isIdle(row.idleSince, config.monitor.idleAfterMs, atMs),
+      },
       failure: row.failureCode
         ? { code: row.failureCode, message: row.failureMessage ?? '', step: row.failureStep }
         : null,

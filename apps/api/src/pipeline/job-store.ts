@@ -7,6 +7,7 @@ import { jobSteps, jobs, ports, type ServerRow, schedules, servers, vmIds } from
 import { type EventSubject, recordEvent } from '../domain/event-log.js';
 import { now } from '../domain/ids.js';
 import { parseJobParams } from '../domain/jobs.js';
+import { NOT_PLAYING } from '../domain/player-activity.js';
 import { noteScheduleFailed, noteScheduleSucceeded } from '../domain/schedule-outcomes.js';
 import { type FinalState, finalStateOf } from './decisions.js';
 import type { Verdict } from './failures.js';
@@ -256,9 +257,9 @@ export function completeJob(db: Db, jobId: string): FinalState {
       failureMessage: null,
       failureStep: null,
     };
-    if (to === 'stopped') changes.playersOnline = null;
+    if (to === 'stopped') Object.assign(changes, NOT_PLAYING);
     if (to === 'deleted') {
-      Object.assign(changes, { deletedAt: at, ipv4: null, playersOnline: null, playersMax: null });
+      Object.assign(changes, { ...NOT_PLAYING, deletedAt: at, ipv4: null, playersMax: null });
       release(tx, server.id, { ports: true, vmid: true });
       // Its job schedulers go with the rows: the workers' schedule check drops them from Redis.
       tx.delete(schedules).where(eq(schedules.serverId, server.id)).run();

@@ -14,8 +14,8 @@ export interface ScheduleFire {
   warning?: number;
 }
 
-/** GuildServer's own housekeeping, run by job schedulers beside the servers' schedules. */
-export const SYSTEM_SCHEDULERS = {
+/** GuildServer's own housekeeping at fixed times, run by job schedulers beside the servers' schedules. */
+const SYSTEM_PATTERNS = {
   /** Removes automatic backups past BACKUP_KEEP_DELETED_DAYS, hourly. */
   'backup-expiry': '23 * * * *',
   /** Builds game images again when their recipe changed or they are IMAGE_REBUILD_DAYS old, hourly. */
@@ -26,7 +26,15 @@ export const SYSTEM_SCHEDULERS = {
    */
   'pool-upkeep': '*/5 * * * *',
 } as const;
-export type SystemTask = keyof typeof SYSTEM_SCHEDULERS;
+/** The housekeeping tasks: those above, and the player monitor every MONITOR_INTERVAL (monitor/player-monitor.ts). */
+export type SystemTask = keyof typeof SYSTEM_PATTERNS | 'player-monitor';
+
+function systemRepeats(monitorIntervalMs: number): [SystemTask, { pattern: string } | { every: number }][] {
+  return [
+    ...Object.entries(SYSTEM_PATTERNS).map(([task, pattern]) => [task as SystemTask, { pattern }] as const),
+    ['player-monitor', { every: monitorIntervalMs }],
+  ] as [SystemTask, { pattern: string } | { every: number }][];
+}
 const SYSTEM = 'system';
 
 export interface ScheduledEntry extends ScheduleTiming {
@@ -43,7 +51,8 @@ export const systemTaskOf = (fire: ScheduleFire): SystemTask | undefined =>
     ? (fire.scheduleId.slice(SYSTEM.length + 1) as SystemTask)
     : undefined;
 
-export function createScheduleQueue(connection: Redis, prefix: string) {
+export function createScheduleQueue(connection: Redis, prefix: string, monitorIntervalMs: number) {
+  const system = systemRepeats(monitorIntervalMs);
   const queue = new Queue<ScheduleFire>(SCHEDULE_QUEUE_NAME, {
     connection,
     prefix,
@@ -100,15 +109,14 @@ export function createScheduleQueue(connection: Redis, prefix: string) {
         if (!id || !wanted.has(id)) await queue.removeJobScheduler(scheduler.key);
       }
       for (const entry of entries) await register(entry);
-      for (const [task, pattern] of Object.entries(SYSTEM_SCHEDULERS))
-        await queue.upsertJobScheduler(
-          `${SYSTEM}:${task}`,
-          { pattern },
-          { name: task, data: { scheduleId: `${SYSTEM}:${task}` } },
-        );
+      for (const [task, repeat] of system)
+        await queue.upsertJobScheduler(`${SYSTEM}:${task}`, repeat, {
+          name: task,
+          data: { scheduleId: `${SYSTEM}:${task}` },
+        });
     },
     /** How many schedulers GuildServer's own housekeeping adds to the servers' ones. */
-    systemCount: Object.keys(SYSTEM_SCHEDULERS).length,
+    systemCount: system.length,
     close: () => queue.close(),
   };
 }

@@ -9,6 +9,7 @@ import type { Db } from '../db/database.js';
 import { jobs, type ServerRow, servers } from '../db/schema.js';
 import { recordEvent, recordOrphanEvent } from '../domain/event-log.js';
 import { now } from '../domain/ids.js';
+import { NOT_PLAYING } from '../domain/player-activity.js';
 import { notifyEventsAppended } from '../observability/event-feed.js';
 import { poolRows } from '../pool/pool-store.js';
 import {
@@ -221,7 +222,7 @@ export function startReconciler(
               failureCode: 'vm_missing',
               failureMessage: drift.message,
               failureStep: null,
-              playersOnline: null,
+              ...NOT_PLAYING,
               updatedAt: now(),
             })
             .where(eq(servers.id, row.id))
@@ -236,7 +237,7 @@ export function startReconciler(
             .set({
               state: action.to,
               updatedAt: now(),
-              ...(action.to === 'stopped' ? { playersOnline: null } : {}),
+              ...(action.to === 'stopped' ? NOT_PLAYING : {}),
             })
             .where(eq(servers.id, row.id))
             .run();

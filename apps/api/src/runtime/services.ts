@@ -61,7 +61,7 @@ export async function openServices(config: ApiConfig, logger: Logger): Promise<S
   queue.queue.on('error', (error) => logger.warn({ err: error.message }, 'job queue error'));
   const images = createImageQueue(connect(), config.queuePrefix, (id) => readBuild(db, id)?.row.game);
   images.queue.on('error', (error) => logger.warn({ err: error.message }, 'image queue error'));
-  const schedules = createScheduleQueue(connect(), config.queuePrefix);
+  const schedules = createScheduleQueue(connect(), config.queuePrefix, config.monitor.intervalMs);
   schedules.queue.on('error', (error) => logger.warn({ err: error.message }, 'schedule queue error'));
   // Let the queue finish its own start-up (version check, scripts) before anyone can close it: closing a
   // connection under those commands rejects them where nobody listens. Redis may be down: don't wait long.

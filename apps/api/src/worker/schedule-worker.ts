@@ -35,7 +35,11 @@ export async function startScheduleWorker(
     async (job) => {
       const task = systemTaskOf(job.data);
       const outcome = task ? await deps.housekeeping[task]() : await runScheduleFire(deps, job.data);
-      logger.info({ scheduleId: job.data.scheduleId, warning: job.data.warning, outcome }, 'schedule fired');
+      // The player monitor runs every minute: its rounds are for debugging, not the everyday log.
+      logger[task === 'player-monitor' ? 'debug' : 'info'](
+        { scheduleId: job.data.scheduleId, warning: job.data.warning, outcome },
+        'schedule fired',
+      );
       return outcome;
     },
     { connection: services.connect(), prefix: services.config.queuePrefix, concurrency: 4, autorun: false },

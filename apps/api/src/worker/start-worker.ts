@@ -9,6 +9,7 @@ import { createScheduleService } from '../domain/schedule-service.js';
 import { createImageBuildService } from '../images/image-build-service.js';
 import { unfinishedBuildIds } from '../images/image-build-store.js';
 import { refreshImages } from '../images/image-refresh.js';
+import { monitorPlayers } from '../monitor/player-monitor.js';
 import type { RunnerDeps, RunnerOptions, StepObserver } from '../pipeline/context.js';
 import { createAnsibleRunner } from '../pipeline/game/ansible-runner.js';
 import { createGameHold, createSimulatedGameHold, type GameHold } from '../pipeline/game/game-hold.js';
@@ -207,6 +208,7 @@ export async function startWorker(services: Services, options: WorkerOptions = {
           await services.images.enqueuePoolUpkeep();
           return 'pool upkeep queued';
         },
+        'player-monitor': () => monitorPlayers({ db, probe: runnerDeps.gameProbe, monitor: config.monitor }),
       },
       gameHold,
       registry: services.schedules,

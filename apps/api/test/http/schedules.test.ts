@@ -226,7 +226,12 @@ describe('schedules', () => {
         .map((j) => j.key)
         .filter((k) => k.startsWith('system:'))
         .sort(),
-    ).toEqual(['system:backup-expiry', 'system:image-refresh', 'system:pool-upkeep']);
+    ).toEqual([
+      'system:backup-expiry',
+      'system:image-refresh',
+      'system:player-monitor',
+      'system:pool-upkeep',
+    ]);
     expect((await serverSchedulers(s)).map((j) => j.pattern).sort()).toEqual(['0 16 * * *', '0 2 * * *']);
     expect((await schedulesOf(s, server)).every((x) => x.nextRunAt !== null)).toBe(true);
 

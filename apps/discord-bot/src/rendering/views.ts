@@ -175,6 +175,29 @@ export function playersText(players: NonNullable<Server['players']>): string {
   return players.max > 0 ? `${players.online} of ${players.max}` : String(players.online);
 }
 
+/** Discord's own relative time (`14 minutes ago`), kept current by the client. */
+const relativeTime = (iso: string) => `<t:${Math.floor(Date.parse(iso) / 1000)}:R>`;
+
+/** Players now (and the peak today when higher), and when one was last seen while none is on. */
+export function playerFields(server: Pick<Server, 'players' | 'activity'>): NonNullable<APIEmbed['fields']> {
+  const fields: NonNullable<APIEmbed['fields']> = [];
+  const { players, activity } = server;
+  if (players) {
+    const peak =
+      activity.peakToday !== null && activity.peakToday > players.online
+        ? ` · peak today ${activity.peakToday}`
+        : '';
+    fields.push({ name: 'Players', value: `${playersText(players)}${peak}`, inline: true });
+  }
+  if ((players?.online ?? 0) === 0 && activity.checkedAt !== null) {
+    const seen = activity.lastPlayerAt ? relativeTime(activity.lastPlayerAt) : 'none yet';
+    const idle =
+      activity.idle && activity.idleSince ? ` · idle since ${relativeTime(activity.idleSince)}` : '';
+    fields.push({ name: 'Last player', value: `${seen}${idle}`, inline: true });
+  }
+  return fields;
+}
+
 export function sizeText(size: Server['size']): string {
   return `${size.cores} ${size.cores === 1 ? 'core' : 'cores'}, ${size.memory} MiB, ${size.disk} GiB`;
 }
@@ -193,7 +216,7 @@ export function statusView(
   ];
   const reach = reachOf(server, hostExternal);
   if (reach) fields.push(addressField(reach, true));
-  if (server.players) fields.push({ name: 'Players', value: playersText(server.players), inline: true });
+  fields.push(...playerFields(server));
   fields.push({ name: 'Size', value: sizeText(server.size), inline: true });
   // Spoilered: the reply is only for the asker, but it may be on a shared screen.
   for (const credential of credentials)

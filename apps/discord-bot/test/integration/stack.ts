@@ -113,6 +113,7 @@ export async function startStack(
       const schedules = createScheduleQueue(
         connection as unknown as Parameters<typeof createScheduleQueue>[0],
         queuePrefix,
+        60_000,
       );
       try {
         await schedules.queue.add('run', { scheduleId });

@@ -25,6 +25,7 @@ export function server(overrides: Partial<Server> = {}): Server {
     publication: 'published',
     ports: [{ purpose: 'game', protocol: 'tcp', port: 20001, guestPort: 25565 }],
     players: { online: 0, max: 20 },
+    activity: { checkedAt: null, peakToday: null, lastPlayerAt: null, idleSince: null, idle: false },
     failure: null,
     currentJobId: null,
     createdAt: '2026-01-01T00:00:00.000Z',

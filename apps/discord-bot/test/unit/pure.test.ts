@@ -286,6 +286,38 @@ describe('rendering', () => {
       listView([server({ state: 'stopped' })], 'mine', 0, 'h', undefined, games).embeds[0]?.description,
     ).toMatch(/^\*\*world-\d+\*\* · Minecraft: Java Edition · ⚪ stopped$/);
   });
+  it('status card: players now with the peak today, and when the last player was seen while none is on', () => {
+    const fields = (s: Parameters<typeof statusView>[0]) =>
+      Object.fromEntries((statusView(s, 'h').embeds[0]?.fields ?? []).map((f) => [f.name, f.value]));
+    const activity = {
+      checkedAt: '2026-12-07T12:00:00.000Z',
+      peakToday: 5,
+      lastPlayerAt: '2026-12-07T11:46:00.000Z',
+      idleSince: '2026-12-07T11:47:00.000Z',
+      idle: false,
+    };
+    const playing = fields(
+      server({ players: { online: 2, max: 20 }, activity: { ...activity, idleSince: null } }),
+    );
+    expect(playing.Players).toBe('2 of 20 · peak today 5');
+    expect(playing).not.toHaveProperty('Last player');
+    expect(fields(server({ players: { online: 5, max: 20 }, activity })).Players).toBe('5 of 20');
+    const empty = fields(server({ players: { online: 0, max: 20 }, activity }));
+    // Discord's relative time: "14 minutes ago", kept current by the client.
+    expect(empty['Last player']).toBe('<t:1796643960:R>');
+    expect(
+      fields(server({ players: { online: 0, max: 20 }, activity: { ...activity, idle: true } }))[
+        'Last player'
+      ],
+    ).toBe('<t:1796643960:R> · idle since <t:1796644020:R>');
+    expect(
+      fields(server({ players: { online: 0, max: 20 }, activity: { ...activity, lastPlayerAt: null } }))[
+        'Last player'
+      ],
+    ).toBe('none yet');
+    // Never asked yet (just created): nothing said about the last player.
+    expect(fields(server({ players: { online: 0, max: 20 } }))).not.toHaveProperty('Last player');
+  });
   it('list pages of 10 with Previous/Next only when needed', () => {
     const many = Array.from({ length: 23 }, () => server());
     const first = listView(many, 'all', 0, 'h');

@@ -92,6 +92,19 @@ export const serverSchema = z.object({
   publication: publicationSchema,
   ports: z.array(allocatedPortSchema),
   players: z.object({ online: z.number().int(), max: z.number().int() }).nullable(),
+  /** Who played over time, from the player monitor's checks (MONITOR_INTERVAL). */
+  activity: z.object({
+    /** When the game was last asked; null before the first check. */
+    checkedAt: z.string().nullable(),
+    /** The most players at once today, in the guild's time zone; null without a count today. */
+    peakToday: z.number().int().nullable(),
+    /** When a player was last seen on it. */
+    lastPlayerAt: z.string().nullable(),
+    /** Since when it has had no players, while running. */
+    idleSince: z.string().nullable(),
+    /** No players for IDLE_SLEEP_AFTER. */
+    idle: z.boolean(),
+  }),
   failure: z.object({ code: z.string(), message: z.string(), step: z.string().nullable() }).nullable(),
   currentJobId: z.string().nullable(),
   createdAt: z.string(),

@@ -1,0 +1,90 @@
+// The player monitor: every MONITOR_INTERVAL (a BullMQ job scheduler, SYSTEM_SCHEDULERS) a worker asks each
+// running server's game who plays, the way wait_game does, and keeps the answer (domain/player-activity.ts).
+import { getGame } from '@guildserver/games';
+import { and, eq, isNotNull, isNull } from 'drizzle-orm';
+import type { MonitorConfig } from '../config.js';
+import type { Db } from '../db/database.js';
+import { servers } from '../db/schema.js';
+import {
+  isIdle,
+  type PlayerCheck,
+  prunePlayerSamples,
+  recordPlayerCheck,
+} from '../domain/player-activity.js';
+import { serverPorts } from '../domain/server-ports.js';
+import { type GameProbe, guestQueryPort } from '../pipeline/game/game-probe.js';
+
+/** Games asked at once: a slow or silent one holds up one lane, not the round. */
+const LANES = 8;
+/** How long one game may take to answer. */
+const QUERY_TIMEOUT_MS = 3_000;
+
+export interface PlayerMonitorDeps {
+  db: Db;
+  probe: GameProbe;
+  monitor: MonitorConfig;
+}
+
+interface Watched {
+  id: string;
+  name: string;
+  game: string;
+  ipv4: string;
+}
+
+async function check(deps: PlayerMonitorDeps, server: Watched): Promise<PlayerCheck> {
+  const game = getGame(server.game);
+  if (!game) return { up: false };
+  const result = await deps.probe.query({
+    game,
+    server: { id: server.id, name: server.name },
+    ipv4: server.ipv4,
+    port: guestQueryPort(game, serverPorts(deps.db, server.id)),
+    timeoutMs: QUERY_TIMEOUT_MS,
+    signal: AbortSignal.timeout(QUERY_TIMEOUT_MS + 1_000),
+  });
+  return result.up ? { up: true, players: result.players } : { up: false };
+}
+
+/**
+ * One round: every running server with no job on it (a job's own checks take over while it runs), then old
+ * samples pruned. Resolves with what it found, in a sentence, for the housekeeping log.
+ */
+export async function monitorPlayers(deps: PlayerMonitorDeps): Promise<string> {
+  const watched = deps.db
+    .select({ id: servers.id, name: servers.name, game: servers.game, ipv4: servers.ipv4 })
+    .from(servers)
+    .where(
+      and(
+        eq(servers.state, 'running'),
+        isNull(servers.currentJobId),
+        isNotNull(servers.ipv4),
+        isNull(servers.deletedAt),
+      ),
+    )
+    .all() as Watched[];
+  const queue = [...watched];
+  let players = 0;
+  let silent = 0;
+  const lane = async () => {
+    for (let server = queue.shift(); server; server = queue.shift()) {
+      const found = await check(deps, server).catch((): PlayerCheck => ({ up: false }));
+      if (!found.up) silent++;
+      players += found.players?.online ?? 0;
+      recordPlayerCheck(deps.db, server.id, found);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LANES, watched.length) }, lane));
+  const pruned = prunePlayerSamples(deps.db);
+  const idle = deps.db
+    .select({ idleSince: servers.idleSince })
+    .from(servers)
+    .where(and(eq(servers.state, 'running'), isNotNull(servers.idleSince)))
+    .all()
+    .filter((row) => isIdle(row.idleSince, deps.monitor.idleAfterMs, Date.now())).length;
+  return (
+    `asked ${watched.length} running server(s): ${players} player(s) online, ${idle} idle` +
+    (silent > 0 ? `, ${silent} not answering` : '') +
+    (pruned > 0 ? `; ${pruned} old sample(s) removed` : '')
+  );
+}

@@ -1,0 +1,38 @@
+// MONITOR_INTERVAL and IDLE_SLEEP_AFTER as an admin writes them: lengths of time with their unit, `off` for the
+// idle period, and the sentence a mistake gets (the API and the workers refuse to start with it).
+import { describe, expect, it } from 'vitest';
+import { loadApiConfig } from '../../src/config.js';
+
+const base = {
+  PROXMOX_HOST: 'https://pve.example.net:8006',
+  PROXMOX_NODE: 'pve',
+  PROXMOX_TOKEN_ID: 'root@pam!guildserver',
+  PROXMOX_TOKEN_SECRET: '5f0c1e2a-9d7b-4c3e-8a61-2b4f6d8e0c11',
+};
+const load = (env: Record<string, string>) => loadApiConfig({ ...base, ...env });
+
+describe('the player monitor settings', () => {
+  it('ask every minute and call a server idle after 30 minutes by default', () => {
+    expect(load({}).monitor).toEqual({ intervalMs: 60_000, idleAfterMs: 1_800_000 });
+  });
+
+  it('read lengths of time with their unit, and off', () => {
+    expect(load({ MONITOR_INTERVAL: '90s', IDLE_SLEEP_AFTER: '2h' }).monitor).toEqual({
+      intervalMs: 90_000,
+      idleAfterMs: 7_200_000,
+    });
+    expect(load({ MONITOR_INTERVAL: '2 min', IDLE_SLEEP_AFTER: 'off' }).monitor).toEqual({
+      intervalMs: 120_000,
+      idleAfterMs: null,
+    });
+  });
+
+  it.each([
+    ['MONITOR_INTERVAL', '60', /MONITOR_INTERVAL must be a length of time from 1s to 1h with its unit/],
+    ['MONITOR_INTERVAL', '2h', /MONITOR_INTERVAL must be a length of time from 1s to 1h/],
+    ['IDLE_SLEEP_AFTER', 'never', /IDLE_SLEEP_AFTER must be off, or a length of time from 1s to 7d/],
+    ['IDLE_SLEEP_AFTER', '30', /IDLE_SLEEP_AFTER must be off, or a length of time/],
+  ])('refuse %s=%s, naming the variable and what to write', (name, value, message) => {
+    expect(() => load({ [name]: value })).toThrow(message);
+  });
+});

@@ -1,0 +1,70 @@
+// The idle clock and "today" as pure functions: what each check does to a server's last player and idle time.
+import { describe, expect, it } from 'vitest';
+import {
+  type Activity,
+  activityAfter,
+  isIdle,
+  type PlayerCheck,
+  startOfDayIn,
+} from '../../src/domain/player-activity.js';
+
+const AT = '2026-12-07T12:00:00.000Z';
+const EARLIER = '2026-12-07T11:00:00.000Z';
+const fresh: Activity = { lastPlayerAt: null, idleSince: null };
+const idleEarlier: Activity = { lastPlayerAt: '2026-12-07T10:00:00.000Z', idleSince: EARLIER };
+
+describe('the idle clock', () => {
+  const cases: [string, Activity, PlayerCheck, Activity][] = [
+    [
+      'players on: seen now, not idle',
+      idleEarlier,
+      { up: true, players: { online: 3, max: 10 } },
+      { lastPlayerAt: AT, idleSince: null },
+    ],
+    [
+      'none on, first time: idle from now',
+      fresh,
+      { up: true, players: { online: 0, max: 10 } },
+      { lastPlayerAt: null, idleSince: AT },
+    ],
+    [
+      'none on, again: idle from the first time',
+      idleEarlier,
+      { up: true, players: { online: 0, max: 10 } },
+      idleEarlier,
+    ],
+    ['answered without a count: unchanged', idleEarlier, { up: true }, idleEarlier],
+    ['answered without a count, never counted: still not idle', fresh, { up: true }, fresh],
+    [
+      'no answer: unchanged',
+      { lastPlayerAt: AT, idleSince: null },
+      { up: false },
+      { lastPlayerAt: AT, idleSince: null },
+    ],
+  ];
+  it.each(cases)('%s', (_, current, check, expected) => {
+    expect(activityAfter(current, check, AT)).toEqual(expected);
+  });
+
+  it('calls a server idle only once the idle period has passed, and never when it is off', () => {
+    const since = Date.parse(EARLIER);
+    expect(isIdle(EARLIER, 30 * 60_000, since + 29 * 60_000)).toBe(false);
+    expect(isIdle(EARLIER, 30 * 60_000, since + 30 * 60_000)).toBe(true);
+    expect(isIdle(null, 30 * 60_000, since + 99 * 60_000)).toBe(false);
+    expect(isIdle(EARLIER, null, since + 99 * 3_600_000)).toBe(false);
+  });
+});
+
+describe("today's start in the guild's time zone", () => {
+  it.each([
+    ['UTC', '2026-12-07T12:34:56.789Z', '2026-12-07T00:00:00.000Z'],
+    // Still the 6th in New York (UTC−5 in winter) at 03:00 UTC.
+    ['America/New_York', '2026-12-07T03:00:00.500Z', '2026-12-06T05:00:00.000Z'],
+    ['Asia/Kolkata', '2026-12-07T20:00:00.000Z', '2026-12-07T18:30:00.000Z'],
+    // Summer time: UTC−4.
+    ['America/New_York', '2026-07-01T16:00:00.000Z', '2026-07-01T04:00:00.000Z'],
+    ['Pacific/Chatham', '2026-12-07T12:00:00.000Z', '2026-12-07T10:15:00.000Z'],
+  ])('%s at %s: %s', (zone, at, midnight) => {
+    expect(startOfDayIn(zone, Date.parse(at))).toBe(midnight);
+  });
+});
