@@ -2,7 +2,7 @@
 // whole table, and with it the counters (they restart at 0): right before a new table is applied the daemon
 // reads the old one's counters and adds them to per-(server, protocol, port) offsets; a total is its offset
 // plus what the table in force has counted since.
-import type { ForwardingEntry } from '@guildserver/contracts';
+import type { ForwardingEntry, ServerTraffic } from '@guildserver/contracts';
 import type { PortCount } from './nft.js';
 import { portKey } from './ruleset.js';
 
@@ -77,3 +77,16 @@ export class PortTotals {
 }
 
 const keyOf = (t: PortTotal) => `${t.serverId}|${t.protocol}|${t.port}`;
+
+/** Port totals summed per server, as the edge reports them (counts of no known server left out). */
+export function trafficByServer(totals: readonly PortTotal[]): ServerTraffic[] {
+  const byServer = new Map<string, ServerTraffic>();
+  for (const total of totals) {
+    if (total.serverId === UNKNOWN.serverId) continue;
+    const sum = byServer.get(total.serverId) ?? { serverId: total.serverId, packets: 0, bytes: 0 };
+    sum.packets += total.packets;
+    sum.bytes += total.bytes;
+    byServer.set(total.serverId, sum);
+  }
+  return [...byServer.values()];
+}

@@ -17,7 +17,7 @@ import type {
 } from '@guildserver/contracts';
 import { type BackoffOptions, backoffDelay, pause } from '@guildserver/timing';
 import { type ClosedPort, closedPorts, type ForgetOutcome } from './conntrack.js';
-import { ownersOf, type PortTotal, PortTotals } from './counters.js';
+import { ownersOf, type PortTotal, PortTotals, trafficByServer } from './counters.js';
 import { hostExternalProblem } from './host-external.js';
 import type { EdgeMetrics } from './metrics.js';
 import { NftError, type PortCount } from './nft.js';
@@ -114,6 +114,8 @@ export interface EdgeView {
 
 const TOKEN_ADVICE = 'make one with `gs token create --name edge --scope edge` and set EDGE_API_TOKEN to it';
 const MAX_REFUSED = 10_000;
+/** Servers whose traffic one report carries at most (the schema's limit). */
+const MAX_TRAFFIC = 10_000;
 const MAX_PROBLEM = 1_000;
 /** DNS answers change rarely: HOST_EXTERNAL is looked up again after this long. */
 const HOST_CHECK_MS = 5 * 60_000;
@@ -230,6 +232,12 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
     }
     return snatted;
   }
+
+  /** Every published port's cumulative counts (applies and reads never overlap). */
+  const portTotals = (): Promise<PortTotal[]> =>
+    exclusive(async () =>
+      totals.totals((await system.readCounters()) ?? [], ownersOf(inForce?.forwarded ?? [])),
+    );
 
   async function applyTable(ruleset: Ruleset, generation: number): Promise<void> {
     await exclusive(async () => {
@@ -399,6 +407,7 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
     metrics?.forwardedPorts.set(inForce?.forwarded.length ?? 0);
     metrics?.healthy.set(problem === null ? 1 : 0);
 
+    const traffic = mode === 'dry' ? undefined : await portTotals().catch(() => undefined);
     const report: EdgeReport = {
       name: options.name,
       mode,
@@ -407,6 +416,7 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
       forwarded: inForce?.forwarded.length ?? 0,
       refused: ruleset.refused.slice(0, MAX_REFUSED).map(refusedForward),
       problem,
+      ...(traffic ? { traffic: trafficByServer(traffic).slice(0, MAX_TRAFFIC) } : {}),
     };
     lastReport = report;
     if (reportsUnsupported) return 'ok';
@@ -552,12 +562,7 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
       reads,
       ...(lastReport ? { lastReport } : {}),
     }),
-    portTotals: () =>
-      mode === 'dry'
-        ? Promise.resolve([])
-        : exclusive(async () =>
-            totals.totals((await system.readCounters()) ?? [], ownersOf(inForce?.forwarded ?? [])),
-          ),
+    portTotals: () => (mode === 'dry' ? Promise.resolve([]) : portTotals()),
   };
 }
 

@@ -54,6 +54,7 @@ describe('the edge daemon', () => {
       forwarded: 2,
       refused: [],
       problem: null,
+      traffic: [],
     });
   });
 
@@ -374,6 +375,41 @@ describe('the edge daemon', () => {
         bytes: 90,
       },
     ]);
+  });
+
+  it('reports what players sent to each server, summed over its ports, and nothing in dry mode', async () => {
+    const api = new FakeApi();
+    api.table.entries = [entry(), entry({ protocol: 'udp', publishedPort: 20_001 })];
+    const host = new FakeHost();
+    start({ resyncMs: 20 }, api, host);
+    await until(() => api.reports.length === 1);
+    expect(api.lastReport?.traffic).toEqual([]);
+    host.counts = [
+      {
+        protocol: 'tcp',
+        port: 20_000,
+        serverId: 'srv_survival0001',
+        serverName: 'survival',
+        packets: 10,
+        bytes: 1_000,
+      },
+      {
+        protocol: 'udp',
+        port: 20_001,
+        serverId: 'srv_survival0001',
+        serverName: 'survival',
+        packets: 3,
+        bytes: 90,
+      },
+    ];
+    await until(() => api.lastReport?.traffic?.length === 1);
+    expect(api.lastReport?.traffic).toEqual([{ serverId: 'srv_survival0001', packets: 13, bytes: 1_090 }]);
+
+    const dry = new FakeApi();
+    dry.table.entries = [entry()];
+    start({ mode: 'dry' }, dry);
+    await until(() => dry.reports.length === 1);
+    expect(dry.lastReport).not.toHaveProperty('traffic');
   });
 
   it('applies again when someone removed the table under it', async () => {

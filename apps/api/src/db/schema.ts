@@ -46,6 +46,9 @@ export const servers = sqliteTable(
     lastPlayerAt: text('last_player_at'),
     /** Since when the running server has had no players; null while players are on, or it is not running. */
     idleSince: text('idle_since'),
+    /** The edges' packet count for it (summed) and when they reported it, at the monitor's last check. */
+    trafficPackets: integer('traffic_packets'),
+    trafficAt: text('traffic_at'),
     failureCode: text('failure_code'),
     failureMessage: text('failure_message'),
     failureStep: text('failure_step'),
@@ -264,6 +267,19 @@ export const edgeReports = sqliteTable('edge_reports', {
   problem: text('problem'),
   reportedAt: text('reported_at').notNull(),
 });
+
+/** What players sent to a server's published ports through one edge, cumulative since that edge started. */
+export const edgeTraffic = sqliteTable(
+  'edge_traffic',
+  {
+    edgeName: text('edge_name').notNull(),
+    serverId: text('server_id').notNull(),
+    packets: integer('packets').notNull(),
+    bytes: integer('bytes').notNull(),
+    reportedAt: text('reported_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.edgeName, t.serverId] }), index('edge_traffic_server').on(t.serverId)],
+);
 
 /** A server's recurring action; BullMQ's job schedulers run them and are rebuilt from these rows. */
 export const schedules = sqliteTable(

@@ -4,7 +4,7 @@
 import type { EdgeReport, EdgeState, EdgeStatus, RefusedForward } from '@guildserver/contracts';
 import { desc } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { edgeReports } from '../db/schema.js';
+import { edgeReports, edgeTraffic } from '../db/schema.js';
 import { type Actor, isAdmin } from './actor.js';
 import { DomainError } from './errors.js';
 import { lastEventId } from './events.js';
@@ -40,7 +40,16 @@ export function recordEdgeReport(db: Db, report: EdgeReport, now: Date = new Dat
     problem: report.problem,
     reportedAt: now.toISOString(),
   };
-  db.insert(edgeReports).values(row).onConflictDoUpdate({ target: edgeReports.name, set: row }).run();
+  db.transaction((tx) => {
+    tx.insert(edgeReports).values(row).onConflictDoUpdate({ target: edgeReports.name, set: row }).run();
+    for (const { serverId, packets, bytes } of report.traffic ?? []) {
+      const counted = { edgeName: report.name, serverId, packets, bytes, reportedAt: row.reportedAt };
+      tx.insert(edgeTraffic)
+        .values(counted)
+        .onConflictDoUpdate({ target: [edgeTraffic.edgeName, edgeTraffic.serverId], set: counted })
+        .run();
+    }
+  });
 }
 
 export function edgeStatus(db: Db, now: Date = new Date()): EdgeStatus {

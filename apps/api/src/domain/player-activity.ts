@@ -1,15 +1,27 @@
-// Who plays on a server, over time: each count the API learns (the player monitor's checks, a job's wait for the
-// game, a game's own report) is kept as a sample and moves the server's "last player seen" and "idle since".
-import { and, eq, gte, inArray, lt, max } from 'drizzle-orm';
+// Who plays on a server, over time: each check of the player monitor is kept as a sample and moves the server's
+// "last player seen" and "idle since" — by the game's own count, or for a game that cannot count, by what players
+// sent through the edge (its per-server traffic reports).
+import { and, eq, gte, inArray, lt, max, sum } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import { playerSamples, servers } from '../db/schema.js';
+import { edgeTraffic, playerSamples, servers } from '../db/schema.js';
 import { now } from './ids.js';
 
 /** How long samples are kept: a week of history, and "today" in any time zone. */
 export const PLAYER_SAMPLE_DAYS = 8;
 
 /** What a server that stopped running has of players: no count, and no idle clock (it starts again with it). */
-export const NOT_PLAYING = { playersOnline: null, idleSince: null } as const;
+export const NOT_PLAYING = {
+  playersOnline: null,
+  idleSince: null,
+  trafficPackets: null,
+  trafficAt: null,
+} as const;
+
+/**
+ * Packets a minute that players' server-list queries and port scans send to an empty server (a few each); a
+ * player in a game sends tens a second.
+ */
+export const QUERY_NOISE_PACKETS_PER_MINUTE = 30;
 
 /** One check of a game: whether it answered and, when it could tell, how many played. */
 export interface PlayerCheck {
@@ -23,16 +35,54 @@ export interface Activity {
   idleSince: string | null;
 }
 
+/** The edges' packet count for a server and when they reported it. */
+export interface TrafficMark {
+  packets: number;
+  at: string;
+}
+
 /**
- * The idle clock: players on stop it and note when they were seen; a count of none starts it (or lets it run);
- * a check that tells nothing (no answer, no count) leaves it as it was — a server is never called idle on a
- * count it did not get.
+ * What players sent between two marks says: `playing` above query noise, `quiet` at or below it, undefined when
+ * there is nothing new to tell (no report since, or the count went back: an edge restarted).
  */
-export function activityAfter(current: Activity, check: PlayerCheck, at: string): Activity {
+export function trafficSignal(
+  before: TrafficMark | null,
+  after: TrafficMark | undefined,
+): 'playing' | 'quiet' | undefined {
+  if (!before || !after) return undefined;
+  const minutes = (Date.parse(after.at) - Date.parse(before.at)) / 60_000;
+  const packets = after.packets - before.packets;
+  if (minutes <= 0 || packets < 0) return undefined;
+  return packets / minutes > QUERY_NOISE_PACKETS_PER_MINUTE ? 'playing' : 'quiet';
+}
+
+/**
+ * The idle clock: players on stop it and note when they were seen; none starts it (or lets it run). The game's
+ * count decides; without one, the edge's traffic does. A check that tells nothing (no count, no new traffic)
+ * leaves it as it was: a server is never called idle on a count GuildServer did not get.
+ */
+export function activityAfter(
+  current: Activity,
+  check: PlayerCheck,
+  at: string,
+  traffic?: 'playing' | 'quiet',
+): Activity {
   const online = check.players?.online;
-  if (online === undefined) return current;
-  if (online > 0) return { lastPlayerAt: at, idleSince: null };
+  const playing =
+    online !== undefined ? online > 0 : traffic === undefined ? undefined : traffic === 'playing';
+  if (playing === undefined) return current;
+  if (playing) return { lastPlayerAt: at, idleSince: null };
   return { lastPlayerAt: current.lastPlayerAt, idleSince: current.idleSince ?? at };
+}
+
+/** The edges' count for a server, summed over every edge that reported it; undefined when none has. */
+function edgeTrafficOf(tx: Pick<Db, 'select'>, serverId: string): TrafficMark | undefined {
+  const row = tx
+    .select({ packets: sum(edgeTraffic.packets), at: max(edgeTraffic.reportedAt) })
+    .from(edgeTraffic)
+    .where(eq(edgeTraffic.serverId, serverId))
+    .get();
+  return row && row.packets !== null && row.at ? { packets: Number(row.packets), at: row.at } : undefined;
 }
 
 /** Idle: no players for at least `idleAfterMs` (never when that is null, `IDLE_SLEEP_AFTER=off`). */
@@ -57,18 +107,35 @@ export function recordPlayerCheck(db: Db, serverId: string, check: PlayerCheck, 
       .onConflictDoNothing()
       .run();
     const row = tx
-      .select({ state: servers.state, lastPlayerAt: servers.lastPlayerAt, idleSince: servers.idleSince })
+      .select({
+        state: servers.state,
+        lastPlayerAt: servers.lastPlayerAt,
+        idleSince: servers.idleSince,
+        trafficPackets: servers.trafficPackets,
+        trafficAt: servers.trafficAt,
+      })
       .from(servers)
       .where(eq(servers.id, serverId))
       .get();
     if (row?.state !== 'running') return;
+    const traffic = edgeTrafficOf(tx, serverId);
+    const before =
+      row.trafficPackets !== null && row.trafficAt !== null
+        ? { packets: row.trafficPackets, at: row.trafficAt }
+        : null;
     const players = check.players
       ? { playersOnline: check.players.online, playersMax: check.players.max }
       : check.up
         ? {}
         : { playersOnline: null };
     tx.update(servers)
-      .set({ ...players, ...activityAfter(row, check, at), playersCheckedAt: at, updatedAt: at })
+      .set({
+        ...players,
+        ...activityAfter(row, check, at, trafficSignal(before, traffic)),
+        ...(traffic ? { trafficPackets: traffic.packets, trafficAt: traffic.at } : {}),
+        playersCheckedAt: at,
+        updatedAt: at,
+      })
       .where(eq(servers.id, serverId))
       .run();
   });

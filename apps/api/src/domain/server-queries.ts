@@ -1,15 +1,15 @@
 // The hot read paths (listing servers and their ports) as prepared statements: `GET /v1/servers` is the
 // API's busiest route, and building the query through the ORM on each call cost more than running it.
 import type { Statement } from 'better-sqlite3';
+import { getTableColumns } from 'drizzle-orm';
 import type { Db } from '../db/database.js';
-import type { ports, ServerRow } from '../db/schema.js';
+import { type ports, type ServerRow, servers } from '../db/schema.js';
 import type { Reach } from './actor.js';
 
-const COLUMNS = `id, name, game, guild_id AS guildId, owner_id AS ownerId, channel_id AS channelId, state,
-  cores, memory_mib AS memoryMiB, disk_gib AS diskGiB, vmid, node, ipv4, players_online AS playersOnline,
-  players_max AS playersMax, failure_code AS failureCode, failure_message AS failureMessage,
-  failure_step AS failureStep, current_job_id AS currentJobId, created_at AS createdAt,
-  updated_at AS updatedAt, deleted_at AS deletedAt`;
+/** Every column of `servers` under its ServerRow name, read from the schema so no column is ever left out. */
+const COLUMNS = Object.entries(getTableColumns(servers))
+  .map(([key, column]) => `${column.name} AS ${key}`)
+  .join(', ');
 
 export type PortRow = typeof ports.$inferSelect;
 

@@ -5,7 +5,9 @@ import {
   activityAfter,
   isIdle,
   type PlayerCheck,
+  QUERY_NOISE_PACKETS_PER_MINUTE,
   startOfDayIn,
+  trafficSignal,
 } from '../../src/domain/player-activity.js';
 
 const AT = '2026-12-07T12:00:00.000Z';
@@ -46,12 +48,39 @@ describe('the idle clock', () => {
     expect(activityAfter(current, check, AT)).toEqual(expected);
   });
 
+  it("goes by the edge's traffic only when the game gives no count", () => {
+    const counted = { up: true, players: { online: 0, max: 10 } };
+    expect(activityAfter(idleEarlier, counted, AT, 'playing')).toEqual(idleEarlier);
+    expect(activityAfter(idleEarlier, { up: true }, AT, 'playing')).toEqual({
+      lastPlayerAt: AT,
+      idleSince: null,
+    });
+    expect(activityAfter(fresh, { up: true }, AT, 'quiet')).toEqual({ lastPlayerAt: null, idleSince: AT });
+    expect(activityAfter(idleEarlier, { up: false }, AT, 'quiet')).toEqual(idleEarlier);
+  });
+
   it('calls a server idle only once the idle period has passed, and never when it is off', () => {
     const since = Date.parse(EARLIER);
     expect(isIdle(EARLIER, 30 * 60_000, since + 29 * 60_000)).toBe(false);
     expect(isIdle(EARLIER, 30 * 60_000, since + 30 * 60_000)).toBe(true);
     expect(isIdle(null, 30 * 60_000, since + 99 * 60_000)).toBe(false);
     expect(isIdle(EARLIER, null, since + 99 * 3_600_000)).toBe(false);
+  });
+});
+
+describe("what the edge's traffic says between two checks", () => {
+  const mark = (packets: number, at: string) => ({ packets, at });
+  const noise = QUERY_NOISE_PACKETS_PER_MINUTE;
+  it.each([
+    ['a player: far above query noise', mark(1_000, EARLIER), mark(1_000 + 60 * 600, AT), 'playing'],
+    ['server-list queries only', mark(1_000, EARLIER), mark(1_000 + 60 * noise, AT), 'quiet'],
+    ['nothing at all', mark(1_000, EARLIER), mark(1_000, AT), 'quiet'],
+    ['no report since the last check', mark(1_000, AT), mark(5_000, AT), undefined],
+    ['the count went back (an edge restarted)', mark(9_000, EARLIER), mark(10, AT), undefined],
+    ['no mark before', null, mark(10, AT), undefined],
+    ['no edge reports it', mark(10, EARLIER), undefined, undefined],
+  ] as const)('%s', (_, before, after, expected) => {
+    expect(trafficSignal(before, after)).toBe(expected);
   });
 });
 

@@ -116,4 +116,57 @@ describe('the player monitor', () => {
       await game.close();
     }
   });
+
+  it('goes by what players send through the edge for a game that cannot count them', async () => {
+    const game = await fakeLuanti();
+    try {
+      const s = await monitoredStack(
+        { IDLE_SLEEP_AFTER: '1s' },
+        probeAt(() => game.port),
+      );
+      const { id } = await runningServer(s, 'crowd', 'luanti');
+      const edge = client(s.api.url, s.api.token(['edge'], 'edge'));
+      const report = async (packets: number) =>
+        expect(
+          (
+            await edge('PUT', '/v1/edge/status', {
+              name: 'pve1',
+              mode: 'nft',
+              snat: 'never',
+              appliedGeneration: null,
+              forwarded: 0,
+              refused: [],
+              problem: null,
+              traffic: [{ serverId: id, packets, bytes: packets * 60 }],
+            })
+          ).status,
+        ).toBe(200);
+      const checkedAfter = async (since: number) =>
+        until('a check after the report', async () => {
+          const v = (await s.admin<Server>('GET', `/v1/servers/${id}`)).body;
+          return v.activity.checkedAt && Date.parse(v.activity.checkedAt) > since ? v : undefined;
+        });
+
+      await report(100);
+      await checkedAfter(Date.now()); // the first mark: nothing to compare with yet
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await report(100 + 2_000); // a player's traffic: thousands of packets a minute
+      const playing = await checkedAfter(Date.now());
+      expect(playing.players).toBeNull();
+      expect(playing.activity).toMatchObject({ idleSince: null, idle: false });
+      expect(playing.activity.lastPlayerAt).not.toBeNull();
+
+      await report(100 + 2_000); // then nothing but noise
+      const quiet = await checkedAfter(Date.now());
+      expect(quiet.activity.idleSince).not.toBeNull();
+      expect(quiet.activity.lastPlayerAt).toBe(playing.activity.lastPlayerAt);
+      await until('idle after 1 s of quiet', async () => {
+        await report(100 + 2_000);
+        const v = (await s.admin<Server>('GET', `/v1/servers/${id}`)).body;
+        return v.activity.idle ? v : undefined;
+      });
+    } finally {
+      await game.close();
+    }
+  });
 });

@@ -45,6 +45,14 @@ export const refusedForwardSchema = z.object({
 });
 export type RefusedForward = z.infer<typeof refusedForwardSchema>;
 
+/** What players sent to one server's published ports through an edge, since that edge started. */
+export const serverTrafficSchema = z.object({
+  serverId: z.string().min(1).max(64),
+  packets: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+});
+export type ServerTraffic = z.infer<typeof serverTrafficSchema>;
+
 /** What an edge tells the API after every read of the table (`PUT /v1/edge/status`). */
 export const edgeReportSchema = z.object({
   /** Which edge (its host name by default): several may report, each keeps its own row. */
@@ -62,11 +70,16 @@ export const edgeReportSchema = z.object({
   refused: z.array(refusedForwardSchema).max(10_000),
   /** Null when healthy; else one sentence: why the last read or apply failed (the table in force stays). */
   problem: z.string().max(1_000).nullable(),
+  /**
+   * Per server, cumulative since the edge started (back to 0 when it restarts): the player monitor's second
+   * signal for games that cannot count their players. Absent in dry mode, and from edges older than it.
+   */
+  traffic: z.array(serverTrafficSchema).max(10_000).optional(),
 });
 export type EdgeReport = z.infer<typeof edgeReportSchema>;
 
 /** An edge as the API last heard of it. */
-export const edgeStateSchema = edgeReportSchema.extend({
+export const edgeStateSchema = edgeReportSchema.omit({ traffic: true }).extend({
   reportedAt: z.string(),
   /** No report for longer than EDGE_STALE_AFTER: the edge is not following (its table stays as it was). */
   stale: z.boolean(),
