@@ -101,6 +101,9 @@ describe('publishing the ports is a step of create, start and restart', () => {
     );
     const running = (await s.admin<Server>('GET', `/v1/servers/${created.body.server.id}`)).body;
     expect(running).toMatchObject({ state: 'running', publication: 'published' });
+    // The listing (its own prepared query) shows the server exactly as its own route does.
+    const listed = (await s.admin<{ servers: Server[] }>('GET', '/v1/servers')).body.servers;
+    expect(listed.find((server) => server.id === running.id)).toEqual(running);
 
     // Stop: the ports leave the table before the VM stops; the edge that applies it closes them.
     const stop = await s.admin<{ jobId: string }>('POST', `/v1/servers/${running.id}/stop`);
