@@ -38,6 +38,26 @@ function start(
   return { daemon, api, host, log, stop, running };
 }
 
+/** What players sent to survival's two ports: 10 packets to its TCP port, 3 to its UDP one. */
+const survivalCounts = () => [
+  {
+    protocol: 'tcp' as const,
+    port: 20_000,
+    serverId: 'srv_survival0001',
+    serverName: 'survival',
+    packets: 10,
+    bytes: 1_000,
+  },
+  {
+    protocol: 'udp' as const,
+    port: 20_001,
+    serverId: 'srv_survival0001',
+    serverName: 'survival',
+    packets: 3,
+    bytes: 90,
+  },
+];
+
 describe('the edge daemon', () => {
   it('applies the table on start and reports what is in force', async () => {
     const api = new FakeApi();
@@ -327,24 +347,7 @@ describe('the edge daemon', () => {
     const host = new FakeHost();
     const { daemon } = start({}, api, host);
     await until(() => api.reports.length === 1);
-    host.counts = [
-      {
-        protocol: 'tcp',
-        port: 20_000,
-        serverId: 'srv_survival0001',
-        serverName: 'survival',
-        packets: 10,
-        bytes: 1_000,
-      },
-      {
-        protocol: 'udp',
-        port: 20_001,
-        serverId: 'srv_survival0001',
-        serverName: 'survival',
-        packets: 3,
-        bytes: 90,
-      },
-    ];
+    host.counts = survivalCounts();
     api.change([entry()]);
     await until(() => api.reports.length === 2);
     host.counts = [
@@ -384,24 +387,7 @@ describe('the edge daemon', () => {
     start({ resyncMs: 20 }, api, host);
     await until(() => api.reports.length === 1);
     expect(api.lastReport?.traffic).toEqual([]);
-    host.counts = [
-      {
-        protocol: 'tcp',
-        port: 20_000,
-        serverId: 'srv_survival0001',
-        serverName: 'survival',
-        packets: 10,
-        bytes: 1_000,
-      },
-      {
-        protocol: 'udp',
-        port: 20_001,
-        serverId: 'srv_survival0001',
-        serverName: 'survival',
-        packets: 3,
-        bytes: 90,
-      },
-    ];
+    host.counts = survivalCounts();
     await until(() => api.lastReport?.traffic?.length === 1);
     expect(api.lastReport?.traffic).toEqual([{ serverId: 'srv_survival0001', packets: 13, bytes: 1_090 }]);
 

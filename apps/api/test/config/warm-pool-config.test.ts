@@ -1,15 +1,7 @@
 // WARM_POOL and WARM_POOL_MODE as an admin writes them: what is read, and the one sentence a mistake gets (the
 // API and the workers refuse to start with it).
 import { describe, expect, it } from 'vitest';
-import { loadApiConfig } from '../../src/config.js';
-
-const base = {
-  PROXMOX_HOST: 'https://pve.example.net:8006',
-  PROXMOX_NODE: 'pve',
-  PROXMOX_TOKEN_ID: 'root@pam!guildserver',
-  PROXMOX_TOKEN_SECRET: '5f0c1e2a-9d7b-4c3e-8a61-2b4f6d8e0c11',
-};
-const load = (env: Record<string, string>) => loadApiConfig({ ...base, ...env });
+import { load } from './load-config.js';
 
 describe('WARM_POOL', () => {
   it('reads game:count pairs and the mode; none by default, stopped by default', () => {

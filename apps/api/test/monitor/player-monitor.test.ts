@@ -35,6 +35,13 @@ async function monitoredStack(env: Record<string, string>, probe: GameProbe): Pr
   return { api, worker, admin: client(api.url, api.token(['admin'])) };
 }
 
+/** The server as shown once the monitor has checked it after `since`. */
+const checkAfter = (s: WorkerStack, id: string, since: number) =>
+  until('a check after the last', async () => {
+    const v = (await s.admin<Server>('GET', `/v1/servers/${id}`)).body;
+    return v.activity.checkedAt && Date.parse(v.activity.checkedAt) > since ? v : undefined;
+  });
+
 const player = (name: string) => ({ score: 0, ping: 40, name });
 
 describe('the player monitor', () => {
@@ -100,11 +107,7 @@ describe('the player monitor', () => {
         probeAt(() => game.port),
       );
       const { id } = await runningServer(s, 'blocks', 'luanti');
-      const checkedAfter = async (since: number) =>
-        until('a check after the last', async () => {
-          const v = (await s.admin<Server>('GET', `/v1/servers/${id}`)).body;
-          return v.activity.checkedAt && Date.parse(v.activity.checkedAt) > since ? v : undefined;
-        });
+      const checkedAfter = (since: number) => checkAfter(s, id, since);
       await checkedAfter(0);
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       const later = await checkedAfter(Date.now());
@@ -141,11 +144,7 @@ describe('the player monitor', () => {
             })
           ).status,
         ).toBe(200);
-      const checkedAfter = async (since: number) =>
-        until('a check after the report', async () => {
-          const v = (await s.admin<Server>('GET', `/v1/servers/${id}`)).body;
-          return v.activity.checkedAt && Date.parse(v.activity.checkedAt) > since ? v : undefined;
-        });
+      const checkedAfter = (since: number) => checkAfter(s, id, since);
 
       await report(100);
       await checkedAfter(Date.now()); // the first mark: nothing to compare with yet
