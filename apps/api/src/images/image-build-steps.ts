@@ -164,7 +164,7 @@ async function failingAs<T>(code: string, run: () => Promise<T>): Promise<T> {
 }
 
 /** The name the check's server goes by (its configuration is removed by seal.yml with the rest). */
-export const IMAGE_CHECK_SERVER_NAME = 'image-check';
+const IMAGE_CHECK_SERVER_NAME = 'image-check';
 
 /**
  * Before sealing: the installed game is configured as a server of the catalog's default ports and size would be

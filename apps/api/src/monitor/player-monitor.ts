@@ -1,5 +1,6 @@
-// The player monitor: every MONITOR_INTERVAL (a BullMQ job scheduler, SYSTEM_SCHEDULERS) a worker asks each
-// running server's game who plays, the way wait_game does, and keeps the answer (domain/player-activity.ts).
+// The player monitor: every MONITOR_INTERVAL (the BullMQ job scheduler `system:player-monitor`, queue/
+// schedule-queue.ts) a worker asks each running server's game who plays, the way wait_game does, and keeps the
+// answer (domain/player-activity.ts).
 import { getGame } from '@guildserver/games';
 import { and, eq, isNotNull, isNull } from 'drizzle-orm';
 import type { MonitorConfig } from '../config.js';

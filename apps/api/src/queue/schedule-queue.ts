@@ -29,11 +29,15 @@ const SYSTEM_PATTERNS = {
 /** The housekeeping tasks: those above, and the player monitor every MONITOR_INTERVAL (monitor/player-monitor.ts). */
 export type SystemTask = keyof typeof SYSTEM_PATTERNS | 'player-monitor';
 
-function systemRepeats(monitorIntervalMs: number): [SystemTask, { pattern: string } | { every: number }][] {
-  return [
-    ...Object.entries(SYSTEM_PATTERNS).map(([task, pattern]) => [task as SystemTask, { pattern }] as const),
-    ['player-monitor', { every: monitorIntervalMs }],
-  ] as [SystemTask, { pattern: string } | { every: number }][];
+type SystemRepeat = { pattern: string } | { every: number };
+
+/** Each housekeeping task with how its scheduler repeats. */
+function systemRepeats(monitorIntervalMs: number): [SystemTask, SystemRepeat][] {
+  const fixed = Object.entries(SYSTEM_PATTERNS).map(([task, pattern]): [SystemTask, SystemRepeat] => [
+    task as SystemTask,
+    { pattern },
+  ]);
+  return [...fixed, ['player-monitor', { every: monitorIntervalMs }]];
 }
 const SYSTEM = 'system';
 
