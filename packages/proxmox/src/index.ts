@@ -18,15 +18,16 @@ export {
 } from './api/backup';
 export type { ClusterResource, ClusterResourceType } from './api/cluster';
 export type { NodeSummary } from './api/nodes';
-export type {
-  CloneParams,
-  DeleteOptions,
-  PendingChange,
-  QemuConfig,
-  QemuStatus,
-  TemplateOptions,
+export {
+  type CloneParams,
+  type DeleteOptions,
+  isHibernated,
+  type PendingChange,
+  type QemuConfig,
+  type QemuStatus,
+  type TemplateOptions,
 } from './api/qemu';
-export type { ShutdownOptions } from './api/qemu-power';
+export type { ShutdownOptions, SuspendOptions } from './api/qemu-power';
 export type { SnapshotSummary } from './api/snapshot';
 export type {
   BackupVolume,

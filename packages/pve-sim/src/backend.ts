@@ -59,6 +59,22 @@ export interface VmBackend {
   reboot(vm: SimVm, log: TaskLog): Promise<void>;
   /** Hard reset of a running VM (PVE's `reset`): the same process and config, the guest boots again. */
   reset(vm: SimVm): Promise<void>;
+  /** Stops a running VM's vCPUs, the process staying (PVE's suspend without `todisk`: QMP `stop`). */
+  pause(vm: SimVm): Promise<void>;
+  /** Lets a paused VM run on (PVE's resume: QMP `cont`). */
+  unpause(vm: SimVm): Promise<void>;
+  /**
+   * Suspend to disk: saves the running VM's state (RAM and devices) into `stateVolume` (a `storage:volume` id),
+   * then ends its process. On failure the VM runs on and no state is left behind.
+   */
+  hibernate(vm: SimVm, stateVolume: string, log: TaskLog): Promise<void>;
+  /**
+   * Starts the VM from the state `hibernate` saved (its config unchanged since): the guest runs on where it
+   * stopped. Resolves once the machine runs; the state stays until `removeState`.
+   */
+  resumeFromState(vm: SimVm, stateVolume: string, log: TaskLog): Promise<void>;
+  /** Frees a saved state (resumed, or discarded with the config's `vmstate`); one already gone is no error. */
+  removeState(vm: SimVm, stateVolume: string): Promise<void>;
   /** Sends a command to the VM's guest agent; rejects with AgentNotRunningError when it does not answer. */
   agent(vm: SimVm, command: AgentCommand): Promise<unknown>;
   /** Called when a VM's machine went away by itself (the guest powered off, the process died). */
@@ -83,6 +99,11 @@ export function createSimulatedBackend(): VmBackend {
     shutdown: async () => true,
     reboot: async () => {},
     reset: async () => {},
+    pause: async () => {},
+    unpause: async () => {},
+    hibernate: async () => {},
+    resumeFromState: async () => {},
+    removeState: async () => {},
     agent: async () => {
       throw new Error('the simulated backend answers guest-agent calls in the handler');
     },

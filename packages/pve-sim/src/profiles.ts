@@ -9,6 +9,8 @@ export interface Durations {
   stop: number;
   shutdown: number;
   reboot: number;
+  /** Saving a running VM's state to disk (`qmsuspend` with `todisk`). */
+  hibernate: number;
   destroy: number;
   resize: number;
   vzdump: number;
@@ -35,6 +37,7 @@ const FAST: Durations = {
   stop: 20,
   shutdown: 40,
   reboot: 60,
+  hibernate: 40,
   destroy: 30,
   resize: 10,
   vzdump: 80,
@@ -55,6 +58,7 @@ const REALISTIC: Durations = {
   stop: 2_000,
   shutdown: 9_000,
   reboot: 12_000,
+  hibernate: 8_000,
   destroy: 3_000,
   resize: 1_500,
   vzdump: 45_000,

@@ -25,12 +25,31 @@ export interface CloneParams {
 export type QemuConfig = Record<string, string | number | undefined> & {
   name?: string;
   tags?: string;
+  /**
+   * `clone`, `backup`, `snapshot`, ...; `suspended` (with `vmstate`) while hibernated, `suspending` while the
+   * state is written (and after that failed).
+   */
   lock?: string;
   digest?: string;
   memory?: string | number;
   cores?: number;
   agent?: string | number;
+  /** A hibernated VM's saved state (`local-lvm:vm-101-state-suspend-2026-04-01`); freed when it resumes. */
+  vmstate?: string;
+  /** The machine type the saved state needs (`pc-q35-9.0+pve0`), recorded with `vmstate`. */
+  runningmachine?: string;
+  /** The QEMU `-cpu` argument the saved state needs, recorded with `vmstate`. */
+  runningcpu?: string;
 };
+
+/**
+ * Hibernated (suspended to disk; its status is `stopped`): the next start resumes from the saved state rather
+ * than booting. PVE's vm_start resumes a VM locked `suspended`, or an unlocked one whose config names a
+ * `vmstate`; while the state is being written the lock is `suspending`, and the VM still runs.
+ */
+export function isHibernated(config: Pick<QemuConfig, 'lock' | 'vmstate'>): boolean {
+  return config.lock === 'suspended' || (config.lock === undefined && config.vmstate !== undefined);
+}
 
 export interface PendingChange {
   key: string;
@@ -42,7 +61,9 @@ export interface PendingChange {
 
 export interface QemuStatus {
   vmid: number;
+  /** A hibernated VM is `stopped` (with `lock: suspended`); a paused one `running` (qmpstatus `paused`). */
   status: 'running' | 'stopped';
+  /** QMP's run state: `running`, `paused`, `stopped`, ... */
   qmpstatus?: string;
   name?: string;
   lock?: string;

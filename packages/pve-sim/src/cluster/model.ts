@@ -41,8 +41,15 @@ export interface SimVm {
   pending: Record<string, string>;
   pendingDelete: string[];
   status: 'running' | 'stopped';
+  /** A running VM whose vCPUs are stopped (PVE's suspend without `todisk`: qmpstatus `paused`). */
+  paused?: boolean;
   /** Milliseconds since epoch of the last start (drives guest-agent boot). */
   startedAt?: number;
+  /**
+   * `startedAt` of a start that resumed a saved state: while it still equals `startedAt`, the guest did not boot
+   * but carried on, already up.
+   */
+  resumedAt?: number;
   snapshots: SimSnapshot[];
 }
 

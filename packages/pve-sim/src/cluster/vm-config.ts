@@ -46,6 +46,12 @@ export function formatSize(bytes: number): string {
   return String(bytes);
 }
 
+/** The VM's memory in MiB (qemu-server's get_current_memory): an integer or, from PVE 8.1, `current=N,...`. */
+export function currentMemoryMiB(value: string | undefined): number {
+  const match = /(?:^|current=)(\d+)/.exec(value ?? '');
+  return match ? Number(match[1]) : 512;
+}
+
 export function parseDisk(key: string, value: string): DiskSpec | undefined {
   if (!DISK_KEY.test(key)) return undefined;
   const [volid = '', ...options] = value.split(',');

@@ -14,8 +14,13 @@ function agentEnabled(vm: SimVm): boolean {
 function agentPhase(sim: SimContext, vm: SimVm): AgentPhase {
   if (!agentEnabled(vm)) throw new PveHttpError(500, 'No QEMU guest agent configured');
   if (vm.status !== 'running') throw new PveHttpError(500, `VM ${vm.vmid} is not running`);
-  const upFor = Date.now() - (vm.startedAt ?? Date.now());
-  if (sim.faults.isAgentSilent(vm.vmid) || upFor < sim.durations.agentBoot) {
+  // A guest resumed from a saved state carries on where it was: agent and network up at once.
+  const upFor =
+    vm.resumedAt !== undefined && vm.resumedAt === vm.startedAt
+      ? sim.durations.agentBoot + sim.durations.dhcp
+      : Date.now() - (vm.startedAt ?? Date.now());
+  // A paused guest does not answer either.
+  if (sim.faults.isAgentSilent(vm.vmid) || vm.paused || upFor < sim.durations.agentBoot) {
     throw new PveHttpError(500, 'QEMU guest agent is not running');
   }
   const sinceAgent = upFor - sim.durations.agentBoot;

@@ -1,5 +1,6 @@
 import { MASKED_CONFIG_KEYS, type SimVm } from '../cluster/model.js';
 import { configDigest, isCloudInitKey, staysPending, uniqueTags, withMac } from '../cluster/vm-config.js';
+import { clearSavedState } from '../cluster/vmstate.js';
 import { PveHttpError } from '../errors.js';
 import { type Call, flag, type Handler, num, type SimContext, str } from './context.js';
 
@@ -35,9 +36,16 @@ function memoryMiB(value: string | undefined): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/**
+ * Deleting `vmstate` discards a hibernated VM's saved state: the `suspended` lock does not refuse that change
+ * and goes with it (qemu-server's update_vm_api, "'suspended' lock should probably be a state").
+ */
+const discardsSuspendedState = (vm: SimVm, params: Record<string, unknown>) =>
+  vm.config.lock === 'suspended' && splitList(str(params, 'delete')).includes('vmstate');
+
 /** The semantic checks PVE makes before accepting a config change (after the schema's checks). */
 function checkChange(sim: SimContext, vm: SimVm, params: Record<string, unknown>): void {
-  if (params.skiplock === undefined) sim.cluster.assertUnlocked(vm);
+  if (params.skiplock === undefined && !discardsSuspendedState(vm, params)) sim.cluster.assertUnlocked(vm);
   const digest = str(params, 'digest');
   if (digest !== undefined && digest !== configDigest(vm.config)) {
     throw new PveHttpError(500, 'detected modified configuration - file changed by other user? Try again.');
@@ -52,13 +60,30 @@ function checkChange(sim: SimContext, vm: SimVm, params: Record<string, unknown>
   }
 }
 
-function applyChange(vm: SimVm, params: Record<string, unknown>): void {
+/**
+ * Deleting `vmstate` frees the state volume at once, running or not, with the `running*` keys recorded beside
+ * it (and a `suspended` lock). Returns the volume to free, if any.
+ */
+function discardState(vm: SimVm, params: Record<string, unknown>): string | undefined {
+  if (!splitList(str(params, 'delete')).includes('vmstate')) return undefined;
+  const state = vm.config.vmstate;
+  if (state !== undefined && vm.config.protection === '1')
+    throw new PveHttpError(500, `can't remove vmstate '${state}' - protection mode enabled`);
+  if (vm.config.lock === 'suspended') delete vm.config.lock;
+  clearSavedState(vm.config);
+  return state;
+}
+
+/** Applies a checked change; returns a saved state it discarded (for the backend to free). */
+function applyChange(vm: SimVm, params: Record<string, unknown>): string | undefined {
+  const discarded = discardState(vm, params);
   for (const key of splitList(str(params, 'revert'))) {
     delete vm.pending[key];
     vm.pendingDelete = vm.pendingDelete.filter((k) => k !== key);
   }
   const live = vm.status === 'running';
   for (const key of splitList(str(params, 'delete'))) {
+    if (key === 'vmstate') continue;
     if (live && staysPending(key)) {
       if (!vm.pendingDelete.includes(key)) vm.pendingDelete.push(key);
     } else {
@@ -73,6 +98,7 @@ function applyChange(vm: SimVm, params: Record<string, unknown>): void {
     if (live && staysPending(key)) vm.pending[key] = value;
     else vm.config[key] = value;
   }
+  return discarded;
 }
 
 export const getConfig: Handler = ({ sim, params }) => {
@@ -95,7 +121,8 @@ export const updateConfigAsync: Handler = ({ sim, params, user }: Call) => {
       await sim.work(sim.durations.config);
       const injected = sim.faults.takeTaskError('qmconfig');
       if (injected) throw new Error(injected);
-      applyChange(vm, params);
+      const discarded = applyChange(vm, params);
+      if (discarded) await sim.backend.removeState(vm, discarded);
       if (vm.status === 'running' && Object.keys(vm.pending).length > 0) {
         log.info(`pending changes: ${Object.keys(vm.pending).join(', ')} (applied at next start)`);
       }
@@ -105,11 +132,12 @@ export const updateConfigAsync: Handler = ({ sim, params, user }: Call) => {
 };
 
 /** PUT .../config: synchronous, answers null. */
-export const updateConfigSync: Handler = ({ sim, params }) => {
+export const updateConfigSync: Handler = async ({ sim, params }) => {
   const vm = sim.cluster.vmOn(str(params, 'node')!, num(params, 'vmid')!);
   checkChange(sim, vm, params);
-  applyChange(vm, params);
+  const discarded = applyChange(vm, params);
   sim.changed();
+  if (discarded) await sim.backend.removeState(vm, discarded);
   return null;
 };
 

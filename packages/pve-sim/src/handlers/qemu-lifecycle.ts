@@ -9,11 +9,14 @@ import {
 import { PveHttpError } from '../errors.js';
 import { type Handler, num, str } from './context.js';
 
-/** DELETE /nodes/{node}/qemu/{vmid}: refused at once while running or locked. */
+/**
+ * DELETE /nodes/{node}/qemu/{vmid}: refused at once while running or locked — except by the `suspended` lock of
+ * a hibernated VM, whose state volume goes with its disks (qemu-server's destroy_vm).
+ */
 export const destroyVm: Handler = ({ sim, params, user }) => {
   const { cluster } = sim;
   const vm = cluster.vmOn(str(params, 'node')!, num(params, 'vmid')!);
-  if (params.skiplock === undefined) cluster.assertUnlocked(vm);
+  if (params.skiplock === undefined && vm.config.lock !== 'suspended') cluster.assertUnlocked(vm);
   if (vm.status === 'running') throw new PveHttpError(500, `VM ${vm.vmid} is running - destroy failed`);
   if (vm.config.protection === '1') throw new PveHttpError(500, "can't remove VM - protection mode enabled");
   return sim.tasks.start({
@@ -38,6 +41,7 @@ export const destroyVm: Handler = ({ sim, params, user }) => {
       await sim.backend.destroy(vm, log);
       for (const disk of disksOf(vm.config))
         log.info(`Removing image: 100% complete...done. (${disk.storage}:${disk.volume})`);
+      if (vm.config.vmstate) log.info(`Removing image: 100% complete...done. (${vm.config.vmstate})`);
       cluster.removeVm(vm.vmid);
       sim.changed();
     },

@@ -1,81 +1,52 @@
-import type { SimVm } from '../cluster/model.js';
-import { applyPending } from '../cluster/vm-config.js';
+import { runningMachine } from '../cluster/vmstate.js';
 import { PveHttpError } from '../errors.js';
-import type { TaskLog } from '../tasks/runner.js';
-import { type Call, type Handler, num, type SimContext, vmOf } from './context.js';
+import { type Handler, num, vmOf } from './context.js';
+import { applyPendingForBoot, markStopped, powerTask, startInTask } from './power-task.js';
 
-function powerTask(call: Call, vm: SimVm, type: string, body: (log: TaskLog) => Promise<void>): string {
-  const { sim, user } = call;
-  return sim.tasks.start({
-    node: vm.node,
-    type,
-    id: String(vm.vmid),
-    user,
-    run: async (log) => {
-      // An injected failure leaves the VM as it was, as a failed start or stop does in PVE.
-      const injected = sim.faults.takeTaskError(type);
-      if (injected) {
-        await sim.work(sim.durations.config);
-        throw new Error(injected);
-      }
-      await body(log);
-      sim.changed();
-    },
-  });
-}
-
-/** Pending changes apply at a (re)start, and the cloud-init drive is made anew from the config, as PVE does. */
-function applyPendingForBoot(vm: SimVm, log: TaskLog): void {
-  applyPending(vm);
-  if (Object.values(vm.config).some((v) => v.includes('-cloudinit'))) log.info('generating cloud-init ISO');
-}
-
-async function boot(sim: SimContext, vm: SimVm, log: TaskLog): Promise<void> {
-  applyPendingForBoot(vm, log);
-  await sim.backend.start(vm, log);
-  vm.status = 'running';
-  vm.startedAt = Date.now();
-}
-
-function markStopped(vm: SimVm): void {
-  vm.status = 'stopped';
-  vm.startedAt = undefined;
-}
-
-/** Start: every refusal (locked, template, already running) is a task error, as in PVE. */
+/**
+ * Start: every refusal (locked, template, already running) is a task error, as in PVE. A hibernated VM
+ * (`lock: suspended`, a `vmstate`) resumes from its saved state.
+ */
 export const startVm: Handler = (call) => {
   const vm = vmOf(call);
-  const { sim } = call;
-  return powerTask(call, vm, 'qmstart', async (log) => {
-    if (sim.cluster.isTemplate(vm)) throw new Error("you can't start a vm if it's a template");
-    if (vm.config.lock && call.params.skiplock === undefined)
-      throw new Error(`VM is locked (${vm.config.lock})`);
-    if (vm.status === 'running') throw new Error(`VM ${vm.vmid} already running`);
-    await sim.work(sim.durations.start);
-    await boot(sim, vm, log);
-  });
+  return powerTask(call, vm, 'qmstart', (log) => startInTask(call, vm, log));
 };
 
-/** Stop of a stopped VM is a successful no-op task. */
+/**
+ * Stop of a stopped VM is a successful no-op task, locked or not (qemu-server's _do_vm_stop returns before it
+ * checks the lock): a hibernated VM stays hibernated.
+ */
 export const stopVm: Handler = (call) => {
   const vm = vmOf(call);
   const { sim } = call;
   return powerTask(call, vm, 'qmstop', async () => {
+    if (vm.status === 'stopped') return;
     if (vm.config.lock && call.params.skiplock === undefined)
       throw new Error(`VM is locked (${vm.config.lock})`);
-    if (vm.status === 'stopped') return;
     await sim.work(sim.durations.stop);
     await sim.backend.stop(vm);
     markStopped(vm);
   });
 };
 
+/**
+ * Shutdown: a paused VM would only get the request once resumed, so PVE refuses it (500), or stops it hard with
+ * `forceStop`. Shutdown of a stopped VM is a no-op, as stop's is.
+ */
 export const shutdownVm: Handler = (call) => {
   const vm = vmOf(call);
   const { sim, params } = call;
+  const paused = vm.status === 'running' && vm.paused === true;
+  if (paused && params.forceStop !== 1) throw new PveHttpError(500, 'VM is paused - cannot shutdown');
   return powerTask(call, vm, 'qmshutdown', async () => {
-    if (vm.config.lock && params.skiplock === undefined) throw new Error(`VM is locked (${vm.config.lock})`);
     if (vm.status === 'stopped') return;
+    if (vm.config.lock && params.skiplock === undefined) throw new Error(`VM is locked (${vm.config.lock})`);
+    if (paused) {
+      await sim.work(sim.durations.stop);
+      await sim.backend.stop(vm);
+      markStopped(vm);
+      return;
+    }
     const timeoutMs = (num(params, 'timeout') ?? 60) * 1000;
     const timedOut = () => {
       if (params.forceStop !== 1) throw new Error('VM quit/powerdown failed - got timeout');
@@ -96,10 +67,11 @@ export const shutdownVm: Handler = (call) => {
   });
 };
 
-/** Reboot of a stopped VM is refused at once (500), not as a task. */
+/** Reboot of a stopped or paused VM is refused at once (500), not as a task. */
 export const rebootVm: Handler = (call) => {
   const vm = vmOf(call);
   const { sim } = call;
+  if (vm.status === 'running' && vm.paused) throw new PveHttpError(500, 'VM is paused - cannot shutdown');
   if (vm.status !== 'running') throw new PveHttpError(500, `VM ${vm.vmid} not running`);
   return powerTask(call, vm, 'qmreboot', async (log) => {
     if (vm.config.lock) throw new Error(`VM is locked (${vm.config.lock})`);
@@ -129,7 +101,7 @@ export const currentStatus: Handler = (call) => {
     vmid: vm.vmid,
     name: vm.config.name,
     status: vm.status,
-    qmpstatus: vm.status,
+    qmpstatus: running && vm.paused ? 'paused' : vm.status,
     uptime: running && vm.startedAt ? Math.floor((Date.now() - vm.startedAt) / 1000) : 0,
     cpus: Number(vm.config.cores ?? 1) * Number(vm.config.sockets ?? 1),
     cpu: running ? 0.02 : 0,
@@ -149,7 +121,7 @@ export const currentStatus: Handler = (call) => {
   if (vm.config.template === '1') status.template = 1;
   if (running) {
     status.pid = 10_000 + vm.vmid;
-    status['running-machine'] = 'pc-q35-9.0+pve0';
+    status['running-machine'] = runningMachine(vm.config);
     status['running-qemu'] = '9.0.2';
   }
   return status;

@@ -14,6 +14,7 @@ import {
 import { destroyVm, listVms, resizeDisk } from './qemu-lifecycle.js';
 import { currentStatus, rebootVm, resetVm, shutdownVm, startVm, stopVm } from './qemu-power.js';
 import { restoreVm } from './qemu-restore.js';
+import { resumeVm, suspendVm } from './qemu-suspend.js';
 import { templateVm } from './qemu-template.js';
 import {
   createSnapshot,
@@ -72,6 +73,8 @@ export function buildRoutes(ticket: ReturnType<typeof createTicketHandler>): Map
     [`POST ${QEMU}/status/shutdown`, shutdownVm],
     [`POST ${QEMU}/status/reboot`, rebootVm],
     [`POST ${QEMU}/status/reset`, resetVm],
+    [`POST ${QEMU}/status/suspend`, suspendVm],
+    [`POST ${QEMU}/status/resume`, resumeVm],
     [`POST ${QEMU}/agent`, agentCommand],
     [`POST ${QEMU}/agent/ping`, agentPing],
     [`GET ${QEMU}/agent/network-get-interfaces`, networkGetInterfaces],

@@ -3,6 +3,7 @@ import { sleep } from '@guildserver/timing';
 import { archiveFormat, archiveInfo, archivePath } from '../cluster/backups.js';
 import type { SimBackup, SimStorage } from '../cluster/model.js';
 import { disksOf } from '../cluster/vm-config.js';
+import { vmstateSizeBytes } from '../cluster/vmstate.js';
 import { PveHttpError, paramError } from '../errors.js';
 import { parsePropertyString } from '../schema/property-string.js';
 import { flag, type Handler, num, type SimContext, str } from './context.js';
@@ -28,19 +29,26 @@ interface ImageVolume {
   size: number;
 }
 
-/** VM disk volumes on this storage, from the configs of the node's VMs (LV names, as list_images shows). */
+/**
+ * VM disk volumes on this storage, from the configs of the node's VMs (LV names, as list_images shows), and the
+ * state volumes of hibernated VMs.
+ */
 function imagesOn(sim: SimContext, node: string, storage: SimStorage): ImageVolume[] {
   return sim.cluster.state.vms
     .filter((vm) => vm.node === node || storage.shared)
-    .flatMap((vm) =>
-      disksOf(vm.config)
+    .flatMap((vm) => {
+      const images = disksOf(vm.config)
         .filter((d) => d.storage === storage.id)
         .map((d) => ({
           volid: `${storage.id}:${d.volume.slice(d.volume.lastIndexOf('/') + 1)}`,
           vmid: vm.vmid,
           size: d.isCloudInit ? CLOUDINIT_SIZE : d.sizeBytes,
-        })),
-    )
+        }));
+      const state = vm.config.vmstate;
+      if (state?.startsWith(`${storage.id}:`))
+        images.push({ volid: state, vmid: vm.vmid, size: vmstateSizeBytes(vm.config) });
+      return images;
+    })
     .sort((a, b) => a.volid.localeCompare(b.volid));
 }
 

@@ -35,6 +35,17 @@ export class DiskImages {
     return join(this.dir, `${ownVolumeName(volume)}.qcow2`);
   }
 
+  /**
+   * Where a VM state volume's content (a QEMU migration stream) is kept: beside the disk images, named after
+   * the volume (`local-lvm:vm-101-state-suspend-2026-04-01` → `vm-101-state-suspend-2026-04-01.vmstate`), so
+   * removeAllOf takes it with the VM's disks.
+   */
+  stateFileOf(stateVolume: string): string {
+    const volume = stateVolume.slice(stateVolume.indexOf(':') + 1);
+    if (!VOLUME_NAME.test(volume)) throw new Error(`unable to parse volume name '${volume}'`);
+    return join(this.dir, `${ownVolumeName(volume).replace(/\.raw$/, '')}.vmstate`);
+  }
+
   isTemplateBase(volume: string): boolean {
     return volume === `base-${this.template.vmid}-disk-0`;
   }

@@ -25,6 +25,8 @@ export interface MachineSpec {
   seedIso?: string;
   /** Network namespace holding the taps; without it, QEMU's user networking (tests only). */
   netns?: string;
+  /** Start paused, waiting for a saved state (`migrate-incoming`) instead of booting. */
+  incoming?: boolean;
 }
 
 export interface Nic {
@@ -184,6 +186,7 @@ export function qemuArgs(spec: MachineSpec): string[] {
   }
   args.push('-kernel', spec.boot.kernel, '-initrd', spec.boot.initrd, '-append', spec.boot.append);
   args.push(...diskArgs(spec), ...networkArgs(spec));
+  if (spec.incoming) args.push('-S', '-incoming', 'defer');
   return args;
 }
 

@@ -6,6 +6,8 @@ export interface VmPaths {
   qmpSocket: string;
   qgaSocket: string;
   pidFile: string;
+  /** Where a VM's saved state passes between QEMU and its file (QEMU's end of a `unix:` migration). */
+  stateSocket: string;
   serialLog: string;
   /** QEMU's own stdout/stderr, kept so a failed start can say why. */
   qemuLog: string;
@@ -26,6 +28,7 @@ export function vmPaths(stateDir: string, vmid: number): VmPaths {
     qmpSocket: join(dir, 'qmp.sock'),
     qgaSocket: join(dir, 'qga.sock'),
     pidFile: join(dir, 'qemu.pid'),
+    stateSocket: join(dir, 'state.sock'),
     serialLog: join(dir, 'serial.log'),
     qemuLog: join(dir, 'qemu.log'),
     seedIso: join(dir, 'cloudinit.iso'),

@@ -30,6 +30,7 @@ import { type VmPaths, vmPaths } from './paths.js';
 import { QmpClient } from './qmp.js';
 import { writeSeedIso } from './seed-iso.js';
 import { forgetTaps, recordTaps, recoverStale } from './stale.js';
+import { receiveState, sendState } from './state-stream.js';
 
 /** The lab network: a namespace with a bridge, where each VM's taps are made. */
 export interface LabNetwork {
@@ -81,6 +82,11 @@ const QMP_READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 10_000;
 /** PVE's shutdown time-out when none is given (reboot passes none). */
 const REBOOT_SHUTDOWN_TIMEOUT_MS = 60_000;
+/** How long saving or loading a VM's state (its RAM, to or from a local file) may take. */
+const STATE_TRANSFER_TIMEOUT_MS = 10 * 60_000;
+const STATE_POLL_MS = 50;
+/** No bandwidth cap for a state going to a local file (QEMU's default is that of a network migration). */
+const STATE_MAX_BANDWIDTH = 2 ** 40;
 
 const QGA_COMMANDS: Record<AgentCommand, string> = {
   ping: 'guest-ping',
@@ -145,9 +151,8 @@ export function createQemuBackend(options: QemuBackendOptions): VmBackend {
       });
     }
     await forgetTaps(machine.paths.dir);
-    for (const file of [machine.paths.pidFile, machine.paths.qmpSocket, machine.paths.qgaSocket]) {
-      await rm(file, { force: true });
-    }
+    const { pidFile, qmpSocket, qgaSocket, stateSocket } = machine.paths;
+    for (const file of [pidFile, qmpSocket, qgaSocket, stateSocket]) await rm(file, { force: true });
   }
 
   function track(vmid: number, child: ChildProcess, paths: VmPaths, taps: string[]): Machine {
@@ -213,21 +218,40 @@ export function createQemuBackend(options: QemuBackendOptions): VmBackend {
     return text.split('\n').filter(Boolean).slice(-20);
   }
 
-  async function start(vm: SimVm, log: TaskLog): Promise<void> {
+  /** Boots the VM, or with `stateFile` carries on from the state `hibernate` saved there. */
+  async function start(vm: SimVm, log: TaskLog, stateFile?: string): Promise<void> {
     const hostDns = await ready;
     if (machineOf(vm.vmid) || starting.has(vm.vmid)) throw new Error(`VM ${vm.vmid} already running`);
     starting.add(vm.vmid);
     try {
-      await launch(vm, log, hostDns);
+      await launch(vm, log, hostDns, stateFile);
     } finally {
       starting.delete(vm.vmid);
     }
   }
 
-  async function launch(vm: SimVm, log: TaskLog, hostDns: HostDns): Promise<void> {
+  /**
+   * Loads a saved state into a machine started with `-incoming defer` (paused: `-S`), then lets it run. A state
+   * QEMU cannot load makes it exit.
+   */
+  async function loadState(machine: Machine, stateFile: string): Promise<void> {
+    const qmp = machine.qmp!;
+    const socket = machine.paths.stateSocket;
+    await qmp.execute('migrate-incoming', { uri: `unix:${socket}` });
+    await sendState(socket, stateFile);
+    const deadline = Date.now() + STATE_TRANSFER_TIMEOUT_MS;
+    while ((await qmp.execute<{ status: string }>('query-status')).status === 'inmigrate') {
+      if (Date.now() > deadline) throw new Error('loading the VM state timed out');
+      await sleep(STATE_POLL_MS);
+    }
+    await qmp.execute('cont');
+  }
+
+  async function launch(vm: SimVm, log: TaskLog, hostDns: HostDns, stateFile?: string): Promise<void> {
     const paths = vmPaths(options.stateDir, vm.vmid);
     await mkdir(paths.dir, { recursive: true });
-    for (const file of [paths.pidFile, paths.qmpSocket, paths.qgaSocket]) await rm(file, { force: true });
+    for (const file of [paths.pidFile, paths.qmpSocket, paths.qgaSocket, paths.stateSocket])
+      await rm(file, { force: true });
 
     const hasCloudInit = disksOf(vm.config).some((disk) => disk.isCloudInit);
     if (hasCloudInit) {
@@ -247,6 +271,7 @@ export function createQemuBackend(options: QemuBackendOptions): VmBackend {
       diskFile: (volume) => images.fileOf(volume),
       seedIso: hasCloudInit ? paths.seedIso : undefined,
       netns: network?.netns,
+      incoming: stateFile !== undefined,
     });
     const taps = network ? nicsOf(vm.config).map((nic) => tapName(vm.vmid, nic.index)) : [];
     let child: ChildProcess;
@@ -262,6 +287,7 @@ export function createQemuBackend(options: QemuBackendOptions): VmBackend {
     const machine = track(vm.vmid, child, paths, taps);
     try {
       machine.qmp = await connectQmp(machine);
+      if (stateFile) await loadState(machine, stateFile);
       const status = await machine.qmp.execute<{ status: string }>('query-status');
       if (status.status !== 'running') throw new Error(`QEMU is ${status.status}, not running`);
     } catch (error) {
@@ -327,6 +353,71 @@ export function createQemuBackend(options: QemuBackendOptions): VmBackend {
       throw new Error('VM quit/powerdown failed - got timeout');
     }
     await start(vm, log);
+  }
+
+  async function runningQmp(vm: SimVm): Promise<QmpClient> {
+    await ready;
+    const machine = machineOf(vm.vmid);
+    if (!machine?.qmp || !machine.running) throw new Error(`VM ${vm.vmid} not running`);
+    return machine.qmp;
+  }
+
+  /** Waits for an outgoing migration to end; rejects when it failed, or the machine went away. */
+  async function migrationCompleted(machine: Machine): Promise<void> {
+    const deadline = Date.now() + STATE_TRANSFER_TIMEOUT_MS;
+    for (;;) {
+      const info = await machine.qmp!.execute<{ status?: string; 'error-desc'?: string }>('query-migrate');
+      if (info.status === 'completed') return;
+      if (info.status === 'failed' || info.status === 'cancelled')
+        throw new Error(`migration ${info.status}${info['error-desc'] ? `: ${info['error-desc']}` : ''}`);
+      if (Date.now() > deadline) throw new Error('saving the VM state timed out');
+      await sleep(STATE_POLL_MS);
+    }
+  }
+
+  /**
+   * Suspend to disk: the guest paused (each page of RAM then written once, all of it from one instant), its
+   * state migrated into the state volume's file, then QEMU quits. A failed save removes the file and lets the
+   * guest run on, as PVE's savevm-end does.
+   */
+  async function hibernate(vm: SimVm, stateVolume: string, log: TaskLog): Promise<void> {
+    const qmp = await runningQmp(vm);
+    const machine = machineOf(vm.vmid)!;
+    const file = images.stateFileOf(stateVolume);
+    await mkdir(images.dir, { recursive: true });
+    const began = Date.now();
+    const { status } = await qmp.execute<{ status: string }>('query-status');
+    const receiver = await receiveState(machine.paths.stateSocket, file);
+    let bytes: number;
+    try {
+      await qmp.execute('stop');
+      await qmp.execute('migrate-set-parameters', { 'max-bandwidth': STATE_MAX_BANDWIDTH });
+      await qmp.execute('migrate', { uri: `unix:${machine.paths.stateSocket}` });
+      await migrationCompleted(machine);
+      bytes = await receiver.written;
+    } catch (error) {
+      await rm(file, { force: true });
+      // `cont` also takes back the disks a completed migration handed over.
+      if (status === 'running') await qmp.execute('cont').catch(() => {});
+      throw new Error(`unable to save VM state: ${(error as Error).message}`);
+    } finally {
+      await receiver.close();
+    }
+    const seconds = Math.max(1, Math.round((Date.now() - began) / 1000));
+    log.info(`saved VM state: ${humanBytes(bytes)} in ${seconds} s`);
+    logger.info({ vmid: vm.vmid, file, bytes, seconds }, 'VM state saved');
+    await stopMachine(machine);
+  }
+
+  async function resumeFromState(vm: SimVm, stateVolume: string, log: TaskLog): Promise<void> {
+    const file = images.stateFileOf(stateVolume);
+    if (!existsSync(file)) throw new Error(`no saved state for '${stateVolume}' (${file})`);
+    await start(vm, log, file);
+    logger.info({ vmid: vm.vmid, file }, 'VM resumed from its saved state');
+  }
+
+  async function removeState(_vm: SimVm, stateVolume: string): Promise<void> {
+    await rm(images.stateFileOf(stateVolume), { force: true });
   }
 
   /** PVE's reset: the machine's reset line, same process and config (QMP `system_reset`). */
@@ -566,6 +657,15 @@ export function createQemuBackend(options: QemuBackendOptions): VmBackend {
     shutdown,
     reboot,
     reset,
+    pause: async (vm) => {
+      await (await runningQmp(vm)).execute('stop');
+    },
+    unpause: async (vm) => {
+      await (await runningQmp(vm)).execute('cont');
+    },
+    hibernate,
+    resumeFromState,
+    removeState,
     agent,
     onExit: (listener) => {
       exitListeners.add(listener);

@@ -67,7 +67,8 @@ export async function recoverStale(stateDir: string, recovery: StaleRecovery): P
       });
     }
     await forgetTaps(paths.dir);
-    for (const file of [paths.pidFile, paths.qmpSocket, paths.qgaSocket]) await rm(file, { force: true });
+    for (const file of [paths.pidFile, paths.qmpSocket, paths.qgaSocket, paths.stateSocket])
+      await rm(file, { force: true });
   }
   return killed;
 }

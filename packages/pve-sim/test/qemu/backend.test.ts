@@ -1,7 +1,7 @@
 // The qemu backend end to end with real QEMU processes, booting a few bytes of fake guest instead of an OS
 // (see support/fake-guest.ts), so it runs anywhere qemu-system-x86_64 does, KVM or not.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,8 +9,10 @@ import { AgentNotRunningError, type VmBackend } from '../../src/backend.js';
 import type { SimVm } from '../../src/cluster/model.js';
 import { templateVm } from '../../src/cluster/seed.js';
 import { renameForClone } from '../../src/cluster/vm-config.js';
+import { type RunningSimulator, startSimulator } from '../../src/index.js';
 import { createQemuBackend, type LabNetwork } from '../../src/qemu/index.js';
 import type { TaskLog } from '../../src/tasks/runner.js';
+import { rawClient, waitTask } from '../support/raw-client.js';
 import { FAKE_GUEST_BANNER, type FakeGuestBehaviour, writeFakeGuest } from './support/fake-guest.js';
 import { tempDir } from './support/temp-dir.js';
 
@@ -18,7 +20,10 @@ const run = promisify(execFile);
 const MiB = 1024 * 1024;
 
 const backends: VmBackend[] = [];
+let sim: RunningSimulator | undefined;
 afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
   await Promise.all(backends.splice(0).map((backend) => backend.close()));
 });
 
@@ -180,6 +185,60 @@ describe('qemu backend with a real QEMU', () => {
     ]);
     expect(userData).toContain('hostname: renamed\n');
     expect(l.exits).toEqual([]);
+  });
+
+  it('hibernates to a state file and resumes the guest where it was, without a boot', async () => {
+    const l = await lab('honours-acpi');
+    const vm = await linkedClone(l, 110, { agent: '0' });
+    await l.backend.start(vm, l.log);
+    await guestUp(l, 110);
+    const firstPid = pidOf(l, 110);
+    const volume = 'local-lvm:vm-110-state-suspend-2026-04-01';
+    const stateFile = join(l.stateDir, 'images', 'vm-110-state-suspend-2026-04-01.vmstate');
+
+    await l.backend.hibernate(vm, volume, l.log);
+    expect(alive(firstPid)).toBe(false);
+    expect(readFileSync(stateFile).length).toBeGreaterThan(1024 * 1024);
+    expect(l.logLines.join('\n')).toMatch(/saved VM state: [\d.]+ MiB/);
+
+    await l.backend.resumeFromState(vm, volume, l.log);
+    const secondPid = pidOf(l, 110);
+    expect(alive(secondPid)).toBe(true);
+    // A boot would print the banner on the new process's (fresh) serial log; a resumed guest does not.
+    await new Promise((done) => setTimeout(done, 1_000));
+    expect(readFileSync(join(vmDir(l, 110), 'serial.log'), 'utf8')).not.toContain(FAKE_GUEST_BANNER);
+    // The restored guest still waits for the power button it armed before it was saved.
+    await l.backend.removeState(vm, volume);
+    expect(existsSync(stateFile)).toBe(false);
+    expect(await l.backend.shutdown(vm, 10_000)).toBe(true);
+    expect(l.exits).toEqual([]);
+  });
+
+  it('hibernates and resumes through the API: the state file lives while the VM is hibernated', async () => {
+    const l = await lab('honours-acpi');
+    sim = await startSimulator({ profile: 'fast', backend: l.backend, authFailureDelayMs: 10 });
+    const call = rawClient(sim.url);
+    const task = async (method: string, path: string, params: Record<string, unknown> = {}) => {
+      const answer = await call(method, path, params);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return (await waitTask(call, answer.body.data as string)).exitstatus;
+    };
+    expect(await task('POST', '/nodes/pve/qemu/9000/clone', { newid: 111 })).toBe('OK');
+    await call('PUT', '/nodes/pve/qemu/111/config', { memory: 64, agent: 0 });
+    expect(await task('POST', '/nodes/pve/qemu/111/status/start')).toBe('OK');
+    await guestUp(l, 111);
+    const stateFiles = () => readdirSync(join(l.stateDir, 'images')).filter((f) => f.endsWith('.vmstate'));
+
+    expect(await task('POST', '/nodes/pve/qemu/111/status/suspend', { todisk: 1 })).toBe('OK');
+    expect(stateFiles()).toEqual([expect.stringMatching(/^vm-111-state-suspend-[\d-]+\.vmstate$/)]);
+    expect(await task('POST', '/nodes/pve/qemu/111/status/start')).toBe('OK');
+    expect(stateFiles()).toEqual([]);
+    await new Promise((done) => setTimeout(done, 500));
+    expect(readFileSync(join(vmDir(l, 111), 'serial.log'), 'utf8')).not.toContain(FAKE_GUEST_BANNER);
+
+    expect(await task('POST', '/nodes/pve/qemu/111/status/suspend', { todisk: 1 })).toBe('OK');
+    expect(await task('DELETE', '/nodes/pve/qemu/111')).toBe('OK');
+    expect(stateFiles()).toEqual([]);
   });
 
   it('fails a start QEMU refuses with PVE wording and what QEMU said', async () => {
