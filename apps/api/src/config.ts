@@ -100,8 +100,13 @@ export interface ApiConfig {
 export interface MonitorConfig {
   /** MONITOR_INTERVAL. */
   intervalMs: number;
-  /** IDLE_SLEEP_AFTER: no players this long makes a server idle; null (`off`): servers are never idle. */
+  /**
+   * IDLE_SLEEP_AFTER: no players this long makes a server idle and puts it to sleep, unless its guild or owner
+   * set their own (domain/sleep-policy.ts); null (`off`): only those settings make servers sleep.
+   */
   idleAfterMs: number | null;
+  /** IDLE_MIN_AWAKE: a server that came up stays awake at least this long, so a join and a leave cannot make it flap. */
+  minAwakeMs: number;
 }
 
 /**
@@ -293,6 +298,11 @@ const SPEC = {
     z.union([z.literal('off').transform(() => null), durationText(1_000, 168 * HOUR)]),
     (30 * 60_000) as number | null,
   ),
+  IDLE_MIN_AWAKE: withDefault(
+    'a length of time from 1s to 1d with its unit, such as 10m (how long a server that came up stays awake at least)',
+    durationText(1_000, 24 * HOUR),
+    10 * 60_000,
+  ),
   LOG_LEVEL: withDefault(
     'one of fatal, error, warn, info, debug, trace',
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
@@ -351,7 +361,11 @@ export function loadApiConfig(env: Env): ApiConfig {
       keepDeletedDays: v.BACKUP_KEEP_DELETED_DAYS,
       quota: { count: v.QUOTA_GUILD_BACKUPS, bytes: v.QUOTA_GUILD_BACKUP_GIB * 1024 ** 3 },
     },
-    monitor: { intervalMs: v.MONITOR_INTERVAL, idleAfterMs: v.IDLE_SLEEP_AFTER },
+    monitor: {
+      intervalMs: v.MONITOR_INTERVAL,
+      idleAfterMs: v.IDLE_SLEEP_AFTER,
+      minAwakeMs: v.IDLE_MIN_AWAKE,
+    },
     logLevel: v.LOG_LEVEL,
   };
 }

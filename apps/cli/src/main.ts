@@ -155,6 +155,7 @@ const actions = {
   start: 'start a stopped server',
   stop: 'stop a running server (graceful shutdown, then stop)',
   restart: 'restart a running server',
+  wake: 'wake a sleeping server (an idle server sleeps after its idle-sleep without players)',
   delete: 'delete a server: stop it, make a final backup, destroy its VM, release its ports',
   retry: 'run a failed server’s last job again, from the step that failed',
 } as const;
@@ -330,7 +331,7 @@ const guild = program.command('guild').description("a guild's own settings");
 guild
   .command('settings <guildId>')
   .description(
-    "show a guild's settings (the time zone of its schedules, its admin channel); with options, change them (its admins or an admin token)",
+    "show a guild's settings (the time zone of its schedules, its admin channel, its idle sleep); with options, change them (its admins or an admin token)",
   )
   .option(
     '--time-zone <zone>',
@@ -343,8 +344,19 @@ guild
     ).argParser(snowflake('channel')),
   )
   .option('--no-admin-channel', 'report failed schedules only in the server’s own channel')
+  .option(
+    '--idle-sleep <after>',
+    'after how long without players its servers sleep: 30m, 2h, off, or default (IDLE_SLEEP_AFTER)',
+  )
+  .option(
+    '--idle-sleep-max <longest>',
+    'the longest idle-sleep owners may choose for their server: 4h, off (any), or default (the guild’s idle-sleep)',
+  )
   .addOption(jsonOption())
-  .addHelpText('after', '\nExample: gs guild settings 100000000000000001 --time-zone Europe/Berlin\n')
+  .addHelpText(
+    'after',
+    '\nExample: gs guild settings 100000000000000001 --time-zone Europe/Berlin --idle-sleep 45m\n',
+  )
   .action(run((guildId: string, options) => guildSettings(context(), guildId, options)));
 
 program

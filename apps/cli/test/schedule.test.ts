@@ -183,7 +183,14 @@ describe('gs schedule and gs guild settings against a running API', () => {
       ),
     );
     const json = await gs(['guild', 'settings', GUILD, '--json']);
-    expect(JSON.parse(json.stdout)).toEqual({ guildId: GUILD, timeZone: 'UTC', adminChannelId: null });
+    expect(JSON.parse(json.stdout)).toEqual({
+      guildId: GUILD,
+      timeZone: 'UTC',
+      adminChannelId: null,
+      idleSleep: '30m',
+      idleSleepSetBy: 'default',
+      idleSleepMax: '30m',
+    });
 
     const changed = await gs(['guild', 'settings', GUILD, '--time-zone', 'Europe/Berlin']);
     expect(changed.code, changed.stderr).toBe(0);
@@ -226,7 +233,18 @@ describe('gs schedule and gs guild settings against a running API', () => {
       guildId: GUILD,
       timeZone: 'Europe/Berlin',
       adminChannelId: '300000000000000009',
+      idleSleep: '30m',
+      idleSleepSetBy: 'default',
+      idleSleepMax: '30m',
     });
+    const sleepy = await gs(['guild', 'settings', GUILD, '--idle-sleep', '45m', '--idle-sleep-max', 'off']);
+    expect(sleepy.code, sleepy.stderr).toBe(0);
+    expect(sleepy.stdout).toMatch(/idle sleep\s+after 45m without players\n/);
+    expect(sleepy.stdout).toMatch(/idle sleep max\s+any \(owners may also turn it off\)/);
+    refusedWith(
+      await gs(['guild', 'settings', GUILD, '--idle-sleep-max', '20m']),
+      'idle-sleep (45m) is longer than idle-sleep-max (20m), the longest owners may choose; raise idle-sleep-max or shorten idle-sleep.',
+    );
     const unset = await gs(['guild', 'settings', GUILD, '--no-admin-channel']);
     expect(unset.code, unset.stderr).toBe(0);
     expect(unset.stdout).toMatch(

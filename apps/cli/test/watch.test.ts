@@ -95,6 +95,7 @@ function scriptedApi(outcome: 'succeeds' | 'fails') {
     ports: [{ purpose: 'game', protocol: 'tcp', port: 20000, guestPort: 25565 }],
     players: null,
     activity: { checkedAt: null, peakToday: null, lastPlayerAt: null, idleSince: null, idle: false },
+    sleep: { afterMs: 1_800_000, setBy: 'default', capped: false, wakeSeconds: null },
     failure: null,
     currentJobId: JOB,
     createdAt: now,

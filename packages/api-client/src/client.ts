@@ -89,6 +89,8 @@ export interface ApiClient {
   serverCredentials(id: string, options?: CallOptions): Promise<ServerCredentials>;
   createServer(request: CreateServerRequest, options?: CallOptions): Promise<Accepted>;
   act(id: string, action: ServerAction | 'retry', options?: CallOptions): Promise<Accepted>;
+  /** The owner's idle sleep for the server (`off`, `2h`); null: the guild's. */
+  setIdleSleep(id: string, after: string | null, options?: CallOptions): Promise<Server>;
   /** A final backup is made first unless `finalBackup` is false. */
   deleteServer(id: string, options?: CallOptions & { finalBackup?: boolean }): Promise<Accepted>;
   /** The server's backups as Proxmox lists them, newest first, with the guild's backup quota. */
@@ -156,6 +158,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     createServer: (body, call) => request('POST', '/v1/servers', { ...call, body, parse: acceptedSchema }),
     act: (serverId, action, call) =>
       request('POST', `/v1/servers/${id(serverId)}/${action}`, { ...call, parse: acceptedSchema }),
+    setIdleSleep: (serverId, after, call) =>
+      request('PUT', `/v1/servers/${id(serverId)}/idle-sleep`, {
+        ...call,
+        body: { after },
+        parse: serverSchema,
+      }),
     deleteServer: (serverId, call = {}) => {
       const { finalBackup, ...rest } = call;
       const query = finalBackup === false ? { finalBackup: 'false' } : {};

@@ -8,7 +8,7 @@ export * from './api/pool.js';
 export * from './api/schedules.js';
 export * from './api/servers.js';
 export * from './api/tokens.js';
-export { parseDuration } from './duration.js';
+export { formatDuration, parseDuration } from './duration.js';
 export { ERROR_CODES, type ErrorBody, type ErrorCode, errorBodySchema, errorCodeSchema } from './errors.js';
 export { type Reach, reachOf } from './reach.js';
 export { aboutDuration, routeSentence } from './route-sentence.js';

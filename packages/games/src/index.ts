@@ -30,5 +30,6 @@ export type {
   QueryRoute,
   QuerySpec,
   Resources,
+  SleepMethod,
   VendorDownload,
 } from './types';

@@ -180,6 +180,13 @@ export interface BackupSpec {
   worldDir: `/srv/guildserver/${string}`;
 }
 
+/**
+ * How an idle server sleeps. `hibernate`: the VM's memory is written to disk (Proxmox suspend to disk) and read
+ * back on wake — the game resumes where it was, no boot, no world load; costs disk the size of its memory.
+ * `shutdown`: the VM powers off (the game saves as its unit stops) and boots on wake.
+ */
+export type SleepMethod = 'hibernate' | 'shutdown';
+
 export interface GameDefinition {
   id: GameId;
   name: string;
@@ -192,6 +199,7 @@ export interface GameDefinition {
   settings: readonly GameSetting[];
   query: QuerySpec;
   backup: BackupSpec;
+  sleep: SleepMethod;
   /** Licences to accept before installing; the playbook refuses until each `ansibleVar` is true. */
   licences: readonly LicenceRequirement[];
 }

@@ -49,6 +49,10 @@ export const servers = sqliteTable(
     /** The edges' packet count for it (summed) and when they reported it, at the monitor's last check. */
     trafficPackets: integer('traffic_packets'),
     trafficAt: text('traffic_at'),
+    /** When it last came up (a job that started it finished): the idle sleep's minimum awake time counts from it. */
+    awakeSince: text('awake_since'),
+    /** Its owner's idle-sleep (`off` or `30m`); null: the guild's (domain/sleep-policy.ts). */
+    idleSleep: text('idle_sleep'),
     failureCode: text('failure_code'),
     failureMessage: text('failure_message'),
     failureStep: text('failure_step'),
@@ -310,6 +314,10 @@ export const guildSettings = sqliteTable('guild_settings', {
   guildId: text('guild_id').primaryKey(),
   timeZone: text('time_zone').notNull(),
   adminChannelId: text('admin_channel_id'),
+  /** After how long without players its servers sleep (`off` or `30m`); null: IDLE_SLEEP_AFTER. */
+  idleSleep: text('idle_sleep'),
+  /** The longest idle-sleep owners may choose (`off`: any); null: the guild's idle-sleep. */
+  idleSleepMax: text('idle_sleep_max'),
   updatedAt: text('updated_at').notNull(),
 });
 

@@ -135,7 +135,26 @@ export function expectedCreateSeconds(db: Db, gameId: string, route: CreateRoute
     .orderBy(desc(jobs.finishedAt))
     .limit(EXPECTED_FROM_LAST * 4)
     .all()
-    .filter((job) => routeOf(parseJobParams(job.params)) === route && job.finishedAt)
+    .filter((job) => routeOf(parseJobParams(job.params)) === route);
+  return medianSeconds(recent);
+}
+
+/** How long the server's wakes took lately, from the request to the game answering (median, whole seconds). */
+export function expectedWakeSeconds(db: Pick<Db, 'select'>, serverId: string): number | undefined {
+  const recent = db
+    .select({ createdAt: jobs.createdAt, finishedAt: jobs.finishedAt })
+    .from(jobs)
+    .where(and(eq(jobs.serverId, serverId), eq(jobs.kind, 'wake'), eq(jobs.state, 'succeeded')))
+    .orderBy(desc(jobs.finishedAt))
+    .limit(EXPECTED_FROM_LAST)
+    .all();
+  return medianSeconds(recent);
+}
+
+/** The median time of the last few finished jobs, in whole seconds (at least 1); undefined without one. */
+function medianSeconds(rows: { createdAt: string; finishedAt: string | null }[]): number | undefined {
+  const recent = rows
+    .filter((job) => job.finishedAt)
     .slice(0, EXPECTED_FROM_LAST)
     .map((job) => (Date.parse(job.finishedAt!) - Date.parse(job.createdAt)) / 1000)
     .sort((a, b) => a - b);

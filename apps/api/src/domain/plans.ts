@@ -22,6 +22,8 @@ export const STEP_NAMES = [
   'release_game',
   'prune_backups',
   'restore_vm',
+  'save_game',
+  'sleep_vm',
 ] as const;
 
 export type StepName = (typeof STEP_NAMES)[number];
@@ -95,6 +97,21 @@ export const PLANS: Record<JobKind, readonly PlannedStep[]> = {
     step('restore_vm', 'Restoring the backup'),
     step('configure', 'Configuring the VM'),
     step('start_vm', 'Starting the VM'),
+    step('wait_network', 'Waiting for the network'),
+    step('wait_game', 'Waiting for the game to answer'),
+    PUBLISH,
+  ],
+  // The address closes first, so no player joins a game that is about to stop answering.
+  sleep: [
+    step('check_vm', 'Checking the VM'),
+    step('save_game', 'Asking the game to save'),
+    UNPUBLISH,
+    step('sleep_vm', 'Putting the VM to sleep'),
+  ],
+  // A hibernated VM resumes where it was (Proxmox's start reads its saved memory back); a shut-down one boots.
+  wake: [
+    step('check_vm', 'Checking the VM'),
+    step('start_vm', 'Waking the VM'),
     step('wait_network', 'Waiting for the network'),
     step('wait_game', 'Waiting for the game to answer'),
     PUBLISH,

@@ -19,6 +19,8 @@ import { DomainError } from './errors.js';
 import { newScheduleId, now } from './ids.js';
 import { isTimeZone, whenText } from './schedule-patterns.js';
 import { liveServer } from './server-rules.js';
+import { guildRulesProblem, guildSleepRules, idleSleepText } from './sleep-policy.js';
+import { sleepRulesOf } from './sleep-settings.js';
 
 /** The job schedulers in Redis, as the service needs them; injected so tests can use their own queue. */
 export interface ScheduleRegistry {
@@ -44,7 +46,8 @@ const entryOf = (row: ScheduleRow, timeZone: string): ScheduledEntry => ({
   timeZone,
 });
 
-export function createScheduleService(db: Db, registry: ScheduleRegistry) {
+/** `idleSleepDefaultMs`: IDLE_SLEEP_AFTER, what a guild's idle-sleep is until its admins set one. */
+export function createScheduleService(db: Db, registry: ScheduleRegistry, idleSleepDefaultMs: number | null) {
   async function view(row: ScheduleRow, timeZone: string): Promise<Schedule> {
     const next = await registry.nextRunOf(row.id).catch(() => undefined);
     return {
@@ -80,7 +83,15 @@ export function createScheduleService(db: Db, registry: ScheduleRegistry) {
 
   function settingsOf(guildId: string): GuildSettings {
     const row = db.select().from(guildSettings).where(eq(guildSettings.guildId, guildId)).get();
-    return { guildId, timeZone: row?.timeZone ?? UTC, adminChannelId: row?.adminChannelId ?? null };
+    const sleep = sleepRulesOf(db, guildId, idleSleepDefaultMs);
+    return {
+      guildId,
+      timeZone: row?.timeZone ?? UTC,
+      adminChannelId: row?.adminChannelId ?? null,
+      idleSleep: idleSleepText(sleep.afterMs),
+      idleSleepSetBy: sleep.setBy,
+      idleSleepMax: idleSleepText(sleep.longestMs),
+    };
   }
 
   function requireGuildAdmin(actor: Actor, guildId: string): void {
@@ -195,19 +206,27 @@ export function createScheduleService(db: Db, registry: ScheduleRegistry) {
           `'${update.timeZone}' is not a time zone this server knows; use an IANA name such as Europe/Berlin or America/New_York.`,
         );
       const current = settingsOf(guildId);
+      const stored = db.select().from(guildSettings).where(eq(guildSettings.guildId, guildId)).get();
+      // `default` forgets the guild's own: IDLE_SLEEP_AFTER, or the guild's idle-sleep for the longest.
+      const sleepText = (given: string | undefined, was: string | null | undefined) =>
+        given === undefined ? (was ?? null) : given === 'default' ? null : given;
       const next = {
         guildId,
         timeZone: update.timeZone ?? current.timeZone,
         adminChannelId: update.adminChannelId === undefined ? current.adminChannelId : update.adminChannelId,
+        idleSleep: sleepText(update.idleSleep, stored?.idleSleep),
+        idleSleepMax: sleepText(update.idleSleepMax, stored?.idleSleepMax),
         updatedAt: now(),
       };
+      const problem = guildRulesProblem(guildSleepRules(next, idleSleepDefaultMs));
+      if (problem) throw new DomainError('invalid_request', problem);
       db.insert(guildSettings)
         .values(next)
         .onConflictDoUpdate({ target: guildSettings.guildId, set: next })
         .run();
       if (next.timeZone !== current.timeZone)
         for (const entry of liveEntries([guildId])) await registry.register(entry);
-      return { guildId, timeZone: next.timeZone, adminChannelId: next.adminChannelId };
+      return settingsOf(guildId);
     },
 
     /** The schedulers Redis should hold, rebuilt from the database. */

@@ -37,6 +37,8 @@ export const BUSY_STATE: Record<JobKind, ServerState> = {
   restore: 'restoring',
   recreate: 'restoring',
   copy: 'creating',
+  sleep: 'falling_asleep',
+  wake: 'waking',
 };
 
 /** What every queued job records: `job.queued`, the server's change of state (if any) and the audit row. */
@@ -87,6 +89,7 @@ const ALLOWED_FROM: Record<QueuedKind, readonly ServerState[]> = {
   ...ACTION_ALLOWED_FROM,
   backup: BACKUP_ALLOWED_FROM,
   restore: RESTORE_ALLOWED_FROM,
+  sleep: ['running'],
 };
 
 const VERB: Record<QueuedKind, string> = {
@@ -96,6 +99,8 @@ const VERB: Record<QueuedKind, string> = {
   delete: 'be deleted',
   backup: 'be backed up',
   restore: 'be restored',
+  sleep: 'go to sleep',
+  wake: 'wake',
 };
 
 /**

@@ -15,7 +15,9 @@ import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import { servers } from '../db/schema.js';
 import { type Actor, isAdmin, reachOf, requireMayActOn, requireMayRead, requireWrite } from './actor.js';
+import { recordAudit } from './audit.js';
 import { DomainError } from './errors.js';
+import { now } from './ids.js';
 import { copyServer } from './server-copy.js';
 import { createServer } from './server-create.js';
 import type { ServerServiceDeps, ServerServicePorts } from './server-deps.js';
@@ -24,6 +26,8 @@ import { selectServerPage } from './server-queries.js';
 import { gameOf, liveServer } from './server-rules.js';
 import { undeleteServer } from './server-undelete.js';
 import { serverView, serverViews } from './server-view.js';
+import { ownIdleSleepProblem } from './sleep-policy.js';
+import { sleepRulesOf } from './sleep-settings.js';
 import { createVmidClaims } from './vmid-claims.js';
 
 export function createServerService(db: Db, config: ApiConfig, outside: ServerServicePorts) {
@@ -94,6 +98,25 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
         servers: serverViews(db, page, config),
         nextCursor: rows.length > query.limit ? page[page.length - 1]!.id : null,
       };
+    },
+
+    /**
+     * The owner's idle-sleep for their server (null: the guild's), within the longest the guild allows; the
+     * change is audited, and the next monitor round applies it.
+     */
+    setIdleSleep(id: string, after: string | null, actor: Actor): Server {
+      requireWrite(actor);
+      const row = liveServer(db, id);
+      requireMayActOn(actor, row);
+      if (after !== null) {
+        const problem = ownIdleSleepProblem(sleepRulesOf(db, row.guildId, config.monitor.idleAfterMs), after);
+        if (problem) throw new DomainError('forbidden', problem);
+      }
+      db.transaction((tx) => {
+        tx.update(servers).set({ idleSleep: after, updatedAt: now() }).where(eq(servers.id, id)).run();
+        recordAudit(tx, actor, 'server.idle_sleep', row, { after });
+      });
+      return view(id);
     },
 
     async act(id: string, action: ServerAction, actor: Actor): Promise<{ server: Server; jobId: string }> {

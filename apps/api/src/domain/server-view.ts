@@ -4,10 +4,13 @@ import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import { type ServerRow, servers } from '../db/schema.js';
 import { type EdgePicture, edgePicture } from './edge-reports.js';
+import { expectedWakeSeconds } from './jobs.js';
 import { isIdle, peakPlayersSince, startOfDayIn } from './player-activity.js';
 import { guildTimeZone } from './schedule-service.js';
 import { toServerPort } from './server-ports.js';
 import { selectPortsOf } from './server-queries.js';
+import { effectiveIdleSleep, type GuildSleepRules } from './sleep-policy.js';
+import { sleepRulesOf } from './sleep-settings.js';
 
 function portsByServer(db: Db, ids: string[]): Map<string, AllocatedPort[]> {
   const byServer = new Map<string, AllocatedPort[]>();
@@ -52,7 +55,19 @@ export function serverViews(db: Db, rows: ServerRow[], config: ViewConfig): Serv
   const edges = edgePicture(db, config.edge);
   const atMs = Date.now();
   const peaks = peaksToday(db, rows, atMs);
+  const guildRules = new Map<string, GuildSleepRules>();
+  const rulesOf = (guildId: string) => {
+    const known = guildRules.get(guildId);
+    if (known) return known;
+    const rules = sleepRulesOf(db, guildId, config.monitor.idleAfterMs);
+    guildRules.set(guildId, rules);
+    return rules;
+  };
   return rows.map((row) => {
+    const sleep = {
+      ...effectiveIdleSleep(rulesOf(row.guildId), row.idleSleep),
+      wakeSeconds: row.state === 'sleeping' ? (expectedWakeSeconds(db, row.id) ?? null) : null,
+    };
     const list = allPorts.get(row.id) ?? [];
     const game = joinPortOf(list);
     return {
@@ -67,7 +82,9 @@ export function serverViews(db: Db, rows: ServerRow[], config: ViewConfig): Serv
       vmid: row.vmid,
       node: row.node,
       ipv4: row.ipv4,
-      address: game && row.state === 'running' ? `${hostExternal}:${game.port}` : null,
+      // A sleeping server keeps its address: joining it is how players wake it.
+      address:
+        game && (row.state === 'running' || row.state === 'sleeping') ? `${hostExternal}:${game.port}` : null,
       publication: publicationOf(row, edges),
       ports: list,
       players:
@@ -79,8 +96,9 @@ export function serverViews(db: Db, rows: ServerRow[], config: ViewConfig): Serv
         peakToday: peaks.get(row.id) ?? null,
         lastPlayerAt: row.lastPlayerAt,
         idleSince: row.idleSince,
-        idle: row.state === 'running' && isIdle(row.idleSince, config.monitor.idleAfterMs, atMs),
+        idle: row.state === 'running' && isIdle(row.idleSince, sleep.afterMs, atMs),
       },
+      sleep,
       failure: row.failureCode
         ? { code: row.failureCode, message: row.failureMessage ?? '', step: row.failureStep }
         : null,

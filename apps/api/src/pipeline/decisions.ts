@@ -133,40 +133,48 @@ export function decideCheck(kind: JobKind, ownership: Ownership, vmid: number | 
 
 export type PowerState = 'running' | 'stopped' | 'absent';
 
+export type ShutdownPhase = 'resume' | 'shutdown' | 'stop';
+
 export interface ShutdownMemo {
-  phase?: 'shutdown' | 'stop';
+  phase?: ShutdownPhase;
   upid?: string;
 }
 
 export type ShutdownDecision =
   | { action: 'done'; detail: string }
-  | { action: 'wait_task'; upid: string; phase: 'shutdown' | 'stop' }
+  | { action: 'wait_task'; upid: string; phase: ShutdownPhase }
+  | { action: 'resume' }
   | { action: 'shutdown' }
   | { action: 'stop' };
 
 /**
  * A graceful shutdown first; when it did not bring the VM down (its task failed or the deadline passed), a
- * hard stop. `taskFinished`: the task in the memo is known to be over.
+ * hard stop. A hibernated VM (a sleeping server's) is resumed first, so its game saves and stops as it would
+ * and the VM is left plainly off. `taskFinished`: the task in the memo is known to be over.
  */
 export function decideShutdown(
   power: PowerState,
   memo: ShutdownMemo,
   taskFinished: boolean,
+  hibernated = false,
 ): ShutdownDecision {
+  const taskRunning = memo.upid !== undefined && memo.phase !== undefined && !taskFinished;
   if (power === 'absent') return { action: 'done', detail: 'There is no VM to stop.' };
+  if (power === 'stopped' && hibernated)
+    return taskRunning && memo.phase === 'resume'
+      ? { action: 'wait_task', upid: memo.upid!, phase: 'resume' }
+      : { action: 'resume' };
   if (power === 'stopped')
     return {
       action: 'done',
       detail:
         memo.phase === 'stop'
           ? 'Stopped (hard stop after the shutdown deadline).'
-          : memo.phase
+          : memo.phase === 'shutdown'
             ? 'Shut down.'
             : 'Already stopped.',
     };
-  if (memo.upid !== undefined && memo.phase !== undefined && !taskFinished) {
-    return { action: 'wait_task', upid: memo.upid, phase: memo.phase };
-  }
+  if (taskRunning) return { action: 'wait_task', upid: memo.upid!, phase: memo.phase! };
   if (memo.phase === 'shutdown' || memo.phase === 'stop') return { action: 'stop' };
   return { action: 'shutdown' };
 }
@@ -188,7 +196,7 @@ export function decideDestroy(ownership: Ownership, power: PowerState, vmid: num
   return { action: 'destroy' };
 }
 
-export type FinalState = 'running' | 'stopped' | 'deleted';
+export type FinalState = 'running' | 'stopped' | 'sleeping' | 'deleted';
 
 /** Where a finished job leaves its server; a backup leaves it as it found it. */
 export function finalStateOf(kind: JobKind, params: Pick<JobParams, 'returnTo'>): FinalState {
@@ -197,6 +205,8 @@ export function finalStateOf(kind: JobKind, params: Pick<JobParams, 'returnTo'>)
       return 'stopped';
     case 'delete':
       return 'deleted';
+    case 'sleep':
+      return 'sleeping';
     case 'backup':
       return params.returnTo ?? 'running';
     default:

@@ -257,7 +257,9 @@ export function completeJob(db: Db, jobId: string): FinalState {
       failureMessage: null,
       failureStep: null,
     };
-    if (to === 'stopped') Object.assign(changes, NOT_PLAYING);
+    if (to === 'stopped' || to === 'sleeping') Object.assign(changes, NOT_PLAYING);
+    // A job that (re)started the VM: the idle sleep's minimum awake time counts from now.
+    if (to === 'running' && kind !== 'backup') changes.awakeSince = at;
     if (to === 'deleted') {
       Object.assign(changes, { ...NOT_PLAYING, deletedAt: at, ipv4: null, playersMax: null });
       release(tx, server.id, { ports: true, vmid: true });

@@ -101,8 +101,12 @@ export function serverIdOf(tags: readonly string[]): string | null {
   return tag ? tag.slice(SERVER_TAG_PREFIX.length) : null;
 }
 
-/** States in which the VM should be up, or down, with no job changing it. */
-const SETTLED: Record<string, 'running' | 'stopped'> = { running: 'running', stopped: 'stopped' };
+/** States in which the VM should be up, or down, with no job changing it (a sleeping server's is off or hibernated). */
+const SETTLED: Record<string, 'running' | 'stopped'> = {
+  running: 'running',
+  stopped: 'stopped',
+  sleeping: 'stopped',
+};
 
 export function reconcile(snapshot: ReconcileSnapshot): ReconcileDecision {
   const actions: ReconcileAction[] = [];

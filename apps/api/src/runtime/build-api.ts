@@ -64,7 +64,7 @@ export function buildApi(services: Services, options: { metrics?: ApiMetrics } =
     db,
     servers,
     backups,
-    schedules: createScheduleService(db, services.schedules),
+    schedules: createScheduleService(db, services.schedules, config.monitor.idleAfterMs),
     quotas: createQuotaService(db, config, logger),
     tokens: createTokenService(db, logger),
     webhooks: createWebhookService(db, logger),

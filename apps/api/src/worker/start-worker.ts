@@ -176,7 +176,7 @@ export async function startWorker(services: Services, options: WorkerOptions = {
     return sweeping;
   };
   const jobs = { db, outside: { enqueue: services.queue.enqueue } };
-  const scheduleService = createScheduleService(db, services.schedules);
+  const scheduleService = createScheduleService(db, services.schedules, config.monitor.idleAfterMs);
   const imageBuilds = createImageBuildService({
     db,
     config,
@@ -208,7 +208,8 @@ export async function startWorker(services: Services, options: WorkerOptions = {
           await services.images.enqueuePoolUpkeep();
           return 'pool upkeep queued';
         },
-        'player-monitor': () => monitorPlayers({ db, probe: runnerDeps.gameProbe, monitor: config.monitor }),
+        'player-monitor': () =>
+          monitorPlayers({ db, probe: runnerDeps.gameProbe, monitor: config.monitor, jobs }),
       },
       gameHold,
       registry: services.schedules,

@@ -157,6 +157,14 @@ const ROUTES: Record<
     probe: async (caller) =>
       byStatus((await call[caller]('POST', `/v1/servers/${(await alicesServer()).id}/retry`)).status),
   },
+  'PUT /servers/{id}/idle-sleep': {
+    who: 'reach',
+    probe: async (caller) =>
+      byStatus(
+        (await call[caller]('PUT', `/v1/servers/${(await alicesServer()).id}/idle-sleep`, { after: '10m' }))
+          .status,
+      ),
+  },
   'POST /servers/{id}/{action}': {
     who: 'reach',
     probe: async (caller) =>

@@ -76,7 +76,14 @@ describe('schedules', () => {
       },
     });
     const set = await guildAdmin('PATCH', `/v1/guilds/${GUILD}/settings`, { timeZone: 'Europe/Berlin' });
-    expect(set.body).toEqual({ guildId: GUILD, timeZone: 'Europe/Berlin', adminChannelId: null });
+    expect(set.body).toEqual({
+      guildId: GUILD,
+      timeZone: 'Europe/Berlin',
+      adminChannelId: null,
+      idleSleep: '30m',
+      idleSleepSetBy: 'default',
+      idleSleepMax: '30m',
+    });
     const [moved] = await schedulesOf(s, server);
     expect(moved).toMatchObject({ timeZone: 'Europe/Berlin' });
     expect(localTime(moved!.nextRunAt!, 'Europe/Berlin')).toBe('04:30');

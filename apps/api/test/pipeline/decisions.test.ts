@@ -90,6 +90,26 @@ describe('step decisions', () => {
     expect(decideShutdown('absent', { phase: 'stop' }, true).action).toBe('done');
   });
 
+  it('shutdown of a hibernated VM (a sleeping server): resumed first, then shut down as any other', () => {
+    const hibernated = true;
+    expect(decideShutdown('stopped', {}, false, hibernated)).toEqual({ action: 'resume' });
+    expect(decideShutdown('stopped', { phase: 'resume', upid: 'r' }, false, hibernated)).toEqual({
+      action: 'wait_task',
+      upid: 'r',
+      phase: 'resume',
+    });
+    // The resume task ended but the VM is still hibernated (it failed): resume again.
+    expect(decideShutdown('stopped', { phase: 'resume', upid: 'r' }, true, hibernated)).toEqual({
+      action: 'resume',
+    });
+    // Resumed: now the graceful shutdown, then (past its deadline) the hard stop.
+    expect(decideShutdown('running', { phase: 'resume', upid: 'r' }, true)).toEqual({ action: 'shutdown' });
+    expect(decideShutdown('stopped', { phase: 'shutdown', upid: 's' }, true)).toEqual({
+      action: 'done',
+      detail: 'Shut down.',
+    });
+  });
+
   it('destroy only what carries our tag', () => {
     expect(decideDestroy('foreign', 'stopped', 1).action).toBe('refuse');
     expect(decideDestroy('cloning', 'stopped', 1).action).toBe('refuse');

@@ -28,6 +28,8 @@ export interface GuildSettingsOption extends JsonOption {
   timeZone?: string;
   /** A channel id with --admin-channel, false with --no-admin-channel. */
   adminChannel?: string | false;
+  idleSleep?: string;
+  idleSleepMax?: string;
 }
 
 /** The minutes before a scheduled restart at which players are warned (as the API does). */
@@ -287,11 +289,24 @@ function printSettings(ctx: CommandContext, settings: GuildSettings): void {
           ? `${settings.adminChannelId} (failed schedules are also reported there)`
           : "none (failed schedules are reported in the server's own channel only)",
       ],
+      [
+        'idle sleep',
+        `${settings.idleSleep === 'off' ? 'off (servers stay awake without players)' : `after ${settings.idleSleep} without players`}${settings.idleSleepSetBy === 'default' ? ' (IDLE_SLEEP_AFTER)' : ''}`,
+      ],
+      [
+        'idle sleep max',
+        settings.idleSleepMax === 'off'
+          ? 'any (owners may also turn it off)'
+          : `${settings.idleSleepMax} (the longest an owner may choose)`,
+      ],
     ]),
   );
 }
 
-/** `gs guild settings <guild> [--time-zone …] [--admin-channel …|--no-admin-channel]`: shows, or changes. */
+/**
+ * `gs guild settings <guild> [--time-zone …] [--admin-channel …|--no-admin-channel] [--idle-sleep …]
+ * [--idle-sleep-max …]`: shows, or changes.
+ */
 export async function guildSettings(
   ctx: CommandContext,
   guildId: string,
@@ -302,6 +317,8 @@ export async function guildSettings(
   const update: UpdateGuildSettingsRequest = {};
   if (options.timeZone !== undefined) update.timeZone = options.timeZone;
   if (options.adminChannel !== undefined) update.adminChannelId = options.adminChannel || null;
+  if (options.idleSleep !== undefined) update.idleSleep = options.idleSleep;
+  if (options.idleSleepMax !== undefined) update.idleSleepMax = options.idleSleepMax;
   const client = ctx.api();
   const settings =
     Object.keys(update).length > 0

@@ -116,6 +116,7 @@ export async function serverAction(
       start: 'Starting',
       stop: 'Stopping',
       restart: 'Restarting',
+      wake: 'Waking',
       retry: 'Retrying',
       delete: 'Deleting',
     }[action];

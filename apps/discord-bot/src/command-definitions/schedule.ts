@@ -65,11 +65,13 @@ export function scheduleGroup(nameOption: NameOption) {
       );
 }
 
-/** `/server settings`: the guild's time zone and admin channel (its admins only). */
+/** `/server settings`: the guild's time zone, admin channel and idle sleep (its admins only). */
 export const settingsSubcommand = (s: SlashCommandSubcommandBuilder) =>
   s
     .setName('settings')
-    .setDescription('This guild’s time zone and admin channel (admins); shows them when no option is given')
+    .setDescription(
+      'This guild’s time zone, admin channel and idle sleep (admins); shows them without options',
+    )
     .addStringOption((o) =>
       o
         .setName('time-zone')
@@ -82,4 +84,16 @@ export const settingsSubcommand = (s: SlashCommandSubcommandBuilder) =>
         .setName('admin-channel')
         .setDescription('Where failed schedules are also reported')
         .addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('idle-sleep')
+        .setDescription('After how long without players servers sleep: 30m, 2h, off, or default')
+        .setMaxLength(16),
+    )
+    .addStringOption((o) =>
+      o
+        .setName('idle-sleep-max')
+        .setDescription('The longest idle-sleep owners may choose: 4h, off (any), or default (idle-sleep)')
+        .setMaxLength(16),
     );

@@ -21,6 +21,8 @@ export const SERVER_SUBCOMMANDS = {
   start: { defer: 'ephemeral' },
   stop: { defer: 'ephemeral' },
   restart: { defer: 'ephemeral' },
+  wake: { defer: 'ephemeral' },
+  'idle-sleep': { defer: 'ephemeral' },
   delete: { defer: 'ephemeral' },
   status: { defer: 'ephemeral' },
   list: { defer: 'ephemeral' },
@@ -101,6 +103,22 @@ export const serverCommand = new SlashCommandBuilder()
   )
   .addSubcommand((sub) =>
     sub.setName('restart').setDescription('Restart a running server').addStringOption(nameOption('restart')),
+  )
+  .addSubcommand((sub) =>
+    sub.setName('wake').setDescription('Wake a sleeping server').addStringOption(nameOption('wake')),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName('idle-sleep')
+      .setDescription('After how long without players your server sleeps (it wakes when someone joins)')
+      .addStringOption(nameOption('set'))
+      .addStringOption((o) =>
+        o
+          .setName('after')
+          .setDescription('A length of time such as 45m or 2h, off, or default (the guild’s)')
+          .setRequired(true)
+          .setMaxLength(16),
+      ),
   )
   .addSubcommand((sub) =>
     sub

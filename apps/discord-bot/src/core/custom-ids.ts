@@ -3,7 +3,7 @@
 
 import { backupIdSchema, SERVER_ID_PATTERN } from '@guildserver/contracts';
 
-export const SERVER_BUTTON_ACTIONS = ['start', 'stop', 'restart', 'refresh'] as const;
+export const SERVER_BUTTON_ACTIONS = ['start', 'stop', 'restart', 'wake', 'refresh'] as const;
 export type ServerButtonAction = (typeof SERVER_BUTTON_ACTIONS)[number];
 export const DELETE_STEPS = ['confirm', 'type', 'force', 'cancel'] as const;
 export type DeleteStep = (typeof DELETE_STEPS)[number];

@@ -21,6 +21,7 @@ import { restoreBackup } from '../handlers/commands/backup-restore.js';
 import { undeleteServer } from '../handlers/commands/backup-undelete.js';
 import { createServer } from '../handlers/commands/create.js';
 import { deleteServer } from '../handlers/commands/delete.js';
+import { setIdleSleep } from '../handlers/commands/idle-sleep.js';
 import { listServers } from '../handlers/commands/list.js';
 import { addSchedule } from '../handlers/commands/schedule-add.js';
 import { listSchedules } from '../handlers/commands/schedule-list.js';
@@ -67,6 +68,8 @@ const serverCommands: Record<ServerSubcommand, CommandHandler> = {
   start: serverAction('start'),
   stop: serverAction('stop'),
   restart: serverAction('restart'),
+  wake: serverAction('wake'),
+  'idle-sleep': setIdleSleep,
   delete: deleteServer,
   status: serverStatus,
   list: listServers,

@@ -12,6 +12,7 @@ import {
   scheduleFailedAdminNotice,
   scheduleFailedNotice,
   scheduleSkippedNotice,
+  sleptNotice,
 } from '../rendering/notices.js';
 import { deleteMadeFinalBackup } from '../rendering/views.js';
 import type { TrackedInteraction } from '../state/bot-state.js';
@@ -81,6 +82,9 @@ export class BotNotices {
             .then(deleteMadeFinalBackup)
             .catch(() => false)
         : false;
+    // An idle server's sleep (the monitor's doing): one quiet line in its channel, no one pinged.
+    if (event.type === 'job.succeeded' && event.data.kind === 'sleep' && server && !tracked)
+      return this.post(event, channelId, sleptNotice(server), 'main', true);
     const sentence = jobNotice(event, { server, tracked, hostExternal, failure, by, undoable });
     await this.deliver(event, mention, channelId, sentence, by ? 'owner' : 'main');
   }

@@ -1,6 +1,6 @@
 // The channel and DM notices: one sentence each, from an event's data and what the bot looked up. Events
 // written before the data was typed may lack the server's name or the failure's reason: the lookups stand in.
-import { reachOf, type Server } from '@guildserver/contracts';
+import { formatDuration, reachOf, type Server } from '@guildserver/contracts';
 import type { AnnouncedDrift, JobOutcomeEvent, ScheduleNoticeEvent } from '../notices/routing.js';
 import type { TrackedInteraction } from '../state/bot-state.js';
 import { finalSentence, UNDELETE_HINT } from './views.js';
@@ -35,6 +35,14 @@ export function jobNotice(event: JobOutcomeEvent, facts: JobNoticeFacts): string
   if (!tracked) sentence += ' (changed outside Discord)';
   if (facts.by) sentence += ` (by <@${facts.by}>)`;
   return sentence.slice(0, MAX_NOTICE);
+}
+
+/** An idle server fell asleep: a quiet line in its channel, pinging nobody. */
+export function sleptNotice(server: Pick<Server, 'name' | 'sleep'>): string {
+  const after =
+    server.sleep.afterMs === null ? '' : ` after ${formatDuration(server.sleep.afterMs)} without players`;
+  const ready = server.sleep.wakeSeconds === null ? '' : ` (usually ready in ${server.sleep.wakeSeconds} s)`;
+  return `💤 **${server.name}** is asleep${after} — \`/server wake name:${server.name}\` or the Wake button on its status brings it back${ready}.`;
 }
 
 export function driftNotice(event: AnnouncedDrift, server: Server | undefined): string {

@@ -88,7 +88,11 @@ export function scheduleListView(server: Pick<Server, 'name'>, schedules: readon
   };
 }
 
-/** /server settings: the guild's time zone and admin channel; `saved` when the command changed them. */
+/** How an idle-sleep setting reads: `off` or a length of time. */
+export const idleSleepWords = (text: string) =>
+  text === 'off' ? 'off: servers stay awake without players' : `servers sleep after ${text} without players`;
+
+/** /server settings: the guild's time zone, admin channel and idle sleep; `saved` when the command changed them. */
 export function settingsView(settings: GuildSettings, saved: boolean): MessageView {
   return {
     content: saved ? 'Saved.' : '',
@@ -103,6 +107,10 @@ export function settingsView(settings: GuildSettings, saved: boolean): MessageVi
             value: settings.adminChannelId
               ? `<#${settings.adminChannelId}> (failed schedules are reported there too)`
               : 'none: failed schedules are reported in each server’s channel only',
+          },
+          {
+            name: 'Idle sleep',
+            value: `${idleSleepWords(settings.idleSleep)}${settings.idleSleepSetBy === 'default' ? ' (the default)' : ''}; owners may choose ${settings.idleSleepMax === 'off' ? 'any, or off' : `up to ${settings.idleSleepMax}`} for their server`,
           },
         ],
       },

@@ -2,6 +2,7 @@
 // notices. Pure functions of API objects, so they are tested without Discord.
 import {
   actionAllowed,
+  formatDuration,
   type Job,
   type JobKind,
   type Reach,
@@ -39,6 +40,8 @@ const VERB: Record<JobKind, { ing: string; noun: string }> = {
   restore: { ing: 'Restoring', noun: 'Restore' },
   recreate: { ing: 'Bringing back', noun: 'Undelete' },
   copy: { ing: 'Copying a backup into', noun: 'Copy' },
+  sleep: { ing: 'Putting to sleep', noun: 'Sleep' },
+  wake: { ing: 'Waking', noun: 'Wake' },
 };
 
 const DONE: Record<JobKind, string> = {
@@ -51,6 +54,8 @@ const DONE: Record<JobKind, string> = {
   restore: 'was restored and is running',
   recreate: 'is back from its final backup and running',
   copy: 'is running, made from the backup',
+  sleep: 'is asleep',
+  wake: 'is awake',
 };
 
 const STEP_MARK = { pending: '▫️', running: '⏳', succeeded: '✅', failed: '❌', skipped: '➖' } as const;
@@ -146,6 +151,9 @@ const STATE_WORDS: Record<ServerState, string> = {
   stopped: '⚪ stopped',
   restarting: '⏳ restarting',
   backing_up: '💾 being backed up',
+  falling_asleep: '💤 falling asleep',
+  sleeping: '💤 asleep',
+  waking: '⏳ waking up',
   restoring: '⏳ being restored',
   deleting: '🗑️ being deleted',
   deleted: '🗑️ deleted',
@@ -198,11 +206,24 @@ export function playerFields(server: Pick<Server, 'players' | 'activity'>): NonN
   return fields;
 }
 
+const SET_BY: Record<Server['sleep']['setBy'], string> = {
+  server: 'its own setting',
+  guild: 'the guild’s setting',
+  default: 'the default',
+};
+
+/** `after 30m without players (the guild's setting)`, or `never`. */
+export function idleSleepText(sleep: Server['sleep']): string {
+  if (sleep.afterMs === null) return `never (${SET_BY[sleep.setBy]})`;
+  const capped = sleep.capped ? ', capped by the guild' : '';
+  return `after ${formatDuration(sleep.afterMs)} without players (${SET_BY[sleep.setBy]}${capped})`;
+}
+
 export function sizeText(size: Server['size']): string {
   return `${size.cores} ${size.cores === 1 ? 'core' : 'cores'}, ${size.memory} MiB, ${size.disk} GiB`;
 }
 
-/** A server's status, with Start/Stop/Restart buttons (enabled by state; checked again on click). */
+/** A server's status, with Start (Wake while asleep)/Stop/Restart buttons (enabled by state; checked again on click). */
 export function statusView(
   server: Server,
   hostExternal: string,
@@ -217,6 +238,7 @@ export function statusView(
   const reach = reachOf(server, hostExternal);
   if (reach) fields.push(addressField(reach, true));
   fields.push(...playerFields(server));
+  fields.push({ name: 'Idle sleep', value: idleSleepText(server.sleep), inline: true });
   fields.push({ name: 'Size', value: sizeText(server.size), inline: true });
   // Spoilered: the reply is only for the asker, but it may be on a shared screen.
   for (const credential of credentials)
@@ -233,12 +255,18 @@ export function statusView(
         ? []
         : [
             row(
-              button(
-                'Start',
-                encodeCustomId({ kind: 'server', action: 'start', serverId: id }),
-                ButtonStyle.Success,
-                !actionAllowed('start', server.state),
-              ),
+              server.state === 'sleeping'
+                ? button(
+                    'Wake',
+                    encodeCustomId({ kind: 'server', action: 'wake', serverId: id }),
+                    ButtonStyle.Success,
+                  )
+                : button(
+                    'Start',
+                    encodeCustomId({ kind: 'server', action: 'start', serverId: id }),
+                    ButtonStyle.Success,
+                    !actionAllowed('start', server.state),
+                  ),
               button(
                 'Stop',
                 encodeCustomId({ kind: 'server', action: 'stop', serverId: id }),

@@ -26,6 +26,7 @@ export function server(overrides: Partial<Server> = {}): Server {
     ports: [{ purpose: 'game', protocol: 'tcp', port: 20001, guestPort: 25565 }],
     players: { online: 0, max: 20 },
     activity: { checkedAt: null, peakToday: null, lastPlayerAt: null, idleSince: null, idle: false },
+    sleep: { afterMs: 1_800_000, setBy: 'default', capped: false, wakeSeconds: null },
     failure: null,
     currentJobId: null,
     createdAt: '2026-01-01T00:00:00.000Z',

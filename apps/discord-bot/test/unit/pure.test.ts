@@ -14,6 +14,7 @@ import { serverChoices } from '../../src/handlers/autocomplete/server-name.js';
 import { deleteVerdict } from '../../src/handlers/delete-flow.js';
 import { noticeNonce } from '../../src/notices/bot-notices.js';
 import { decideNotice, ownerToTell } from '../../src/notices/routing.js';
+import { sleptNotice } from '../../src/rendering/notices.js';
 import { sentenceFor, sentenceForApiError } from '../../src/rendering/sentences.js';
 import {
   deleteConfirmView,
@@ -256,6 +257,47 @@ describe('rendering', () => {
     ]);
     expect(buttons[0]?.custom_id).toBe('gs:srv:start:srv_abcdefghij12');
   });
+  it('an asleep server: Wake instead of Start, 💤 in the list, its idle sleep and whose setting it is', () => {
+    const asleep = server({ id: 'srv_abcdefghij12', state: 'sleeping', publication: 'closed' });
+    const view = statusView(asleep, 'h');
+    const buttons = view.components[0]?.components as {
+      custom_id: string;
+      disabled: boolean;
+      label: string;
+    }[];
+    expect(buttons.map((b) => [b.label, b.disabled])).toEqual([
+      ['Wake', false],
+      ['Stop', false],
+      ['Restart', true],
+      ['Refresh', false],
+    ]);
+    expect(buttons[0]?.custom_id).toBe('gs:srv:wake:srv_abcdefghij12');
+    const field = (s: Parameters<typeof statusView>[0], name: string) =>
+      statusView(s, 'h').embeds[0]?.fields?.find((f) => f.name === name)?.value;
+    expect(field(asleep, 'State')).toBe('💤 asleep');
+    expect(field(asleep, 'Idle sleep')).toBe('after 30m without players (the default)');
+    expect(
+      field(
+        server({ sleep: { afterMs: 5_400_000, setBy: 'server', capped: true, wakeSeconds: null } }),
+        'Idle sleep',
+      ),
+    ).toBe('after 90m without players (its own setting, capped by the guild)');
+    expect(
+      field(
+        server({ sleep: { afterMs: null, setBy: 'guild', capped: false, wakeSeconds: null } }),
+        'Idle sleep',
+      ),
+    ).toBe('never (the guild’s setting)');
+    expect(listView([asleep], 'mine', 0, 'h').embeds[0]?.description).toMatch(/ · 💤 asleep$/);
+    expect(
+      sleptNotice({
+        name: 'survival',
+        sleep: { afterMs: 1_800_000, setBy: 'guild', capped: false, wakeSeconds: 35 },
+      }),
+    ).toBe(
+      '💤 **survival** is asleep after 30m without players — `/server wake name:survival` or the Wake button on its status brings it back (usually ready in 35 s).',
+    );
+  });
   it("status card: the game's name, the address only while running, 1 core, players without a limit", () => {
     const games = [
       {
@@ -466,6 +508,8 @@ describe('commands and config', () => {
       'start',
       'stop',
       'restart',
+      'wake',
+      'idle-sleep',
       'delete',
       'status',
       'list',
@@ -507,7 +551,7 @@ describe('commands and config', () => {
     const nameOptions = subcommands.flatMap((sub) =>
       'options' in sub ? (sub.options ?? []).filter((o) => o.name === 'name' || o.name === 'new-name') : [],
     );
-    expect(nameOptions).toHaveLength(18);
+    expect(nameOptions).toHaveLength(20);
     for (const option of nameOptions) expect(option).toMatchObject({ min_length: 3, max_length: 32 });
     // …which are the lengths the API's rule accepts.
     expect(serverNameSchema.safeParse('a'.repeat(3)).success).toBe(true);

@@ -192,16 +192,40 @@ describe('schedule rendering', () => {
     expect(embed.fields).toBeUndefined();
   });
   it('the settings, and whether they were just saved', () => {
-    const shown = settingsView({ guildId: GUILD, timeZone: 'UTC', adminChannelId: null }, false);
+    const shown = settingsView(
+      {
+        guildId: GUILD,
+        timeZone: 'UTC',
+        adminChannelId: null,
+        idleSleep: '30m',
+        idleSleepSetBy: 'default',
+        idleSleepMax: '30m',
+      },
+      false,
+    );
     expect(shown.content).toBe('');
     expect(shown.embeds[0]?.fields?.map((f) => `${f.name}: ${f.value}`)).toEqual([
       'Time zone: UTC (every schedule of this guild runs in it)',
       'Admin channel: none: failed schedules are reported in each server’s channel only',
+      'Idle sleep: servers sleep after 30m without players (the default); owners may choose up to 30m for their server',
     ]);
-    const saved = settingsView({ guildId: GUILD, timeZone: 'Europe/Berlin', adminChannelId: CHANNEL }, true);
+    const saved = settingsView(
+      {
+        guildId: GUILD,
+        timeZone: 'Europe/Berlin',
+        adminChannelId: CHANNEL,
+        idleSleep: '1h',
+        idleSleepSetBy: 'guild',
+        idleSleepMax: 'off',
+      },
+      true,
+    );
     expect(saved.content).toBe('Saved.');
     expect(saved.embeds[0]?.fields?.[1]?.value).toBe(
       `<#${CHANNEL}> (failed schedules are reported there too)`,
+    );
+    expect(saved.embeds[0]?.fields?.[2]?.value).toBe(
+      'servers sleep after 1h without players; owners may choose any, or off for their server',
     );
   });
 });

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /**
  * `recreate`: a deleted server brought back from its final backup, into a new VM. `copy`: a new server made
- * from another server's backup (its world under another name).
+ * from another server's backup (its world under another name). `sleep`: an idle server saved and put to sleep
+ * (its VM hibernated or shut down); `wake`: brought back.
  */
 export const JOB_KINDS = [
   'create',
@@ -14,6 +15,8 @@ export const JOB_KINDS = [
   'restore',
   'recreate',
   'copy',
+  'sleep',
+  'wake',
 ] as const;
 export const jobKindSchema = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof jobKindSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idleSleepTextSchema } from './servers.js';
 
 /** What a schedule does to its server; a stop and a start at two times make an "off" window. */
 export const SCHEDULE_ACTIONS = ['restart', 'backup', 'stop', 'start'] as const;
@@ -76,6 +77,12 @@ export const guildSettingsSchema = z.object({
   timeZone: z.string(),
   /** Where failed schedules are also reported, besides the server's own channel. */
   adminChannelId: z.string().nullable(),
+  /** After how long without players its servers sleep (`off`: never), unless an owner set their own. */
+  idleSleep: z.string(),
+  /** Whether that is the guild's own setting or IDLE_SLEEP_AFTER. */
+  idleSleepSetBy: z.enum(['guild', 'default']),
+  /** The longest idle period an owner may set for their server; `off`: any, and owners may turn sleep off. */
+  idleSleepMax: z.string(),
 });
 export type GuildSettings = z.infer<typeof guildSettingsSchema>;
 
@@ -86,5 +93,9 @@ export const updateGuildSettingsRequestSchema = z.strictObject({
     .regex(/^\d{17,20}$/, 'must be a Discord channel id')
     .nullable()
     .optional(),
+  /** `off`, a length of time, or `default` (IDLE_SLEEP_AFTER). */
+  idleSleep: z.union([z.literal('default'), idleSleepTextSchema]).optional(),
+  /** `off` (no limit), a length of time, or `default` (the guild's idle-sleep: owners may only shorten it). */
+  idleSleepMax: z.union([z.literal('default'), idleSleepTextSchema]).optional(),
 });
 export type UpdateGuildSettingsRequest = z.infer<typeof updateGuildSettingsRequestSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from '../duration.js';
 import { vmSizeSchema } from '../vm-size.js';
 
 export const SERVER_STATES = [
@@ -9,6 +10,11 @@ export const SERVER_STATES = [
   'stopped',
   'restarting',
   'backing_up',
+  /** Going to sleep: the game saves, the VM hibernates or shuts down (a `sleep` job). */
+  'falling_asleep',
+  /** Asleep after no players for its idle period: wakes when someone joins (unlike `stopped`). */
+  'sleeping',
+  'waking',
   'restoring',
   'deleting',
   'deleted',
@@ -74,6 +80,31 @@ export const PUBLICATIONS = ['published', 'pending', 'dry', 'manual', 'closed'] 
 export const publicationSchema = z.enum(PUBLICATIONS);
 export type Publication = z.infer<typeof publicationSchema>;
 
+/** After how long without players a server sleeps, and whose setting that is. */
+export const idleSleepSchema = z.object({
+  /** Null: it never sleeps. */
+  afterMs: z.number().int().nullable(),
+  /** `server`: its owner's; `guild`: the guild admins' default; `default`: IDLE_SLEEP_AFTER. */
+  setBy: z.enum(['server', 'guild', 'default']),
+  /** The owner's setting was longer than the guild allows (`idleSleepMax`): the guild's longest applies. */
+  capped: z.boolean(),
+  /** How long its wakes took lately (median, seconds), while it sleeps; null before its first wake. */
+  wakeSeconds: z.number().int().nullable(),
+});
+export type IdleSleep = z.infer<typeof idleSleepSchema>;
+
+/** An idle-sleep setting as typed: `off`, or a length of time with its unit (`30m`, `2h`). */
+export const idleSleepTextSchema = z
+  .string()
+  .trim()
+  .refine((text) => text === 'off' || parseDuration(text) !== undefined, {
+    message: 'must be off or a length of time with its unit, such as 30m or 2h',
+  });
+
+/** An owner's idle-sleep for their server; null goes back to the guild's. */
+export const setIdleSleepRequestSchema = z.strictObject({ after: idleSleepTextSchema.nullable() });
+export type SetIdleSleepRequest = z.infer<typeof setIdleSleepRequestSchema>;
+
 export const serverSchema = z.object({
   id: serverIdSchema,
   name: serverNameSchema,
@@ -102,9 +133,11 @@ export const serverSchema = z.object({
     lastPlayerAt: z.string().nullable(),
     /** Since when it has had no players, while running. */
     idleSince: z.string().nullable(),
-    /** No players for IDLE_SLEEP_AFTER. */
+    /** No players for its idle period (`sleep.afterMs`). */
     idle: z.boolean(),
   }),
+  /** When it goes to sleep without players: its own setting, else its guild's, else IDLE_SLEEP_AFTER. */
+  sleep: idleSleepSchema,
   failure: z.object({ code: z.string(), message: z.string(), step: z.string().nullable() }).nullable(),
   currentJobId: z.string().nullable(),
   createdAt: z.string(),
@@ -140,21 +173,22 @@ export const serverListSchema = z.object({
 });
 export type ServerList = z.infer<typeof serverListSchema>;
 
-export const SERVER_ACTIONS = ['start', 'stop', 'restart'] as const;
+export const SERVER_ACTIONS = ['start', 'stop', 'restart', 'wake'] as const;
 export const serverActionSchema = z.enum(SERVER_ACTIONS);
 export type ServerAction = z.infer<typeof serverActionSchema>;
 
 /** The states each action may start from; the API refuses anything else with `invalid_state`. */
 export const ACTION_ALLOWED_FROM: Record<ServerAction | 'delete', readonly ServerState[]> = {
   start: ['stopped'],
-  stop: ['running'],
+  stop: ['running', 'sleeping'],
   restart: ['running'],
-  delete: ['running', 'stopped', 'failed'],
+  wake: ['sleeping'],
+  delete: ['running', 'stopped', 'sleeping', 'failed'],
 };
 
 /** A backup is taken of a server that is up or down; a restore also mends a failed one. */
 export const BACKUP_ALLOWED_FROM: readonly ServerState[] = ['running', 'stopped'];
-export const RESTORE_ALLOWED_FROM: readonly ServerState[] = ['running', 'stopped', 'failed'];
+export const RESTORE_ALLOWED_FROM: readonly ServerState[] = ['running', 'stopped', 'sleeping', 'failed'];
 
 export function actionAllowed(action: ServerAction | 'delete', state: ServerState): boolean {
   return ACTION_ALLOWED_FROM[action].includes(state);

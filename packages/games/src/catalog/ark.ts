@@ -47,6 +47,7 @@ export const ark = defineGame({
     },
     worldDir: '/srv/guildserver/ark',
   },
+  sleep: 'hibernate',
   query: {
     kind: 'gamedig',
     type: 'ase',

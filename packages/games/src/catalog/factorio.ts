@@ -54,6 +54,7 @@ export const factorio = defineGame({
     hold: { kind: 'rcon', password: 'server-secret', before: ['/server-save'], after: [], say: '{message}' },
     worldDir: '/srv/guildserver/factorio',
   },
+  sleep: 'hibernate',
   query: {
     kind: 'probe',
     protocol: 'source-rcon',

@@ -26,6 +26,7 @@ export const luanti = defineGame({
     worldSeed(20, '^-?[0-9]*$'),
   ],
   backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/luanti' },
+  sleep: 'hibernate',
   query: {
     kind: 'probe',
     protocol: 'luanti-hello',

@@ -53,6 +53,7 @@ export const minecraftBedrock = defineGame({
     worldSeed(64),
   ],
   backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/minecraft-bedrock' },
+  sleep: 'hibernate',
   query: {
     kind: 'gamedig',
     type: 'mbe',

@@ -94,6 +94,7 @@ export const minecraftJava = defineGame({
     },
     worldDir: '/srv/guildserver/minecraft-java',
   },
+  sleep: 'hibernate',
   query: {
     kind: 'gamedig',
     type: 'minecraft',

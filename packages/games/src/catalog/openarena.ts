@@ -46,6 +46,7 @@ export const openarena = defineGame({
     },
   ],
   backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/openarena' },
+  sleep: 'hibernate',
   query: {
     kind: 'gamedig',
     type: 'openarena',

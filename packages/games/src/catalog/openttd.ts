@@ -39,6 +39,7 @@ export const openttd = defineGame({
     worldSeed(10, '^[0-9]*$'),
   ],
   backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/openttd' },
+  sleep: 'hibernate',
   query: {
     kind: 'gamedig',
     type: 'openttd',

@@ -39,6 +39,7 @@ export const projectZomboid = defineGame({
     },
     worldDir: '/srv/guildserver/project-zomboid',
   },
+  sleep: 'hibernate',
   query: {
     kind: 'gamedig',
     type: 'projectzomboid',

@@ -28,6 +28,7 @@ export const satisfactory = defineGame({
     { key: 'autosaveOnDisconnect', label: 'Save when a player leaves', type: 'boolean', default: true },
   ],
   backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/satisfactory' },
+  sleep: 'hibernate',
   query: {
     kind: 'gamedig',
     type: 'satisfactory',

@@ -65,6 +65,7 @@ export const terraria = defineGame({
     worldSeed(64),
   ],
   backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/terraria' },
+  sleep: 'hibernate',
   query: {
     kind: 'gamedig',
     type: 'terrariatshock',

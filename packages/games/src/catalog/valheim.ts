@@ -55,6 +55,7 @@ export const valheim = defineGame({
     },
   ],
   backup: { hold: { kind: 'stop-service' }, worldDir: '/srv/guildserver/valheim' },
+  sleep: 'hibernate',
   query: {
     kind: 'gamedig',
     type: 'valheim',

@@ -5,6 +5,7 @@ import {
   serverCredentialsSchema,
   serverListSchema,
   serverSchema,
+  setIdleSleepRequestSchema,
 } from '@guildserver/contracts';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
@@ -95,6 +96,22 @@ export function serverRoutes(deps: ApiDeps) {
     },
   );
 
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/{id}/idle-sleep',
+      summary:
+        "Set after how long without players the server sleeps (`off`, `2h`), within the guild's idle-sleep-max; null: the guild's",
+      request: { params: idParam, body: jsonBody(setIdleSleepRequestSchema) },
+      responses: { 200: json(serverSchema, 'The server, with its idle sleep'), ...errors },
+    }),
+    (c) =>
+      c.json(
+        deps.servers.setIdleSleep(c.req.valid('param').id, c.req.valid('json').after, c.get('actor')),
+        200,
+      ),
+  );
+
   // Registered before /{id}/{action}, which would otherwise take 'retry', 'backups', 'restore' or 'schedules' as an action.
   app.route('/', backupRoutes(deps));
   app.route('/', scheduleRoutes(deps));
@@ -113,7 +130,7 @@ export function serverRoutes(deps: ApiDeps) {
     createRoute({
       method: 'post',
       path: '/{id}/{action}',
-      summary: 'Start, stop or restart a server',
+      summary: 'Start, stop, restart or wake (a sleeping) server',
       request: { params: z.object({ id: z.string(), action: serverActionSchema }) },
       responses: { 202: json(accepted, 'Accepted: the job is queued'), ...errors },
     }),

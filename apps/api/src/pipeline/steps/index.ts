@@ -14,8 +14,10 @@ import { releaseGame } from './release-game.js';
 import { releaseResources } from './release-resources.js';
 import { resizeDisk } from './resize-disk.js';
 import { restoreVm } from './restore-vm.js';
+import { saveGame } from './save-game.js';
 import { setupGame } from './setup-game.js';
 import { shutdownVm } from './shutdown-vm.js';
+import { sleepVm } from './sleep-vm.js';
 import { startVm } from './start-vm.js';
 import { unpublishPorts } from './unpublish-ports.js';
 import { verifyVmid } from './verify-vmid.js';
@@ -44,6 +46,8 @@ const STEPS: ReadonlyMap<string, Step> = new Map(
     releaseGame,
     pruneBackups,
     restoreVm,
+    saveGame,
+    sleepVm,
   ].map((step: Step) => [step.name, step] as const),
 );
 

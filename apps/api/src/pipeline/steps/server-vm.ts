@@ -1,5 +1,5 @@
 // What several steps read about the server's VM: where it is, whether it is ours, its address.
-import type { VmRef } from '@guildserver/proxmox';
+import { isHibernated, type VmRef } from '@guildserver/proxmox';
 import type { StepContext } from '../context.js';
 import type { PowerState } from '../decisions.js';
 import { StepFailure } from '../failures.js';
@@ -53,6 +53,10 @@ export function powerOf(status: { status?: string } | undefined): PowerState {
   if (!status) return 'absent';
   return status.status === 'running' ? 'running' : 'stopped';
 }
+
+/** Hibernated (suspended to disk): off, its memory in a `vmstate` volume, locked `suspended` until started. */
+export const hibernatedNow = (status: { lock?: string } | undefined): boolean =>
+  status !== undefined && isHibernated({ lock: status.lock });
 
 /** The VM's IPv4 as wait_network stored it; the game steps need it. */
 export function ipv4Of(ctx: StepContext): string {

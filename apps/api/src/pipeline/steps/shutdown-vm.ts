@@ -5,7 +5,7 @@ import { StepFailure } from '../failures.js';
 import { ownershipOf } from '../ownership.js';
 import { readStatus, waitTask } from '../vm-adapter.js';
 import { checkVm } from './check-vm.js';
-import { powerOf, serverVm } from './server-vm.js';
+import { hibernatedNow, powerOf, serverVm } from './server-vm.js';
 
 export type ShutdownStepMemo = ShutdownMemo & { taskFinished?: boolean };
 
@@ -50,7 +50,7 @@ export async function stopVm(
         `VM ${vm.vmid} does not carry ${mark}, so GuildServer will not stop it.`,
       );
     }
-    const decision = decideShutdown(powerOf(status), memo, memo.taskFinished === true);
+    const decision = decideShutdown(powerOf(status), memo, memo.taskFinished === true, hibernatedNow(status));
     switch (decision.action) {
       case 'done':
         return decision.detail;
@@ -60,11 +60,18 @@ export async function stopVm(
           decision.upid,
           decision.phase === 'shutdown' ? (seconds + 30) * 1000 : ctx.options.taskTimeoutMs,
         ).catch((error: unknown) => {
-          // A shutdown that failed or ran past our deadline is followed by a hard stop.
-          if (decision.phase === 'stop' && !(error instanceof TaskFailedError)) throw error;
+          // A shutdown that failed or ran past our deadline is followed by a hard stop; a failed stop or resume
+          // task is read again from the VM's status in the next round.
+          if (decision.phase !== 'shutdown' && !(error instanceof TaskFailedError)) throw error;
         });
         ctx.remember({ taskFinished: true });
         break;
+      case 'resume': {
+        ctx.progress(`VM ${vm.vmid} is hibernated; resuming it so the game saves and stops cleanly.`);
+        const upid = await proxmox.power.start(vm);
+        ctx.remember({ phase: 'resume', upid, taskFinished: false });
+        break;
+      }
       case 'shutdown': {
         const upid = await proxmox.power.shutdown(vm, { timeout: seconds });
         ctx.remember({ phase: 'shutdown', upid, taskFinished: false });
