@@ -50,6 +50,9 @@ import {
   tokenListSchema,
   tokenSummarySchema,
   type UpdateGuildSettingsRequest,
+  type WakeAnswer,
+  type WakeRequest,
+  wakeAnswerSchema,
 } from '@guildserver/contracts';
 import { type GameSummary, gameSummarySchema } from '@guildserver/games';
 import { z } from 'zod';
@@ -137,6 +140,8 @@ export interface ApiClient {
   forwardingTable(options?: CallOptions): Promise<ForwardingTable>;
   /** The edge's report after each read of the table; answers every edge as the API knows it. */
   reportEdge(report: EdgeReport, options?: CallOptions): Promise<EdgeStatus>;
+  /** A player's join attempt at a sleeping server's port (edge tokens): the API wakes it, rate-limited. */
+  wakeForJoin(request: WakeRequest, options?: CallOptions): Promise<WakeAnswer>;
   edgeStatus(options?: CallOptions): Promise<EdgeStatus>;
   /** Follows the forwarding table's generations, reconnecting: see followEdgeGenerations. */
   followEdgeGenerations(options: FollowGenerationsOptions): Promise<'aborted' | 'unsupported'>;
@@ -229,6 +234,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       request('PUT', `/v1/quotas/${scope}/${id(subject)}`, { body: limits, parse: quotaSchema }),
     forwardingTable: (call) =>
       request('GET', '/v1/edge/forwarding', { ...call, parse: forwardingTableSchema }),
+    wakeForJoin: (body, call) => request('POST', '/v1/edge/wake', { ...call, body, parse: wakeAnswerSchema }),
     reportEdge: (report, call) =>
       request('PUT', '/v1/edge/status', { ...call, body: report, parse: edgeStatusSchema }),
     edgeStatus: (call) => request('GET', '/v1/edge/status', { ...call, parse: edgeStatusSchema }),

@@ -1,13 +1,18 @@
 // What the edge should forward: every port of every server whose ports are published (publish_ports of a
-// create, start or restart; unpublish_ports of a stop, restart or delete) and whose VM has an address. The
-// generation is the event log's head, so it grows with every change and a job can wait for the edge to report
-// one at least as new as its own change.
-import type { ForwardingTable } from '@guildserver/contracts';
+// create, start or restart; unpublish_ports of a stop, restart or delete) and whose VM has an address; and the
+// sleeping servers, whose ports the edge answers for itself until a join wakes them. The generation is the event
+// log's head, so it grows with every change and a job can wait for the edge to report one at least as new as its
+// own change.
+import type { AsleepEntry, ForwardingTable } from '@guildserver/contracts';
+import { defaultMaxPlayers } from '@guildserver/game-query';
+import { getGame } from '@guildserver/games';
 import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm';
 import type { ApiConfig } from '../config.js';
 import type { Db } from '../db/database.js';
 import { ports, servers } from '../db/schema.js';
 import { lastEventId } from './events.js';
+import { expectedWakeSeconds } from './jobs.js';
+import { serverPorts } from './server-ports.js';
 
 export function forwardingTable(
   db: Db,
@@ -30,6 +35,43 @@ export function forwardingTable(
       .where(and(isNotNull(servers.publishedGeneration), isNotNull(servers.ipv4), isNull(servers.deletedAt)))
       .orderBy(asc(ports.port), asc(ports.protocol))
       .all();
-    return { generation, hostExternal: config.hostExternal, portRange: config.portRange, entries: rows };
+    return {
+      generation,
+      hostExternal: config.hostExternal,
+      portRange: config.portRange,
+      entries: rows,
+      asleep: asleepEntries(db),
+    };
+  });
+}
+
+/** What a sleeping server's ports say while the edge holds them, in the words players read. */
+function asleepEntries(db: Db): AsleepEntry[] {
+  const sleeping = db
+    .select()
+    .from(servers)
+    .where(and(eq(servers.state, 'sleeping'), isNull(servers.deletedAt)))
+    .orderBy(asc(servers.id))
+    .all();
+  return sleeping.flatMap((server) => {
+    const game = getGame(server.game);
+    if (!game) return [];
+    const seconds = expectedWakeSeconds(db, server.id);
+    return [
+      {
+        serverId: server.id,
+        serverName: server.name,
+        game: server.game,
+        ports: serverPorts(db, server.id).map((p) => ({
+          purpose: p.purpose,
+          index: p.index,
+          protocol: p.protocol,
+          publishedPort: p.port,
+        })),
+        status: `${server.name} is asleep — join to wake it${seconds === undefined ? '' : ` (ready in about ${seconds} s)`}`,
+        joinMessage: `${server.name} is waking up — join again in ${seconds === undefined ? 'a minute' : `about ${seconds} s`}`,
+        maxPlayers: server.playersMax ?? defaultMaxPlayers(game),
+      },
+    ];
   });
 }

@@ -30,6 +30,8 @@ export interface JobParams {
   pool?: { id: string; mode: PoolMode };
   /** create: how long creates of its game by its route took lately (median, request to done), when asked. */
   expectedSeconds?: number;
+  /** wake: a player's join at the edge asked for it (the channel hears that someone is joining). */
+  trigger?: 'join';
 }
 
 /** A game image as a job names it: where it is, and the recipe it was built from. */

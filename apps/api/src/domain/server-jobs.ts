@@ -52,12 +52,17 @@ export function recordJobQueued(
     /** The state the server leaves; absent for a create (the server is new). */
     from?: ServerState;
     retryOf?: string;
+    /** What asked for it besides a person (a player's join at the edge). */
+    trigger?: 'join';
     audit: { action: string; detail?: unknown };
   },
 ): void {
-  const { server, jobId, kind, from, retryOf } = queued;
+  const { server, jobId, kind, from, retryOf, trigger } = queued;
   const about = { server, jobId };
-  recordEvent(tx, about, { type: 'job.queued', data: retryOf ? { kind, retryOf } : { kind } });
+  recordEvent(tx, about, {
+    type: 'job.queued',
+    data: { kind, ...(retryOf ? { retryOf } : {}), ...(trigger ? { trigger } : {}) },
+  });
   if (from) recordEvent(tx, about, { type: 'server.state_changed', data: { from, to: BUSY_STATE[kind] } });
   recordAudit(tx, actor, queued.audit.action, server, queued.audit.detail);
 }
@@ -136,6 +141,7 @@ export async function queueServerJob(
         jobId: id,
         kind,
         from: row.state,
+        ...(params.trigger ? { trigger: params.trigger } : {}),
         audit: { action: `server.${kind}`, ...(Object.keys(params).length > 0 ? { detail: params } : {}) },
       });
       return id;

@@ -8,6 +8,8 @@ import type {
   ServerAction,
   ServerCredentials,
   ServerList,
+  WakeAnswer,
+  WakeRequest,
 } from '@guildserver/contracts';
 import { generatedPasswordSettings } from '@guildserver/games';
 import { eq } from 'drizzle-orm';
@@ -18,6 +20,7 @@ import { type Actor, isAdmin, reachOf, requireMayActOn, requireMayRead, requireW
 import { recordAudit } from './audit.js';
 import { DomainError } from './errors.js';
 import { now } from './ids.js';
+import { wakeForJoin } from './join-wake.js';
 import { copyServer } from './server-copy.js';
 import { createServer } from './server-create.js';
 import type { ServerServiceDeps, ServerServicePorts } from './server-deps.js';
@@ -29,6 +32,7 @@ import { serverView, serverViews } from './server-view.js';
 import { ownIdleSleepProblem } from './sleep-policy.js';
 import { sleepRulesOf } from './sleep-settings.js';
 import { createVmidClaims } from './vmid-claims.js';
+import { WakeLimits } from './wake-limits.js';
 
 export function createServerService(db: Db, config: ApiConfig, outside: ServerServicePorts) {
   const deps: ServerServiceDeps = {
@@ -37,6 +41,7 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
     outside,
     vmids: createVmidClaims(db, config.vmidRange, (vmid) => outside.checkVmidFree(vmid)),
   };
+  const wakeLimits = new WakeLimits();
   const view = (id: string) => serverView(db, id, config)!;
   const withView = (serverId: string, jobId: string) => ({ server: view(serverId), jobId });
 
@@ -118,6 +123,10 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
       });
       return view(id);
     },
+
+    /** A player's join at a sleeping server's port, as an edge reports it: wakes it, within the wake limits. */
+    wakeForJoin: (request: WakeRequest, actor: Actor): Promise<WakeAnswer> =>
+      wakeForJoin({ ...deps, limits: wakeLimits }, request, actor),
 
     async act(id: string, action: ServerAction, actor: Actor): Promise<{ server: Server; jobId: string }> {
       return withView(id, await queueServerJob(deps, id, action, actor));

@@ -23,6 +23,9 @@ function portsByServer(db: Db, ids: string[]): Map<string, AllocatedPort[]> {
   return byServer;
 }
 
+/** While asleep or waking, a server says how long its wakes take. */
+const WAKE_STATES: ReadonlySet<string> = new Set(['sleeping', 'waking']);
+
 export type ViewConfig = Pick<ApiConfig, 'hostExternal' | 'edge' | 'monitor'>;
 
 /** Does the address lead to the server? From its published generation and what the edges applied. */
@@ -66,7 +69,7 @@ export function serverViews(db: Db, rows: ServerRow[], config: ViewConfig): Serv
   return rows.map((row) => {
     const sleep = {
       ...effectiveIdleSleep(rulesOf(row.guildId), row.idleSleep),
-      wakeSeconds: row.state === 'sleeping' ? (expectedWakeSeconds(db, row.id) ?? null) : null,
+      wakeSeconds: WAKE_STATES.has(row.state) ? (expectedWakeSeconds(db, row.id) ?? null) : null,
     };
     const list = allPorts.get(row.id) ?? [];
     const game = joinPortOf(list);

@@ -419,6 +419,21 @@ const ROUTES: Record<
         ).status,
       ),
   },
+  'POST /edge/wake': {
+    // Only an edge reports a player's join; the server is Alice's running one, so the answer is `awake`.
+    who: 'edge token',
+    probe: async (caller) =>
+      byStatus(
+        (
+          await call[caller]('POST', '/v1/edge/wake', {
+            serverId: (await alicesServer()).id,
+            source: '198.51.100.7',
+            protocol: 'tcp',
+            publishedPort: 20000,
+          })
+        ).status,
+      ),
+  },
   'POST /serverlist/announce': {
     // Sent by game servers themselves, without a token; judged by the sender's address, not the caller.
     who: 'anyone',

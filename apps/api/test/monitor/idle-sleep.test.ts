@@ -1,7 +1,7 @@
 // Idle sleep over a whole stack: the monitor finds a server without players for its idle period and queues its
 // sleep job (the game saves, the address closes, the VM hibernates at Proxmox), a wake brings it back, and the
 // settings that decide it — the guild's and the owner's — are set and refused over HTTP.
-import type { GuildSettings, Job, Server } from '@guildserver/contracts';
+import type { ForwardingTable, GuildSettings, Job, Server } from '@guildserver/contracts';
 import { fakeQuake3, type Quake3Status } from '@guildserver/game-query/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createQueryGameProbe, type GameProbe } from '../../src/pipeline/game/game-probe.js';
@@ -159,6 +159,59 @@ describe('idle sleep', () => {
     } finally {
       await game.close();
     }
+  });
+
+  it('tells the edge what a sleeping server says, and wakes it when the edge reports a join', async () => {
+    const s = await sleepyStack({ IDLE_SLEEP_AFTER: '1s', IDLE_MIN_AWAKE: '1s' });
+    const { id, ports } = await runningServer(s, 'nightly', 'minecraft-java');
+    const view = async () => (await s.admin<Server>('GET', `/v1/servers/${id}`)).body;
+    await until('asleep', async () => ((await view()).state === 'sleeping' ? true : undefined));
+    const edge = client(s.api.url, s.api.token(['edge'], 'edge'));
+    const table = (await edge<ForwardingTable>('GET', '/v1/edge/forwarding')).body;
+    // Asleep: not forwarded, but listed with the words its ports answer with.
+    expect(table.entries.filter((e) => e.serverId === id)).toEqual([]);
+    const game = ports.find((p) => p.purpose === 'game')!;
+    expect(table.asleep).toEqual([
+      {
+        serverId: id,
+        serverName: 'nightly',
+        game: 'minecraft-java',
+        ports: [{ purpose: 'game', index: 1, protocol: 'tcp', publishedPort: game.port }],
+        status: 'nightly is asleep — join to wake it',
+        joinMessage: 'nightly is waking up — join again in a minute',
+        maxPlayers: 20,
+      },
+    ]);
+
+    const join = { serverId: id, source: '198.51.100.7', protocol: 'tcp', publishedPort: game.port };
+    // Only an edge reports joins.
+    expect((await s.admin('POST', '/v1/edge/wake', join)).status).toBe(403);
+    const first = await edge<{ outcome: string; jobId: string }>('POST', '/v1/edge/wake', join);
+    expect(first.body).toMatchObject({ outcome: 'waking' });
+    // The client retries its login while it wakes: no second job.
+    const again = await edge<{ outcome: string; jobId?: string }>('POST', '/v1/edge/wake', join);
+    expect(again.body.outcome).toBe('waking');
+    const woken = await finished(s, first.body.jobId);
+    expect(woken.state).toBe('succeeded');
+    expect((await edge('POST', '/v1/edge/wake', join)).body).toEqual({ outcome: 'awake' });
+    const queued = (
+      await s.admin<{ events: { type: string; jobId: string | null; data: Record<string, unknown> }[] }>(
+        'GET',
+        `/v1/events?serverId=${id}&limit=1000`,
+      )
+    ).body.events.filter((e) => e.type === 'job.queued' && e.data.kind === 'wake');
+    expect(queued).toHaveLength(1);
+    expect(queued[0]!.data).toMatchObject({ kind: 'wake', trigger: 'join' });
+    const table2 = (await edge<ForwardingTable>('GET', '/v1/edge/forwarding')).body;
+    expect(table2.asleep).toEqual([]);
+    expect(table2.entries.some((e) => e.serverId === id)).toBe(true);
+    // A stopped server is not started by a join: its owner stopped it.
+    const stop = await s.admin<{ jobId: string }>('POST', `/v1/servers/${id}/stop`);
+    await finished(s, stop.body.jobId);
+    expect((await edge('POST', '/v1/edge/wake', join)).body).toEqual({
+      outcome: 'refused',
+      reason: "'nightly' is stopped, not asleep: a join wakes only a sleeping server.",
+    });
   });
 
   it('deletes a sleeping server cleanly: resumed, shut down, backed up, destroyed', async () => {

@@ -1,14 +1,16 @@
 // Notices sent with the bot token, once the interaction's token cannot be used: to the channel mentioning the
 // user, by DM when the channel will not take it; DMs closed is logged and the notice dropped.
 import type { ApiClient } from '@guildserver/api-client';
-import type { GuildEvent } from '@guildserver/contracts';
+import { type GuildEvent, reachOf } from '@guildserver/contracts';
 import { pause } from '@guildserver/timing';
 import { DiscordAPIError, MessageFlags, type REST, Routes } from 'discord.js';
 import type { Logger } from 'pino';
 import type { GuildSettingsLookup } from '../api/guild-settings.js';
 import {
+  awakeNotice,
   driftNotice,
   jobNotice,
+  joiningNotice,
   scheduleFailedAdminNotice,
   scheduleFailedNotice,
   scheduleSkippedNotice,
@@ -22,6 +24,7 @@ import {
   CHANNEL_UNWRITABLE_CODES,
   DMS_CLOSED_CODE,
   type JobOutcomeEvent,
+  type JoinWakeEvent,
   type ScheduleNoticeEvent,
 } from './routing.js';
 
@@ -82,11 +85,25 @@ export class BotNotices {
             .then(deleteMadeFinalBackup)
             .catch(() => false)
         : false;
-    // An idle server's sleep (the monitor's doing): one quiet line in its channel, no one pinged.
-    if (event.type === 'job.succeeded' && event.data.kind === 'sleep' && server && !tracked)
-      return this.post(event, channelId, sleptNotice(server), 'main', true);
+    // An idle server's sleep (the monitor's doing) and a wake not asked in Discord (a join, `gs wake`): one quiet
+    // line in its channel, no one pinged.
+    if (event.type === 'job.succeeded' && server && !tracked) {
+      if (event.data.kind === 'sleep') return this.post(event, channelId, sleptNotice(server), 'main', true);
+      if (event.data.kind === 'wake')
+        return this.post(event, channelId, awakeNotice(server, reachOf(server, hostExternal)), 'main', true);
+    }
     const sentence = jobNotice(event, { server, tracked, hostExternal, failure, by, undoable });
     await this.deliver(event, mention, channelId, sentence, by ? 'owner' : 'main');
+  }
+
+  /** A player's join is waking a sleeping server: once, quietly, in the server's channel. */
+  async announceJoinWake(event: JoinWakeEvent): Promise<void> {
+    if (!event.serverId || !event.channelId) return;
+    const server = await this.deps.api.getServer(event.serverId).catch(() => undefined);
+    const notice = server
+      ? joiningNotice(server)
+      : `🔔 Someone is joining **${event.data.serverName ?? 'a server'}** — waking it.`;
+    await this.post(event, event.channelId, notice, 'main', true);
   }
 
   async announceDrift(event: AnnouncedDrift, mention: string, channelId: string): Promise<void> {

@@ -15,6 +15,7 @@ import {
   decideNotice,
   isAnnouncedDrift,
   isJobOutcome,
+  isJoinWake,
   isScheduleNotice,
   ownerToTell,
 } from './routing.js';
@@ -162,6 +163,7 @@ export class Notifier {
     const { state } = this.deps;
     rememberDeletes(state, event);
     if (isScheduleNotice(event)) return this.notices.announceSchedule(event);
+    if (isJoinWake(event)) return this.notices.announceJoinWake(event);
     let tracked = event.jobId ? state.tracked(event.jobId) : undefined;
     if (event.jobId && !tracked && this.jobs.starting) {
       // A command may be about to learn this job's id from the API: let it register first.

@@ -29,6 +29,11 @@ export const isAnnouncedDrift = (event: GuildEvent): event is AnnouncedDrift =>
   event.type === 'server.drift' &&
   (event.data.reason === 'vm_missing' || event.data.reason === 'power_state');
 
+/** A wake a player's join at the edge asked for: the channel hears that someone is joining, once. */
+export type JoinWakeEvent = GuildEventOf<'job.queued'>;
+export const isJoinWake = (event: GuildEvent): event is JoinWakeEvent =>
+  event.type === 'job.queued' && event.data.kind === 'wake' && event.data.trigger === 'join';
+
 /**
  * A scheduled run that failed (told once, to the owner and the guild's admin channel) or was skipped (a quiet
  * line). `schedule.warned` is for the players in-game only.

@@ -1,6 +1,6 @@
 // The channel and DM notices: one sentence each, from an event's data and what the bot looked up. Events
 // written before the data was typed may lack the server's name or the failure's reason: the lookups stand in.
-import { formatDuration, reachOf, type Server } from '@guildserver/contracts';
+import { formatDuration, type Reach, reachOf, type Server } from '@guildserver/contracts';
 import type { AnnouncedDrift, JobOutcomeEvent, ScheduleNoticeEvent } from '../notices/routing.js';
 import type { TrackedInteraction } from '../state/bot-state.js';
 import { finalSentence, UNDELETE_HINT } from './views.js';
@@ -43,6 +43,20 @@ export function sleptNotice(server: Pick<Server, 'name' | 'sleep'>): string {
     server.sleep.afterMs === null ? '' : ` after ${formatDuration(server.sleep.afterMs)} without players`;
   const ready = server.sleep.wakeSeconds === null ? '' : ` (usually ready in ${server.sleep.wakeSeconds} s)`;
   return `💤 **${server.name}** is asleep${after} — \`/server wake name:${server.name}\` or the Wake button on its status brings it back${ready}.`;
+}
+
+/** A player's join is waking a sleeping server: a quiet line in its channel. */
+export function joiningNotice(server: Pick<Server, 'name' | 'sleep'>): string {
+  const ready = server.sleep.wakeSeconds === null ? '' : ` (usually ready in ${server.sleep.wakeSeconds} s)`;
+  return `🔔 Someone is joining **${server.name}** — waking it${ready}.`;
+}
+
+/** A server woken without a command in Discord (a join, `gs wake`): a quiet line with the way in. */
+export function awakeNotice(server: Pick<Server, 'name'>, reach: Reach | undefined): string {
+  if (!reach) return `☀️ **${server.name}** is awake.`;
+  if (!reach.joinable)
+    return `☀️ **${server.name}** is awake, but \`${reach.address}\` does not lead to it yet: ${reach.caveat}.`;
+  return `☀️ **${server.name}** is awake: join at \`${reach.address}\`${reach.caveat ? ` (${reach.caveat})` : ''}.`;
 }
 
 export function driftNotice(event: AnnouncedDrift, server: Server | undefined): string {

@@ -14,7 +14,7 @@ import { serverChoices } from '../../src/handlers/autocomplete/server-name.js';
 import { deleteVerdict } from '../../src/handlers/delete-flow.js';
 import { noticeNonce } from '../../src/notices/bot-notices.js';
 import { decideNotice, ownerToTell } from '../../src/notices/routing.js';
-import { sleptNotice } from '../../src/rendering/notices.js';
+import { awakeNotice, joiningNotice, sleptNotice } from '../../src/rendering/notices.js';
 import { sentenceFor, sentenceForApiError } from '../../src/rendering/sentences.js';
 import {
   deleteConfirmView,
@@ -296,6 +296,26 @@ describe('rendering', () => {
       }),
     ).toBe(
       '💤 **survival** is asleep after 30m without players — `/server wake name:survival` or the Wake button on its status brings it back (usually ready in 35 s).',
+    );
+  });
+  it('the quiet lines of a join waking a server, and of it awake', () => {
+    const waking = server({
+      name: 'survival',
+      state: 'waking',
+      sleep: { afterMs: 1_800_000, setBy: 'guild', capped: false, wakeSeconds: 35 },
+    });
+    expect(joiningNotice(waking)).toBe(
+      '🔔 Someone is joining **survival** — waking it (usually ready in 35 s).',
+    );
+    expect(joiningNotice({ ...waking, sleep: { ...waking.sleep, wakeSeconds: null } })).toBe(
+      '🔔 Someone is joining **survival** — waking it.',
+    );
+    const awake = server({ name: 'survival' });
+    expect(awakeNotice(awake, reachOf(awake, 'h'))).toBe(
+      '☀️ **survival** is awake: join at `play.example.net:20001`.',
+    );
+    expect(awakeNotice(awake, reachOf({ ...awake, publication: 'pending' }, 'h'))).toBe(
+      '☀️ **survival** is awake, but `play.example.net:20001` does not lead to it yet: the edge has not published it yet.',
     );
   });
   it("status card: the game's name, the address only while running, 1 core, players without a limit", () => {

@@ -13,6 +13,33 @@ export const forwardingEntrySchema = z.object({
 });
 export type ForwardingEntry = z.infer<typeof forwardingEntrySchema>;
 
+/**
+ * A sleeping server: while it sleeps the edge holds its ports in userspace, answers each game's status query with
+ * these words, and asks the API to wake it (`POST /v1/edge/wake`) when a player really joins.
+ */
+export const asleepEntrySchema = z.object({
+  serverId: z.string(),
+  serverName: z.string(),
+  /** The catalog's game id: which responders hold its ports. */
+  game: z.string(),
+  /** Its published ports, named as the catalog names them (purpose, index from 1, protocol). */
+  ports: z.array(
+    z.object({
+      purpose: z.string(),
+      index: z.number().int().min(1),
+      protocol: portProtocolSchema,
+      publishedPort: z.number().int(),
+    }),
+  ),
+  /** The status line a server list shows: "survival is asleep — join to wake it (ready in about 35 s)". */
+  status: z.string(),
+  /** What a joining player is told where the game lets a server say something. */
+  joinMessage: z.string(),
+  /** Its player limit, shown as 0 of it. */
+  maxPlayers: z.number().int().min(0),
+});
+export type AsleepEntry = z.infer<typeof asleepEntrySchema>;
+
 /** What the edge should forward now: every published port of every running server, and its generation. */
 export const forwardingTableSchema = z.object({
   /** Grows with every change, so the edge can report which table it applied. */
@@ -22,6 +49,8 @@ export const forwardingTableSchema = z.object({
   /** GAME_PORT_RANGE: nothing outside it is ever forwarded. */
   portRange: z.object({ first: z.number().int(), last: z.number().int() }),
   entries: z.array(forwardingEntrySchema),
+  /** Sleeping servers, whose ports the edge answers for (absent from APIs older than idle sleep). */
+  asleep: z.array(asleepEntrySchema).optional(),
 });
 export type ForwardingTable = z.infer<typeof forwardingTableSchema>;
 
@@ -98,3 +127,24 @@ export type EdgeStatus = z.infer<typeof edgeStatusSchema>;
 /** One message of `GET /v1/edge/stream` (`event: generation`): the table may have changed; read it again. */
 export const edgeGenerationSchema = z.object({ generation: z.number().int().min(0) });
 export type EdgeGeneration = z.infer<typeof edgeGenerationSchema>;
+
+/** `POST /v1/edge/wake`: a player's join attempt reached a sleeping server's port at the edge. */
+export const wakeRequestSchema = z.strictObject({
+  serverId: z.string().min(1).max(64),
+  /** The joining player's address (rate limits are per source); never shown to anyone but admins' logs. */
+  source: z.string().min(1).max(64),
+  protocol: portProtocolSchema,
+  publishedPort: z.number().int().min(1).max(65_535),
+});
+export type WakeRequest = z.infer<typeof wakeRequestSchema>;
+
+/**
+ * What the API did with it: `waking` (a wake job was queued, or one already runs), `awake` (it is up or on its
+ * way), `refused` (not a sleeping server, or rate-limited: `reason` says which).
+ */
+export const wakeAnswerSchema = z.object({
+  outcome: z.enum(['waking', 'awake', 'refused']),
+  reason: z.string().optional(),
+  jobId: z.string().optional(),
+});
+export type WakeAnswer = z.infer<typeof wakeAnswerSchema>;

@@ -63,6 +63,8 @@ const jobData = z.object({ serverName, kind: jobKindSchema });
 const jobQueuedData = jobData.extend({
   /** The failed job this one retries. */
   retryOf: z.string().optional(),
+  /** `join`: a wake a player's join attempt at the edge asked for. */
+  trigger: z.enum(['join']).optional(),
 });
 const jobFailedData = jobData.extend({
   step: z.string().nullable(),

@@ -88,7 +88,7 @@ export const idleSleepSchema = z.object({
   setBy: z.enum(['server', 'guild', 'default']),
   /** The owner's setting was longer than the guild allows (`idleSleepMax`): the guild's longest applies. */
   capped: z.boolean(),
-  /** How long its wakes took lately (median, seconds), while it sleeps; null before its first wake. */
+  /** How long its wakes took lately (median, seconds), while it sleeps or wakes; null before its first wake. */
   wakeSeconds: z.number().int().nullable(),
 });
 export type IdleSleep = z.infer<typeof idleSleepSchema>;

@@ -1,4 +1,10 @@
-import { edgeReportSchema, edgeStatusSchema, forwardingTableSchema } from '@guildserver/contracts';
+import {
+  edgeReportSchema,
+  edgeStatusSchema,
+  forwardingTableSchema,
+  wakeAnswerSchema,
+  wakeRequestSchema,
+} from '@guildserver/contracts';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -55,6 +61,27 @@ export function edgeRoutes(deps: ApiDeps, options: EventStreamOptions = {}) {
       recordEdgeReport(deps.db, c.req.valid('json'));
       return c.json(edgeStatus(deps.db), 200);
     },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/wake',
+      summary:
+        "A player's join attempt reached a sleeping server's port at an edge (edge token): wake it, within the limits per server and per source",
+      request: { body: jsonBody(wakeRequestSchema) },
+      responses: {
+        200: json(wakeAnswerSchema, 'Waking, already awake, or refused (with the reason)'),
+        ...errorResponses({
+          400: 'Bad request',
+          401: 'No or unknown token',
+          403: 'Not an edge token',
+          404: 'No such server',
+          429: 'Woken by joins too often (per server or per source)',
+        }),
+      },
+    }),
+    async (c) => c.json(await deps.servers.wakeForJoin(c.req.valid('json'), c.get('actor')), 200),
   );
 
   app.openapi(
