@@ -28,6 +28,18 @@ import {
 import type { PruneOptions } from '@guildserver/proxmox/retention';
 import { z } from 'zod';
 
+/**
+ * QUOTA_COUNTS: `all` counts every live server's cores and memory; `awake` only those of servers whose VM is up
+ * (stopped and sleeping ones hold no memory), and a start or wake that would pass a limit is refused.
+ */
+export type QuotaCounts = 'all' | 'awake';
+
+export interface QuotasConfig {
+  guild: QuotaLimits;
+  user: QuotaLimits;
+  counts: QuotaCounts;
+}
+
 export interface QuotaLimits {
   servers: number;
   cores: number;
@@ -61,7 +73,7 @@ export interface ApiConfig {
   hostExternal: string;
   hostInternal?: string;
   gameSizes: Map<GameId, Resources>;
-  quotas: { guild: QuotaLimits; user: QuotaLimits };
+  quotas: QuotasConfig;
   rateLimitPerMinute: number;
   workerConcurrency: number;
   proxmoxLimits: { perNode: number; perStorage: number };
@@ -219,6 +231,11 @@ const SPEC = {
   QUOTA_USER_SERVERS: withDefault('a whole number from 0 to 10000', integer(0, 10_000), 3),
   QUOTA_USER_CORES: withDefault('a whole number from 0 to 100000', integer(0, 100_000), 12),
   QUOTA_USER_MEMORY: withDefault('MiB, a whole number from 0 to 100000000', integer(0, 100_000_000), 32_768),
+  QUOTA_COUNTS: withDefault(
+    'all or awake (awake: stopped and sleeping servers’ cores and memory do not count)',
+    z.enum(['all', 'awake']),
+    'all' as const,
+  ),
   API_RATE_LIMIT_PER_MINUTE: withDefault('a whole number from 1 to 1000000', integer(1, 1_000_000), 600),
   WORKER_CONCURRENCY: withDefault('a whole number from 1 to 1000', integer(1, 1000), 20),
   PROXMOX_LIMIT_PER_NODE: withDefault('a whole number from 1 to 100', integer(1, 100), 4),
@@ -338,6 +355,7 @@ export function loadApiConfig(env: Env): ApiConfig {
     quotas: {
       guild: { servers: v.QUOTA_GUILD_SERVERS, cores: v.QUOTA_GUILD_CORES, memoryMiB: v.QUOTA_GUILD_MEMORY },
       user: { servers: v.QUOTA_USER_SERVERS, cores: v.QUOTA_USER_CORES, memoryMiB: v.QUOTA_USER_MEMORY },
+      counts: v.QUOTA_COUNTS,
     },
     rateLimitPerMinute: v.API_RATE_LIMIT_PER_MINUTE,
     workerConcurrency: v.WORKER_CONCURRENCY,

@@ -34,7 +34,7 @@ export function createQuotaService(db: Db, config: Pick<ApiConfig, 'quotas'>, lo
         maxCores: override.maxCores ?? defaults.cores,
         maxMemoryMiB: override.maxMemoryMiB ?? defaults.memoryMiB,
       },
-      usage: usageOf(db, scope, id),
+      usage: usageOf(db, scope, id, config.quotas.counts),
       updatedAt: row?.updatedAt ?? null,
     };
   };

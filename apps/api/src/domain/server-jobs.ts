@@ -83,8 +83,14 @@ function markBusy(tx: Tx, serverId: string, kind: JobKind, jobId: string, vmid?:
     .run();
 }
 
-/** What queuing a job needs: the database and the queue. */
-export type JobQueueDeps = Pick<ServerServiceDeps, 'db'> & { outside: Pick<ServerServicePorts, 'enqueue'> };
+/** What queuing a job needs: the database, the queue and the quotas (a start or wake may be held to them). */
+export type JobQueueDeps = Pick<ServerServiceDeps, 'db'> & {
+  outside: Pick<ServerServicePorts, 'enqueue'>;
+  config: Pick<ServerServiceDeps['config'], 'quotas'>;
+};
+
+/** The jobs that bring a server at rest up: with QUOTA_COUNTS=awake its cores and memory count again. */
+const COMES_UP: ReadonlySet<JobKind> = new Set(['start', 'wake']);
 
 /** The jobs queued on an existing server (a create and an undelete have their own modules). */
 type QueuedKind = Exclude<JobKind, MakesVmKind>;
@@ -113,7 +119,7 @@ const VERB: Record<QueuedKind, string> = {
  * inside the transaction, on the fresh row, before anything is written (quotas, the backup chosen).
  */
 export async function queueServerJob(
-  { db, outside }: JobQueueDeps,
+  { db, outside, config }: JobQueueDeps,
   serverId: string,
   kind: QueuedKind,
   actor: Actor,
@@ -132,6 +138,14 @@ export async function queueServerJob(
           `The server '${row.name}' is ${row.state.replace('_', ' ')}; it cannot ${VERB[kind]} now.`,
         );
       }
+      if (COMES_UP.has(kind) && config.quotas.counts === 'awake')
+        enforceQuotas(
+          tx,
+          row.guildId,
+          row.ownerId,
+          { cores: row.cores, memoryMiB: row.memoryMiB, comingUp: true },
+          config.quotas,
+        );
       options.check?.(row);
       const params = options.params?.(row) ?? {};
       const id = insertJob(tx, serverId, kind, actor.userId ?? actor.tokenId, params);

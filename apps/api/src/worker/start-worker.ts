@@ -175,7 +175,7 @@ export async function startWorker(services: Services, options: WorkerOptions = {
       });
     return sweeping;
   };
-  const jobs = { db, outside: { enqueue: services.queue.enqueue } };
+  const jobs = { db, outside: { enqueue: services.queue.enqueue }, config };
   const scheduleService = createScheduleService(db, services.schedules, config.monitor.idleAfterMs);
   const imageBuilds = createImageBuildService({
     db,

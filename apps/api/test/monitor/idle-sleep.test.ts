@@ -214,6 +214,40 @@ describe('idle sleep', () => {
     });
   });
 
+  it('with QUOTA_COUNTS=awake, a sleeping server’s memory is free for others, and a wake that does not fit says so', async () => {
+    const s = await sleepyStack({
+      IDLE_SLEEP_AFTER: 'off',
+      IDLE_MIN_AWAKE: '1s',
+      QUOTA_COUNTS: 'awake',
+      QUOTA_GUILD_MEMORY: '8192',
+    });
+    const sleeper = await runningServer(s, 'sleeper', 'minecraft-java');
+    expect((await s.admin('PUT', `/v1/servers/${sleeper.id}/idle-sleep`, { after: '1s' })).status).toBe(200);
+    await until('asleep', async () =>
+      (await s.admin<Server>('GET', `/v1/servers/${sleeper.id}`)).body.state === 'sleeping'
+        ? true
+        : undefined,
+    );
+    // Two more servers of 4096 MiB fit the guild's 8192 MiB: the sleeper's memory is not counted.
+    await runningServer(s, 'day-one', 'minecraft-java');
+    await runningServer(s, 'day-two', 'minecraft-java');
+    const quota = await s.admin<{ usage: { servers: number; memoryMiB: number } }>(
+      'GET',
+      `/v1/quotas/guild/${GUILD}`,
+    );
+    expect(quota.body.usage).toEqual({ servers: 3, cores: 4, memoryMiB: 8192 });
+    const wake = await s.admin('POST', `/v1/servers/${sleeper.id}/wake`);
+    expect(wake.status).toBe(403);
+    expect(wake.body).toMatchObject({
+      error: {
+        code: 'quota_exceeded',
+        message:
+          "That would use 12288 MiB of the guild's 8192 MiB of awake memory; put another server to sleep or stop one first.",
+      },
+    });
+    expect((await s.admin<Server>('GET', `/v1/servers/${sleeper.id}`)).body.state).toBe('sleeping');
+  });
+
   it('deletes a sleeping server cleanly: resumed, shut down, backed up, destroyed', async () => {
     const s = await sleepyStack({ IDLE_SLEEP_AFTER: '1s', IDLE_MIN_AWAKE: '1s' });
     // The simulated game runner reports no players, so the idle clock runs from the first check.
