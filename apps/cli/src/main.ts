@@ -17,6 +17,7 @@ import {
   restoreBackup,
   undeleteServer,
 } from './commands/backups.js';
+import { capacity } from './commands/capacity.js';
 import { games } from './commands/catalog.js';
 import { createCommandContext } from './commands/context.js';
 import { discordClick, discordMessages, discordSay, discordSubmit } from './commands/discord.js';
@@ -433,6 +434,14 @@ program
   )
   .addOption(jsonOption())
   .action(run((options) => poolStatus(context(), options)));
+
+program
+  .command('capacity')
+  .description(
+    'per node, the memory held by servers that are up, and what sleeping and stopped ones gave back (needs an admin token)',
+  )
+  .addOption(jsonOption())
+  .action(run((options) => capacity(context(), options)));
 
 const quota = program
   .command('quota')

@@ -98,6 +98,16 @@ describe('gs against a running API (simulator, API + worker, Redis, SQLite)', ()
     expect(paged.stdout).toContain('(more servers: run with --all)');
   });
 
+  it('capacity: per node, the memory the servers that are up hold', async () => {
+    const text = await gs(['capacity']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^NODE\s+AWAKE\s+ASLEEP\s+STOPPED\s+BUSY\npve\s+\d+ MiB \(2\)\s+-\s+-\s+-\n/);
+    const json = JSON.parse((await gs(['capacity', '--json'])).stdout) as {
+      nodes: { node: string; awake: { servers: number } }[];
+    };
+    expect(json.nodes.map((n) => [n.node, n.awake.servers])).toEqual([['pve', 2]]);
+  });
+
   it('status: by name and by id, text and JSON', async () => {
     const text = await gs(['status', 'survival']);
     expect(text.code).toBe(0);

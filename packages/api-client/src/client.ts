@@ -5,11 +5,13 @@ import {
   type BackupList,
   backupListSchema,
   backupSchema,
+  type Capacity,
   type CopyRequest,
   type CreateBackupRequest,
   type CreatedToken,
   type CreateScheduleRequest,
   type CreateServerRequest,
+  capacitySchema,
   createdTokenSchema,
   type EdgeReport,
   type EdgeStatus,
@@ -132,6 +134,8 @@ export interface ApiClient {
   imageBuild(id: string, options?: CallOptions): Promise<ImageBuild>;
   /** The warm pool: spare VMs per game, made from its image (admin tokens). */
   pool(): Promise<PoolStatus>;
+  /** Per node: what servers that are up hold, and what sleeping and stopped ones gave back (admin). */
+  capacity(): Promise<Capacity>;
   revokeToken(id: string): Promise<TokenSummary>;
   quota(scope: QuotaScope, id: string): Promise<Quota>;
   /** Replaces the stored limits: a null (or left-out) limit falls back to the default. */
@@ -228,6 +232,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     imageBuild: (buildId, call) =>
       request('GET', `/v1/images/builds/${id(buildId)}`, { ...call, parse: imageBuildSchema }),
     pool: () => request('GET', '/v1/pool', { parse: poolStatusSchema }),
+    capacity: () => request('GET', '/v1/capacity', { parse: capacitySchema }),
     revokeToken: (tokenId) => request('DELETE', `/v1/tokens/${id(tokenId)}`, { parse: tokenSummarySchema }),
     quota: (scope, subject) => request('GET', `/v1/quotas/${scope}/${id(subject)}`, { parse: quotaSchema }),
     setQuota: (scope, subject, limits) =>

@@ -12,6 +12,7 @@ import { errorResponse, onError, validationHook } from './errors.js';
 import { idempotency } from './idempotency.js';
 import { jsonBodies } from './json-body.js';
 import { rateLimit } from './rate-limit.js';
+import { capacityRoutes } from './routes/capacity.js';
 import { edgeRoutes } from './routes/edge.js';
 import { type EventStreamOptions, eventRoutes } from './routes/events.js';
 import { gameRoutes } from './routes/games.js';
@@ -111,6 +112,7 @@ export function createApiApp(deps: ApiDeps, options: ApiAppOptions = {}) {
   mount(v1, '/games', gameRoutes(deps), ...guarded);
   mount(v1, '/images', imageRoutes(deps), ...guarded);
   mount(v1, '/pool', poolRoutes(deps), ...guarded);
+  mount(v1, '/capacity', capacityRoutes(deps), ...guarded);
   mount(v1, '/events', eventRoutes(deps, options.events), ...guarded);
   mount(v1, '/webhooks', webhookRoutes(deps), auth, limit, bodies, replayDeletes);
   mount(v1, '/tokens', tokenRoutes(deps), auth, limit, bodies, replayDeletes);

@@ -357,6 +357,10 @@ const ROUTES: Record<
     probe: async (caller) =>
       byStatus((await call[caller]('GET', '/v1/webhooks/whk_000000000000/deliveries')).status),
   },
+  'GET /capacity': {
+    who: 'admin token',
+    probe: async (caller) => byStatus((await call[caller]('GET', '/v1/capacity')).status),
+  },
   'GET /quotas/{scope}/{id}': {
     who: 'admin token',
     probe: async (caller) => byStatus((await call[caller]('GET', `/v1/quotas/guild/${GUILD}`)).status),

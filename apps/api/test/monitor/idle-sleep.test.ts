@@ -236,6 +236,18 @@ describe('idle sleep', () => {
       `/v1/quotas/guild/${GUILD}`,
     );
     expect(quota.body.usage).toEqual({ servers: 3, cores: 4, memoryMiB: 8192 });
+    // The admin sees the node's memory: 8192 MiB held by the two awake, 4096 given back by the sleeper.
+    expect((await s.admin('GET', '/v1/capacity')).body).toEqual({
+      nodes: [
+        {
+          node: 'pve',
+          awake: { servers: 2, cores: 4, memoryMiB: 8192 },
+          asleep: { servers: 1, cores: 2, memoryMiB: 4096 },
+          stopped: { servers: 0, cores: 0, memoryMiB: 0 },
+          busy: { servers: 0, cores: 0, memoryMiB: 0 },
+        },
+      ],
+    });
     const wake = await s.admin('POST', `/v1/servers/${sleeper.id}/wake`);
     expect(wake.status).toBe(403);
     expect(wake.body).toMatchObject({

@@ -62,3 +62,27 @@ export const quotaSchema = z.object({
   updatedAt: z.string().nullable(),
 });
 export type Quota = z.infer<typeof quotaSchema>;
+
+/** Servers and what they hold, in one group of a node. */
+const heldSchema = z.object({
+  servers: z.number().int(),
+  cores: z.number().int(),
+  memoryMiB: z.number().int(),
+});
+
+/**
+ * `GET /v1/capacity`: per node, the servers whose VM is up (and holds its memory), those asleep and those stopped
+ * (which hold none), and those in between (a job runs on them).
+ */
+export const capacitySchema = z.object({
+  nodes: z.array(
+    z.object({
+      node: z.string(),
+      awake: heldSchema,
+      asleep: heldSchema,
+      stopped: heldSchema,
+      busy: heldSchema,
+    }),
+  ),
+});
+export type Capacity = z.infer<typeof capacitySchema>;
