@@ -38,6 +38,8 @@ export interface EdgeConfig {
   metrics?: { host: string; port: number };
   /** Apply inside this network namespace (`ip netns exec`): the lab and the tests. */
   netns?: string;
+  /** Where sleeping servers' ports are held (answered in userspace): 0.0.0.0, or 127.0.0.1 for the local stack. */
+  asleepAddress: string;
   logLevel: string;
 }
 
@@ -77,6 +79,11 @@ const SPEC = {
     'the name of a network namespace (ip netns list)',
     matching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/),
   ),
+  EDGE_ASLEEP_ADDRESS: withDefault(
+    "an IPv4 address of this host to hold sleeping servers' ports on, such as 0.0.0.0 (every address) or 127.0.0.1",
+    z.ipv4(),
+    '0.0.0.0',
+  ),
   LOG_LEVEL: withDefault(
     'one of fatal, error, warn, info, debug, trace',
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']),
@@ -109,6 +116,7 @@ export function loadEdgeConfig(env: Env, host: () => string = hostname): EdgeCon
       ? {}
       : { metrics: { host: v.EDGE_METRICS_HOST, port: v.EDGE_METRICS_PORT } }),
     ...(v.EDGE_NETNS ? { netns: v.EDGE_NETNS } : {}),
+    asleepAddress: v.EDGE_ASLEEP_ADDRESS,
     logLevel: v.LOG_LEVEL,
   };
 }

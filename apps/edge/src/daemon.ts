@@ -4,8 +4,10 @@
 // when its definition changed (never two applies at once), and reports what is in force. The table in force is
 // never dropped: the API away, nft refusing, a wrong token — the last good table keeps forwarding. Everything it
 // touches (the API, nft, routes, local listeners, the clock) is injected, so the loop is tested without either.
+// Sleeping servers' ports are held in userspace by the asleep holder, synced with every read of the table.
 import { ApiError, ApiUnreachableError } from '@guildserver/api-client';
 import type {
+  AsleepEntry,
   EdgeGeneration,
   EdgeMode,
   EdgeReport,
@@ -14,8 +16,11 @@ import type {
   ForwardingEntry,
   ForwardingTable,
   RefusedForward,
+  WakeAnswer,
+  WakeRequest,
 } from '@guildserver/contracts';
 import { type BackoffOptions, backoffDelay, pause } from '@guildserver/timing';
+import type { AsleepHolder, JoinAttempt } from './asleep/holder.js';
 import { type ClosedPort, closedPorts, type ForgetOutcome } from './conntrack.js';
 import { ownersOf, type PortTotal, PortTotals, trafficByServer } from './counters.js';
 import { hostExternalProblem } from './host-external.js';
@@ -28,6 +33,8 @@ import { decideSnat, type RouteView } from './snat.js';
 export interface EdgeApi {
   forwardingTable(): Promise<ForwardingTable>;
   reportEdge(report: EdgeReport): Promise<EdgeStatus>;
+  /** A player's join attempt at a sleeping server's port: the API wakes it (rate-limited). */
+  wakeForJoin(request: WakeRequest): Promise<WakeAnswer>;
   followEdgeGenerations(options: {
     after?: number;
     signal: AbortSignal;
@@ -85,6 +92,11 @@ export interface EdgeDaemonOptions {
   now?: () => number;
   /** Retries while the API is away (default 1 s doubling to 30 s, or to resyncMs when shorter). */
   backoff?: BackoffOptions;
+  /**
+   * Makes the holder of sleeping servers' ports (asleep/holder.ts, or a test's fake), given the daemon's handler
+   * of join attempts (which asks the API to wake the server). Absent: those ports are not answered.
+   */
+  asleep?: (onJoin: (attempt: JoinAttempt) => void) => AsleepHolder;
 }
 
 /** Why the daemon stopped on its own: a wrong token. The table in force stays. */
@@ -137,6 +149,7 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
   const now = options.now ?? Date.now;
   const backoff = options.backoff ?? { baseDelayMs: 1_000, maxDelayMs: Math.min(30_000, options.resyncMs) };
   const totals = new PortTotals();
+  const holder = options.asleep?.(wakeForJoin);
 
   let inForce: InForce | undefined;
   let lastRuleset: Ruleset | undefined;
@@ -193,6 +206,56 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
     }
     away = true;
     metrics?.healthy.set(0);
+  }
+
+  function wakeForJoin(attempt: JoinAttempt): void {
+    const { serverName, ...request } = attempt;
+    const fields = { serverId: request.serverId, server: serverName, source: request.source };
+    const who = `Someone is joining ${serverName} from ${request.source}`;
+    api.wakeForJoin(request).then(
+      (answer) => {
+        if (answer.outcome === 'waking') log.info({ ...fields, jobId: answer.jobId }, `${who}: waking it.`);
+        else if (answer.outcome === 'awake') log.info(fields, `${who}: it is already awake.`);
+        else {
+          const reason = answer.reason ? `: ${answer.reason.replace(/\.$/, '')}` : '';
+          log.info({ ...fields, reason: answer.reason }, `${who}, but the API does not wake it${reason}.`);
+        }
+      },
+      (error: unknown) => {
+        if (error instanceof ApiError && error.status === 429) {
+          log.info(
+            { ...fields, error: errorFields(error) },
+            `${who}, but the API is rate-limiting wakes (429): ${error.message}`,
+          );
+        } else {
+          log.warn(
+            { ...fields, error: errorFields(error) },
+            `${who}, but the edge could not ask to wake it: ${apiSentence(error)}`,
+          );
+        }
+      },
+    );
+  }
+
+  /**
+   * The sleeping servers' ports, held before the host's listeners are read: a port that left `asleep` (its
+   * server woke) is free by then, and the ports still held are not counted as taken by someone else.
+   */
+  async function holdAsleep(table: ForwardingTable, problems: string[]): Promise<void> {
+    if (!holder) return;
+    const forwarded = new Set(table.entries.map((e) => portKey(e.protocol, e.publishedPort)));
+    // A port the table also forwards belongs to a running server: DNAT has it, never the holder.
+    const asleep: AsleepEntry[] = (table.asleep ?? []).map((entry) => ({
+      ...entry,
+      ports: entry.ports.filter((port) => !forwarded.has(portKey(port.protocol, port.publishedPort))),
+    }));
+    try {
+      problems.push(...(await holder.sync(asleep)).problems);
+    } catch (error) {
+      problems.push(
+        `The edge could not hold the sleeping servers' ports (${(error as Error)?.message ?? String(error)}).`,
+      );
+    }
   }
 
   /** A problem of the host: reported in nft mode; in dry mode (nothing applied) only logged, once. */
@@ -320,6 +383,7 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
     }
     lastRead = Math.max(lastRead, table.generation);
     const problems: string[] = [];
+    await holdAsleep(table, problems);
 
     const forwardable = [
       ...new Set(table.entries.map((e) => e.vmIpv4).filter((vm): vm is string => vm !== null)),
@@ -327,7 +391,8 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
     const snat = await snatOf(forwardable, problems);
     let taken: ReadonlySet<string> = new Set();
     try {
-      taken = await system.listeners();
+      const own = holder?.ownPorts() ?? new Set<string>();
+      taken = new Set([...(await system.listeners())].filter((key) => !own.has(key)));
     } catch (error) {
       hostProblem(problems, `The edge cannot read its own listening ports (${(error as Error).message}).`);
     }
@@ -498,6 +563,7 @@ export function createEdgeDaemon(options: EdgeDaemonOptions): EdgeDaemon {
       stopFollowing();
       signal.removeEventListener('abort', stopFollowing);
       await follower;
+      await holder?.close();
     }
     if (fatal) {
       log.error({}, fatal.message);

@@ -1,3 +1,10 @@
+export {
+  type AsleepHolder,
+  type AsleepHolderOptions,
+  type AsleepSync,
+  createAsleepHolder,
+  type JoinAttempt,
+} from './asleep/holder.js';
 export { ConfigError, type EdgeConfig, loadEdgeConfig } from './config.js';
 export { type ClosedPort, closedPorts, type ForgetOutcome, forgetFlows } from './conntrack.js';
 export { ownersOf, type PortTotal, PortTotals } from './counters.js';
@@ -36,5 +43,5 @@ export {
   type Ruleset,
   type RulesetOptions,
 } from './ruleset.js';
-export { createEdgeLogger, hostSystem, runEdge } from './run.js';
+export { createEdgeLogger, hostAsleep, hostSystem, runEdge } from './run.js';
 export { decideSnat, lookupRoutes, parseDefaultDevs, parseRouteBatch, type RouteView } from './snat.js';

@@ -1,11 +1,14 @@
 // The edge daemon with its real parts: the API client, nft (inside EDGE_NETNS when set), `ip route get`,
-// /proc/net, and /metrics. Used by main.ts (the daemon's own entry point) and `gs edge up`.
+// /proc/net, /metrics, and the holder of sleeping servers' ports. Used by main.ts (the daemon's own entry
+// point) and `gs edge up`.
 
 import { createApiClient } from '@guildserver/api-client';
 import pino, { type Logger } from 'pino';
+import { type AsleepHolder, createAsleepHolder, type JoinAttempt } from './asleep/holder.js';
+import { notHeldInNetns } from './asleep/not-held.js';
 import type { EdgeConfig } from './config.js';
 import { forgetFlows } from './conntrack.js';
-import { createEdgeDaemon, type EdgeDaemon, type EdgeSystem } from './daemon.js';
+import { createEdgeDaemon, type EdgeDaemon, type EdgeLog, type EdgeSystem } from './daemon.js';
 import { resolveHost } from './host-external.js';
 import { localListeners } from './listeners.js';
 import { createEdgeMetrics, type MetricsServer, serveMetrics } from './metrics.js';
@@ -33,6 +36,16 @@ export function hostSystem(config: Pick<EdgeConfig, 'netns'>): EdgeSystem {
   };
 }
 
+/** Holds sleeping servers' ports on EDGE_ASLEEP_ADDRESS; not with EDGE_NETNS (sockets would be outside it). */
+export function hostAsleep(
+  config: Pick<EdgeConfig, 'netns' | 'asleepAddress'>,
+  log: EdgeLog,
+): (onJoin: (attempt: JoinAttempt) => void) => AsleepHolder {
+  const netns = config.netns;
+  if (netns) return () => notHeldInNetns(netns, log);
+  return (onJoin) => createAsleepHolder({ bindAddress: config.asleepAddress, onJoin, log });
+}
+
 /**
  * Runs the daemon until `signal` aborts (resolves, leaving the table in force so forwarding survives a restart)
  * or a token the API refuses (rejects with EdgeFatalError's sentence).
@@ -56,6 +69,7 @@ export async function runEdge(config: EdgeConfig, logger: Logger, signal: AbortS
     resyncMs: config.resyncSeconds * 1000,
     api,
     system: hostSystem(config),
+    asleep: hostAsleep(config, logger),
     log: logger,
     ...(metrics ? { metrics } : {}),
   });
@@ -68,6 +82,7 @@ export async function runEdge(config: EdgeConfig, logger: Logger, signal: AbortS
       snat: config.snat,
       api: config.apiUrl,
       netns: config.netns,
+      asleepAddress: config.asleepAddress,
       metrics: server?.url,
       resyncSeconds: config.resyncSeconds,
     },

@@ -24,6 +24,7 @@ describe('the edge configuration', () => {
       name: 'pve1',
       resyncSeconds: 30,
       metrics: { host: '127.0.0.1', port: 9466 },
+      asleepAddress: '0.0.0.0',
       logLevel: 'info',
     });
   });
@@ -39,6 +40,7 @@ describe('the edge configuration', () => {
         EDGE_METRICS_HOST: '0.0.0.0',
         EDGE_METRICS_PORT: '0',
         EDGE_NETNS: 'lab-edge',
+        EDGE_ASLEEP_ADDRESS: '127.0.0.1',
       }),
     ).toEqual({
       apiUrl: 'http://10.0.0.2:8080',
@@ -48,6 +50,7 @@ describe('the edge configuration', () => {
       name: 'edge-a.lab',
       resyncSeconds: 5,
       netns: 'lab-edge',
+      asleepAddress: '127.0.0.1',
       logLevel: 'info',
     });
   });
@@ -70,6 +73,9 @@ describe('the edge configuration', () => {
     expect(failure({ ...base, EDGE_METRICS_PORT: 'x' })).toMatch(/^EDGE_METRICS_PORT must be a TCP port/);
     expect(failure({ ...base, EDGE_NAME: 'my edge' })).toMatch(/^EDGE_NAME must be 1 to 64 letters/);
     expect(failure({ ...base, API_URL: 'ftp://x' })).toMatch(/^API_URL must be the URL/);
+    expect(failure({ ...base, EDGE_ASLEEP_ADDRESS: 'localhost' })).toMatch(
+      /^EDGE_ASLEEP_ADDRESS must be an IPv4 address of this host /,
+    );
   });
 
   it('asks for EDGE_NAME when the host name cannot name an edge', () => {

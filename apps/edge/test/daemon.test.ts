@@ -1,10 +1,22 @@
 // The daemon's loop against an in-memory API and host: it applies the table on start, reads a burst of
 // generations once, never applies an unchanged definition nor two at once, keeps the table in force while the
 // API is away and reports when it is back, and stops with one sentence on a token that is not an edge token.
+import { ApiError, ApiUnreachableError } from '@guildserver/api-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type AsleepHolder, createAsleepHolder } from '../src/asleep/holder.js';
 import { createEdgeDaemon, type EdgeDaemon, EdgeFatalError } from '../src/daemon.js';
 import { createEdgeMetrics } from '../src/metrics.js';
-import { entry, FakeApi, FakeHost, memoryLog, refused, until } from './support/fakes.js';
+import { canBind, freePort, minecraftLogin } from './asleep/support/clients.js';
+import {
+  asleepEntry,
+  entry,
+  FakeApi,
+  FakeHolder,
+  FakeHost,
+  memoryLog,
+  refused,
+  until,
+} from './support/fakes.js';
 
 const stops: AbortController[] = [];
 afterEach(() => {
@@ -449,5 +461,132 @@ describe('the edge daemon', () => {
     stop.abort();
     await expect(running).resolves.toBeUndefined();
     expect(host.applied).toHaveLength(1);
+  });
+});
+
+describe('the edge daemon with sleeping servers', () => {
+  it('holds a sleeping server’s port, asks the API to wake it on a join, and forwards the port once it is awake', async () => {
+    const port = await freePort('tcp');
+    const api = new FakeApi();
+    api.table = { ...api.table, portRange: { first: 1, last: 65_535 }, asleep: [asleepEntry(port)] };
+    let holder: AsleepHolder | undefined;
+    const host = new FakeHost();
+    host.listening = new Set(['tcp/22']);
+    // As /proc/net does, the host's listeners include the holder's own sockets while they are open.
+    host.listeners = async () => new Set([...host.listening, ...(holder?.ownPorts() ?? [])]);
+    const { log } = start(
+      {
+        asleep: (onJoin) =>
+          (holder = createAsleepHolder({ bindAddress: '127.0.0.1', onJoin, log: memoryLog() })),
+      },
+      api,
+      host,
+    );
+    await until(() => api.reports.length === 1, 5_000, 'the first report');
+    expect([...(holder?.ownPorts() ?? [])]).toEqual([`tcp/${port}`]);
+    expect(api.lastReport).toMatchObject({ forwarded: 0, refused: [], problem: null });
+
+    expect(await minecraftLogin(port)).toContain('survival is waking up — join again in about 35 s');
+    await until(
+      () => log.messages('info').includes('Someone is joining survival from 127.0.0.1: waking it.'),
+      5_000,
+      'the wake to be logged',
+    );
+    expect(api.wakes).toEqual([
+      { serverId: 'srv_survival0001', source: '127.0.0.1', protocol: 'tcp', publishedPort: port },
+    ]);
+
+    // Awake: its port is back in `entries`, and no longer asleep.
+    api.change([entry({ publishedPort: port })], []);
+    await until(() => api.lastReport?.appliedGeneration === 2, 5_000, 'the woken server’s table');
+    expect(api.lastReport).toMatchObject({ forwarded: 1, refused: [], problem: null });
+    expect(host.inForce).toContain(`${port} : 10.0.10.5 . 25565`);
+    expect(holder?.ownPorts().size).toBe(0);
+    expect(await canBind('tcp', port)).toBe(true);
+  });
+
+  it('logs what the API answered to a wake; a 429 or the API away is logged, never fatal', async () => {
+    const api = new FakeApi();
+    api.table.entries = [entry()];
+    const holder = new FakeHolder();
+    const { log, host } = start({ asleep: holder.factory }, api);
+    await until(() => api.reports.length === 1, 5_000, 'the first report');
+    const join = () =>
+      holder.onJoin({
+        serverId: 'srv_creative0001',
+        serverName: 'creative',
+        source: '198.51.100.7',
+        protocol: 'udp',
+        publishedPort: 20_010,
+      });
+    const logged = (level: 'info' | 'warn', line: string) =>
+      until(() => log.messages(level).some((m) => m.startsWith(line)), 5_000, line);
+
+    join();
+    await logged('info', 'Someone is joining creative from 198.51.100.7: waking it.');
+    expect(api.wakes).toEqual([
+      { serverId: 'srv_creative0001', source: '198.51.100.7', protocol: 'udp', publishedPort: 20_010 },
+    ]);
+    api.wakeAnswer = { outcome: 'refused', reason: 'creative is not asleep.' };
+    join();
+    await logged(
+      'info',
+      'Someone is joining creative from 198.51.100.7, but the API does not wake it: creative is not asleep.',
+    );
+    api.wakeAnswer = new ApiError(
+      'rate_limited',
+      'Too many wakes from 198.51.100.7; try again in 10 s.',
+      429,
+    );
+    join();
+    await logged(
+      'info',
+      'Someone is joining creative from 198.51.100.7, but the API is rate-limiting wakes (429): Too many wakes',
+    );
+    api.wakeAnswer = new ApiUnreachableError(
+      'Cannot reach the GuildServer API at http://api.test (API_URL): nothing is listening there.',
+    );
+    join();
+    await logged(
+      'warn',
+      'Someone is joining creative from 198.51.100.7, but the edge could not ask to wake it: Cannot reach the GuildServer API',
+    );
+    expect(api.wakes).toHaveLength(4);
+
+    // The daemon still follows the table.
+    api.change([entry({ publishedPort: 20_001 })]);
+    await until(() => host.applied.length === 2, 5_000, 'the next apply');
+    expect(api.lastReport?.problem).toBeNull();
+  });
+
+  it('in dry mode too: syncs the holder with the sleeping servers, reports its problems, and closes it on stop', async () => {
+    const api = new FakeApi();
+    const creative = asleepEntry(20_005, { serverId: 'srv_creative0001', serverName: 'creative' });
+    // survival's port is also forwarded (the API caught between two states): DNAT has it, the holder never.
+    api.table = { ...api.table, entries: [entry()], asleep: [asleepEntry(20_000), creative] };
+    const holder = new FakeHolder();
+    const sentence =
+      'tcp/20005 of creative, asleep, is not answered: something else on the edge host listens on it (EADDRINUSE), so players there neither see creative asleep nor wake it by joining.';
+    holder.problems = [sentence];
+    const { stop, running } = start({ mode: 'dry', asleep: holder.factory }, api);
+    await until(() => api.reports.length === 1, 5_000, 'the first report');
+    expect(holder.synced).toEqual([[{ ...asleepEntry(20_000), ports: [] }, creative]]);
+    expect(api.lastReport).toMatchObject({ mode: 'dry', forwarded: 1, problem: sentence });
+    stop.abort();
+    await running;
+    expect(holder.closed).toBe(true);
+  });
+
+  it('does not count the holder’s own ports as taken by a service of the host', async () => {
+    const api = new FakeApi();
+    api.table.entries = [entry()];
+    const holder = new FakeHolder();
+    holder.lingering = new Set(['tcp/20000']);
+    const host = new FakeHost();
+    host.listening = new Set(['tcp/20000']);
+    start({ asleep: holder.factory }, api, host);
+    await until(() => api.reports.length === 1, 5_000, 'the first report');
+    expect(api.lastReport).toMatchObject({ forwarded: 1, refused: [], problem: null });
+    expect(host.inForce).toContain('20000 : 10.0.10.5 . 25565');
   });
 });

@@ -115,7 +115,7 @@ export function createServerService(db: Db, config: ApiConfig, outside: ServerSe
       requireMayActOn(actor, row);
       if (after !== null) {
         const problem = ownIdleSleepProblem(sleepRulesOf(db, row.guildId, config.monitor.idleAfterMs), after);
-        if (problem) throw new DomainError('forbidden', problem);
+        if (problem) throw new DomainError('invalid_request', problem);
       }
       db.transaction((tx) => {
         tx.update(servers).set({ idleSleep: after, updatedAt: now() }).where(eq(servers.id, id)).run();

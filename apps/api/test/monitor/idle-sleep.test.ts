@@ -299,10 +299,10 @@ describe('idle sleep', () => {
       wakeSeconds: null,
     });
     const longer = await own(owner, '1h');
-    expect(longer.status).toBe(403);
+    expect(longer.status).toBe(400);
     expect(longer.body).toMatchObject({
       error: {
-        code: 'forbidden',
+        code: 'invalid_request',
         message:
           'This guild lets a server stay awake at most 30m without players; choose that or less (an admin can raise it with /server settings idle-sleep-max).',
       },

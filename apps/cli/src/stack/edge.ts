@@ -19,6 +19,8 @@ export function edgeEnvironment(inherited: ChildEnv, apiUrl: string, edgeToken: 
     EDGE_MODE: 'dry',
     EDGE_NAME: LOCAL_EDGE_NAME,
     EDGE_METRICS_PORT: '0',
+    // Sleeping servers answer players on this machine (the simulated VMs are reachable by nobody else).
+    EDGE_ASLEEP_ADDRESS: '127.0.0.1',
     LOG_LEVEL: inherited.LOG_LEVEL || 'info',
   };
 }

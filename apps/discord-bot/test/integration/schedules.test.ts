@@ -142,6 +142,7 @@ describe('/server schedule and /server settings through discord.js, the fake Dis
         'GuildServer settings of this guild',
         'Time zone: Europe/Berlin (every schedule of this guild runs in it)',
         `Admin channel: <#${ADMINS}> (failed schedules are reported there too)`,
+        'Idle sleep: servers sleep after 30m without players (the default); owners may choose up to 30m for their server',
       ].join('\n'),
     );
     // Shown, unchanged, to an admin by role; a zone the API does not know is refused in its words.
@@ -149,6 +150,25 @@ describe('/server schedule and /server settings through discord.js, the fake Dis
     expect(shown).toMatch(/^GuildServer settings of this guild\nTime zone: Europe\/Berlin /);
     expect(await answer(command(ADMIN, 'settings', { 'time-zone': 'Mars/Olympus' }))).toBe(
       "'Mars/Olympus' is not a time zone this server knows; use an IANA name such as Europe/Berlin or America/New_York.",
+    );
+    // Idle sleep: the guild's own, and the longest owners may choose; settings that disagree are refused.
+    const sleepy = await answer(command(ADMIN, 'settings', { 'idle-sleep': '45m', 'idle-sleep-max': '2h' }));
+    expect(sleepy).toContain(
+      'Idle sleep: servers sleep after 45m without players; owners may choose up to 2h for their server',
+    );
+    expect(await answer(command(ADMIN, 'settings', { 'idle-sleep-max': '20m' }))).toBe(
+      'idle-sleep (45m) is longer than idle-sleep-max (20m), the longest owners may choose; raise idle-sleep-max or shorten idle-sleep.',
+    );
+    // An owner chooses within it for their server, and is told the guild's limit beyond it.
+    const own = await answer(command(ALICE, 'idle-sleep', { name: 'nightly', after: '90m' }));
+    expect(own).toMatch(
+      /^Saved\.\nnightly\n[\s\S]*Idle sleep: after 90m without players \(its own setting\)/,
+    );
+    expect(await answer(command(ALICE, 'idle-sleep', { name: 'nightly', after: '3h' }))).toBe(
+      'This guild lets a server stay awake at most 2h without players; choose that or less (an admin can raise it with /server settings idle-sleep-max).',
+    );
+    expect(await answer(command(ALICE, 'idle-sleep', { name: 'nightly', after: 'soon' }))).toBe(
+      'after must be off or a length of time with its unit, such as 30m or 2h.',
     );
   });
 

@@ -1,11 +1,21 @@
 // In-memory stand-ins for the daemon's API client and host (nft, routes, listeners), so its loop is tested
 // without either: the API can be slowed, taken away, or made to refuse the token; nft can refuse a ruleset.
 import { ApiError, ApiUnreachableError } from '@guildserver/api-client';
-import type { EdgeReport, EdgeStatus, ForwardingEntry, ForwardingTable } from '@guildserver/contracts';
+import type {
+  AsleepEntry,
+  EdgeReport,
+  EdgeStatus,
+  ForwardingEntry,
+  ForwardingTable,
+  WakeAnswer,
+  WakeRequest,
+} from '@guildserver/contracts';
+import type { AsleepHolder, AsleepSync, JoinAttempt } from '../../src/asleep/holder.js';
 import type { ClosedPort, ForgetOutcome } from '../../src/conntrack.js';
 import type { EdgeApi, EdgeLog, EdgeSystem } from '../../src/daemon.js';
 import type { PortCount } from '../../src/nft.js';
 import { NftError } from '../../src/nft.js';
+import { portKey } from '../../src/ruleset.js';
 import type { RouteView } from '../../src/snat.js';
 
 export const entry = (overrides: Partial<ForwardingEntry> = {}): ForwardingEntry => ({
@@ -15,6 +25,18 @@ export const entry = (overrides: Partial<ForwardingEntry> = {}): ForwardingEntry
   protocol: 'tcp',
   publishedPort: 20_000,
   guestPort: 25565,
+  ...overrides,
+});
+
+/** survival asleep, its game port published on `publishedPort` (Minecraft: Java Edition, TCP). */
+export const asleepEntry = (publishedPort: number, overrides: Partial<AsleepEntry> = {}): AsleepEntry => ({
+  serverId: 'srv_survival0001',
+  serverName: 'survival',
+  game: 'minecraft-java',
+  ports: [{ purpose: 'game', index: 1, protocol: 'tcp', publishedPort }],
+  status: 'survival is asleep — join to wake it (ready in about 35 s)',
+  joinMessage: 'survival is waking up — join again in about 35 s',
+  maxPlayers: 20,
   ...overrides,
 });
 
@@ -29,9 +51,19 @@ export class FakeApi implements EdgeApi {
   private followers = new Set<(generation: number) => void>();
   streams = 0;
 
+  /** Every wake the edge asked for, in order. */
+  wakes: WakeRequest[] = [];
+  /** What wakeForJoin answers, or throws. */
+  wakeAnswer: WakeAnswer | Error = { outcome: 'waking', jobId: 'job_wake0001' };
+
   /** The API changed something: a new generation, announced on the stream. */
-  change(entries: ForwardingEntry[] = this.table.entries): void {
-    this.table = { ...this.table, generation: this.table.generation + 1, entries };
+  change(entries: ForwardingEntry[] = this.table.entries, asleep = this.table.asleep): void {
+    this.table = {
+      ...this.table,
+      generation: this.table.generation + 1,
+      entries,
+      ...(asleep ? { asleep } : {}),
+    };
     for (const follower of this.followers) follower(this.table.generation);
   }
 
@@ -61,6 +93,13 @@ export class FakeApi implements EdgeApi {
     this.check();
     this.reports.push(report);
     return { generation: this.table.generation, edges: [] };
+  }
+
+  async wakeForJoin(request: WakeRequest): Promise<WakeAnswer> {
+    this.wakes.push(request);
+    this.check();
+    if (this.wakeAnswer instanceof Error) throw this.wakeAnswer;
+    return this.wakeAnswer;
   }
 
   async followEdgeGenerations(options: Parameters<EdgeApi['followEdgeGenerations']>[0]) {
@@ -138,6 +177,42 @@ export class FakeHost implements EdgeSystem {
 
   async listeners(): Promise<ReadonlySet<string>> {
     return this.listening;
+  }
+}
+
+/** A holder of sleeping servers' ports that binds nothing: it records what it is asked to hold. */
+export class FakeHolder implements AsleepHolder {
+  /** The entries of every sync, in order. */
+  synced: AsleepEntry[][] = [];
+  /** What each sync reports as problems. */
+  problems: string[] = [];
+  /** Ports it still reports as its own besides those it holds (a socket that is still closing). */
+  lingering = new Set<string>();
+  closed = false;
+  private held = new Set<string>();
+  /** The daemon's join handler, once the daemon made this holder. */
+  onJoin: (attempt: JoinAttempt) => void = () => {
+    throw new Error('the daemon has not made the holder');
+  };
+
+  /** The daemon's `asleep` option. */
+  readonly factory = (onJoin: (attempt: JoinAttempt) => void): AsleepHolder => {
+    this.onJoin = onJoin;
+    return this;
+  };
+
+  async sync(entries: readonly AsleepEntry[]): Promise<AsleepSync> {
+    this.synced.push(structuredClone([...entries]));
+    this.held = new Set(entries.flatMap((e) => e.ports.map((p) => portKey(p.protocol, p.publishedPort))));
+    return { held: this.held.size, problems: [...this.problems] };
+  }
+
+  ownPorts(): ReadonlySet<string> {
+    return new Set([...this.held, ...this.lingering]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
   }
 }
 
