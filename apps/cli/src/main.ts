@@ -473,7 +473,7 @@ const edge = program
 edge
   .command('up')
   .description(
-    "run the edge daemon in the foreground: follow the API's forwarding table and apply it with nft (Ctrl-C stops it and leaves the table in force)",
+    "run the edge daemon in the foreground: follow the API's forwarding table and apply it with nft, and answer for sleeping servers on their ports (EDGE_ASLEEP_ADDRESS; Ctrl-C stops it and leaves the table in force)",
   )
   .option('--dry', 'compute, report and show the table, never touch nftables (EDGE_MODE=dry; no root needed)')
   .addOption(

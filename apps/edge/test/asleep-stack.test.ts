@@ -89,6 +89,7 @@ describe('a sleeping server on the local stack', () => {
       return v.state === 'sleeping' ? v : undefined;
     });
     // The address the API shows, as a gamer has it.
+    expect(asleep.publication).toBe('asleep');
     const [host, port] = asleep.address!.split(':');
     expect(host).toBe('127.0.0.1');
     const published = Number(port);

@@ -14,13 +14,13 @@ export interface Reach {
 
 /**
  * From the API's address (or HOST_EXTERNAL and the game port) and its `publication` — only while the server
- * runs: a stopped server's ports stay reserved, but nobody can join it.
+ * runs, or sleeps with an edge answering for it: a stopped server's ports stay reserved, but nobody can join it.
  */
 export function reachOf(
   server: Pick<Server, 'state' | 'address' | 'ports' | 'publication'>,
   hostExternal: string,
 ): Reach | undefined {
-  if (server.state !== 'running') return undefined;
+  if (server.state !== 'running' && server.publication !== 'asleep') return undefined;
   const game = joinPortOf(server.ports);
   const address = server.address ?? (game ? `${hostExternal}:${game.port}` : undefined);
   if (!address) return undefined;
@@ -39,6 +39,8 @@ export function reachOf(
         caveat: `GuildServer does not forward its ports here: an admin forwards ${ports} to the VM by hand (\`gs edge rules\`)`,
       };
     }
+    case 'asleep':
+      return { address, joinable: true, caveat: 'asleep: joining wakes it' };
     case 'closed':
       return undefined;
   }

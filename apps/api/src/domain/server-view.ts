@@ -30,6 +30,8 @@ export type ViewConfig = Pick<ApiConfig, 'hostExternal' | 'edge' | 'monitor'>;
 
 /** Does the address lead to the server? From its published generation and what the edges applied. */
 function publicationOf(row: ServerRow, edges: EdgePicture): Publication {
+  // Asleep, an edge holds its ports (the forwarding table lists it under `asleep`); without one nothing does.
+  if (row.state === 'sleeping') return edges.manual ? 'closed' : 'asleep';
   if (row.publishedGeneration === null || row.state !== 'running') return 'closed';
   if (edges.manual) return 'manual';
   if (edges.applied === null || edges.applied < row.publishedGeneration) return 'pending';

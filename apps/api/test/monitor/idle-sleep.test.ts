@@ -80,8 +80,9 @@ describe('idle sleep', () => {
         const v = await view();
         return v.state === 'sleeping' ? v : undefined;
       });
-      // Asleep, not stopped: its address stays (joining is how it will be woken), nobody is counted.
+      // Asleep, not stopped: its address stays, nobody is counted; with no edge (EDGE=none) nothing answers there.
       expect(asleep.address).toBe(created.address);
+      expect(asleep.publication).toBe('closed');
       expect(asleep.players).toBeNull();
       expect(asleep.activity).toMatchObject({ idleSince: null, idle: false });
       const [sleep] = await jobsOf(s, id, 'sleep');

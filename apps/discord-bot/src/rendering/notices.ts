@@ -38,11 +38,16 @@ export function jobNotice(event: JobOutcomeEvent, facts: JobNoticeFacts): string
 }
 
 /** An idle server fell asleep: a quiet line in its channel, pinging nobody. */
-export function sleptNotice(server: Pick<Server, 'name' | 'sleep'>): string {
+export function sleptNotice(server: Pick<Server, 'name' | 'sleep' | 'publication'>): string {
   const after =
     server.sleep.afterMs === null ? '' : ` after ${formatDuration(server.sleep.afterMs)} without players`;
   const ready = server.sleep.wakeSeconds === null ? '' : ` (usually ready in ${server.sleep.wakeSeconds} s)`;
-  return `💤 **${server.name}** is asleep${after} — \`/server wake name:${server.name}\` or the Wake button on its status brings it back${ready}.`;
+  // Without an edge answering for it (EDGE=none), joining cannot wake it: Discord can.
+  const how =
+    server.publication === 'asleep'
+      ? 'it wakes when someone joins'
+      : `\`/server wake name:${server.name}\` or the Wake button on its status brings it back`;
+  return `💤 **${server.name}** is asleep${after} — ${how}${ready}.`;
 }
 
 /** A player's join is waking a sleeping server: a quiet line in its channel. */

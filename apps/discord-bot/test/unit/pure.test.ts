@@ -289,14 +289,20 @@ describe('rendering', () => {
       ),
     ).toBe('never (the guild’s setting)');
     expect(listView([asleep], 'mine', 0, 'h').embeds[0]?.description).toMatch(/ · 💤 asleep$/);
-    expect(
-      sleptNotice({
-        name: 'survival',
-        sleep: { afterMs: 1_800_000, setBy: 'guild', capped: false, wakeSeconds: 35 },
-      }),
-    ).toBe(
+    const sleep = { afterMs: 1_800_000, setBy: 'guild', capped: false, wakeSeconds: 35 } as const;
+    // An edge answers for it: joining wakes it.
+    expect(sleptNotice({ name: 'survival', sleep, publication: 'asleep' })).toBe(
+      '💤 **survival** is asleep after 30m without players — it wakes when someone joins (usually ready in 35 s).',
+    );
+    // No edge (EDGE=none): Discord wakes it.
+    expect(sleptNotice({ name: 'survival', sleep, publication: 'closed' })).toBe(
       '💤 **survival** is asleep after 30m without players — `/server wake name:survival` or the Wake button on its status brings it back (usually ready in 35 s).',
     );
+    // Its status card shows the address with what joining does.
+    expect(field({ ...asleep, publication: 'asleep' }, 'Join at')).toBe(
+      '`play.example.net:20001` — asleep: joining wakes it',
+    );
+    expect(field(asleep, 'Join at')).toBeUndefined();
   });
   it('the quiet lines of a join waking a server, and of it awake', () => {
     const waking = server({

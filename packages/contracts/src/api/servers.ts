@@ -74,9 +74,10 @@ export function joinPortOf<P extends Pick<AllocatedPort, 'purpose' | 'index'>>(
  * Whether the server's address leads to it: `published` (the edge forwards its ports), `pending` (listed, but
  * the edge has not applied it yet), `dry` (the edge runs in dry mode: computed, nothing forwarded — the local
  * stack's simulated VMs), `manual` (GuildServer forwards no ports here: EDGE=none, or no edge has reported
- * yet — an admin forwards them by hand), `closed` (not forwarded: the server is not running).
+ * yet — an admin forwards them by hand), `asleep` (the server sleeps: the edge answers at its address and a
+ * player joining there wakes it), `closed` (not forwarded: the server is not running).
  */
-export const PUBLICATIONS = ['published', 'pending', 'dry', 'manual', 'closed'] as const;
+export const PUBLICATIONS = ['published', 'pending', 'dry', 'manual', 'asleep', 'closed'] as const;
 export const publicationSchema = z.enum(PUBLICATIONS);
 export type Publication = z.infer<typeof publicationSchema>;
 
