@@ -3,39 +3,12 @@
 // settings that decide it — the guild's and the owner's — are set and refused over HTTP.
 import type { ForwardingTable, GuildSettings, Job, Server } from '@guildserver/contracts';
 import { fakeQuake3, type Quake3Status } from '@guildserver/game-query/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createQueryGameProbe, type GameProbe } from '../../src/pipeline/game/game-probe.js';
-import { gameSecretsFromKey } from '../../src/pipeline/game/game-secrets.js';
-import { type RunningWorker, startWorker } from '../../src/worker/start-worker.js';
-import { ALICE, BOB, client, GUILD, type Harness, startApi } from '../support/api-harness.js';
-import { FAST_STEPS, finished, runningServer, until, type WorkerStack } from '../support/worker-stack.js';
+import { describe, expect, it } from 'vitest';
+import { ALICE, BOB, client, GUILD } from '../support/api-harness.js';
+import { finished, runningServer, until, type WorkerStack } from '../support/worker-stack.js';
+import { player, probeAt, useMonitoredStacks } from './monitored-stack.js';
 
-const stacks: { api: Harness; worker: RunningWorker }[] = [];
-afterEach(async () => {
-  for (const s of stacks.splice(0)) {
-    await s.worker.close();
-    await s.api.close();
-  }
-});
-
-/** The real query probe, sent to `port` on 127.0.0.1 whatever VM address the simulator gave the server. */
-function probeAt(port: () => number): GameProbe {
-  const real = createQueryGameProbe({ secrets: gameSecretsFromKey('k'.repeat(40)) });
-  return { kind: 'query', query: (request) => real.query({ ...request, ipv4: '127.0.0.1', port: port() }) };
-}
-
-async function sleepyStack(env: Record<string, string>, probe?: GameProbe): Promise<WorkerStack> {
-  const api = await startApi({ env: { EDGE: 'none', MONITOR_INTERVAL: '1s', ...env } });
-  const worker = await startWorker(api.services, {
-    runner: FAST_STEPS,
-    sweepIntervalMs: 200,
-    ...(probe ? { gameProbe: probe } : {}),
-  });
-  stacks.push({ api, worker });
-  return { api, worker, admin: client(api.url, api.token(['admin'])) };
-}
-
-const player = (name: string) => ({ score: 0, ping: 40, name });
+const sleepyStack = useMonitoredStacks();
 
 /** The VM as Proxmox shows it: power, lock and the saved-memory volume. */
 async function vmAtProxmox(s: WorkerStack, vmid: number) {

@@ -3,37 +3,12 @@
 // and GET /v1/servers/:id shows players now, the peak today, the last player and whether the server is idle.
 import type { Server } from '@guildserver/contracts';
 import { fakeLuanti, fakeQuake3, type Quake3Status } from '@guildserver/game-query/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createQueryGameProbe, type GameProbe } from '../../src/pipeline/game/game-probe.js';
-import { gameSecretsFromKey } from '../../src/pipeline/game/game-secrets.js';
-import { type RunningWorker, startWorker } from '../../src/worker/start-worker.js';
-import { client, type Harness, startApi } from '../support/api-harness.js';
-import { FAST_STEPS, finished, runningServer, until, type WorkerStack } from '../support/worker-stack.js';
+import { describe, expect, it } from 'vitest';
+import { client } from '../support/api-harness.js';
+import { finished, runningServer, until, type WorkerStack } from '../support/worker-stack.js';
+import { player, probeAt, useMonitoredStacks } from './monitored-stack.js';
 
-const stacks: { api: Harness; worker: RunningWorker }[] = [];
-afterEach(async () => {
-  for (const s of stacks.splice(0)) {
-    await s.worker.close();
-    await s.api.close();
-  }
-});
-
-/** The real query probe, sent to `port` on 127.0.0.1 whatever VM address the simulator gave the server. */
-function probeAt(port: () => number): GameProbe {
-  const real = createQueryGameProbe({ secrets: gameSecretsFromKey('k'.repeat(40)) });
-  return { kind: 'query', query: (request) => real.query({ ...request, ipv4: '127.0.0.1', port: port() }) };
-}
-
-async function monitoredStack(env: Record<string, string>, probe: GameProbe): Promise<WorkerStack> {
-  const api = await startApi({ env: { EDGE: 'none', MONITOR_INTERVAL: '1s', ...env } });
-  const worker = await startWorker(api.services, {
-    runner: FAST_STEPS,
-    sweepIntervalMs: 200,
-    gameProbe: probe,
-  });
-  stacks.push({ api, worker });
-  return { api, worker, admin: client(api.url, api.token(['admin'])) };
-}
+const monitoredStack = useMonitoredStacks();
 
 /** The server as shown once the monitor has checked it after `since`. */
 const checkAfter = (s: WorkerStack, id: string, since: number) =>
@@ -41,8 +16,6 @@ const checkAfter = (s: WorkerStack, id: string, since: number) =>
     const v = (await s.admin<Server>('GET', `/v1/servers/${id}`)).body;
     return v.activity.checkedAt && Date.parse(v.activity.checkedAt) > since ? v : undefined;
   });
-
-const player = (name: string) => ({ score: 0, ping: 40, name });
 
 describe('the player monitor', () => {
   it('keeps who plays: now, the peak today, the last player, and idle after IDLE_SLEEP_AFTER without one', async () => {
