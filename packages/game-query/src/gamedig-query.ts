@@ -57,6 +57,13 @@ export function toGameAnswer(result: QueryResult): GameAnswer {
   };
 }
 
+/**
+ * How long one socket may wait for its answer: half the attempt. gamedig's minecraft protocol (types minecraft
+ * and mbe) runs every edition's query at once and waits for all of them; those the server does not speak get no
+ * answer and must give up within the attempt, or the one that answered is lost with them.
+ */
+const socketTimeoutOf = (timeoutMs: number) => Math.max(250, Math.floor(timeoutMs / 2));
+
 export async function queryGamedig(target: QueryTarget, type: string): Promise<GameAnswer> {
   const work = GameDig.query({
     type,
@@ -64,7 +71,7 @@ export async function queryGamedig(target: QueryTarget, type: string): Promise<G
     port: target.port,
     givenPortOnly: true,
     maxRetries: 1,
-    socketTimeout: target.timeoutMs,
+    socketTimeout: socketTimeoutOf(target.timeoutMs),
     attemptTimeout: target.timeoutMs,
     // The answer is for this server only: never a port remembered from an earlier query.
     portCache: false,
