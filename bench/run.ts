@@ -7,6 +7,7 @@ import type { Benchmark } from './benchmark';
 import { clientOverhead } from './client-overhead';
 import { discordInteractions } from './discord-interactions';
 import { edgeApply } from './edge-apply';
+import { edgeAsleep } from './edge-asleep';
 import { edgeForwarding } from './edge-forwarding';
 import { edgePublish } from './edge-publish';
 import { labProvision } from './lab-provision';
@@ -23,6 +24,7 @@ const BENCHMARKS: Benchmark[] = [
   edgeApply,
   edgeForwarding,
   edgePublish,
+  edgeAsleep,
   backupRestore,
 ];
 /** Run only when named (`pnpm bench:lab`): real VMs take minutes and need root. */
