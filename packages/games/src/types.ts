@@ -182,7 +182,8 @@ export interface BackupSpec {
 
 /**
  * How an idle server sleeps. `hibernate`: the VM's memory is written to disk (Proxmox suspend to disk) and read
- * back on wake — the game resumes where it was, no boot, no world load; costs disk the size of its memory.
+ * back on wake — the game resumes where it was, no boot, no world load; while asleep it costs disk (PVE sizes the
+ * state volume at twice the memory plus 500 MiB).
  * `shutdown`: the VM powers off (the game saves as its unit stops) and boots on wake.
  */
 export type SleepMethod = 'hibernate' | 'shutdown';
