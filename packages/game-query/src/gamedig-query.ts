@@ -48,9 +48,11 @@ export function toGameAnswer(result: QueryResult): GameAnswer {
   const max = count(result.maxplayers);
   const name = typeof result.name === 'string' && result.name.trim() !== '' ? result.name.trim() : undefined;
   const map = typeof result.map === 'string' && result.map !== '' ? result.map : undefined;
+  const version = typeof result.version === 'string' ? result.version.trim() : '';
   return {
     ...(name !== undefined ? { name } : {}),
     ...(map !== undefined ? { map } : {}),
+    ...(version !== '' ? { version } : {}),
     players: max === undefined ? undefined : { online, max },
     ...(typeof result.ping === 'number' && result.ping >= 0 ? { pingMs: result.ping } : {}),
     raw: result.raw,

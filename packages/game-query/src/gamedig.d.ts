@@ -37,6 +37,7 @@ declare module 'gamedig' {
     bots: Player[];
     queryPort: number;
     connect: string;
+    /** The game's version as its protocol reports it ('' when none): OpenTTD's revision, Quake 3's `version`. */
     version: string;
     /** Shortest round trip seen, ms. */
     ping: number;

@@ -8,6 +8,11 @@ export interface GameAnswer {
   /** The server's name as the game reports it. */
   name?: string;
   map?: string;
+  /**
+   * The game's own version as its status query reports it: OpenTTD's revision ("13.0"), Quake 3's `version`
+   * key, Minecraft's version name. Undefined when the protocol carries none.
+   */
+  version?: string;
   /** Undefined when the game's protocol cannot tell (Luanti: its server-list announces do). */
   players: PlayerCount | undefined;
   /** Round trip of the query, ms. */

@@ -70,6 +70,7 @@ describe('OpenArena through gamedig (Quake 3 getstatus over UDP)', () => {
     const answer = await queryGame(game('openarena'), '127.0.0.1', { port: fake.port, timeoutMs: 2_000 });
     expect(answer.name).toBe('GuildArena');
     expect(answer.map).toBe('oa_dm4');
+    expect(answer.version).toBe('ioq3 1.36_GIT_f2c61c14-2021-12-19 linux-x86_64');
     expect(answer.players).toEqual({ online: 2, max: 12 });
     expect(answer.pingMs).toBeGreaterThanOrEqual(0);
     expect(fake.requests[0]).toMatch(/^\xff\xff\xff\xffgetstatus/);
@@ -109,6 +110,8 @@ describe('OpenTTD through gamedig (PACKET_CLIENT_GAME_INFO over TCP)', () => {
     const answer = await queryGame(game('openttd'), '127.0.0.1', { port: fake.port, timeoutMs: 2_000 });
     expect(fake.requests[0]).toEqual(Buffer.from([0x03, 0x00, PACKET_CLIENT_GAME_INFO]));
     expect(answer.name).toBe('Guild Transport Co');
+    // The revision a client compares with its own before it offers a join.
+    expect(answer.version).toBe('13.0');
     expect(answer.players).toEqual({ online: 3, max: 25 });
     expect(answer.raw).toMatchObject({
       numcompanies: 2,

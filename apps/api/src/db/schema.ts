@@ -42,6 +42,11 @@ export const servers = sqliteTable(
     playersMax: integer('players_max'),
     /** When the player monitor last asked the game (monitor/player-monitor.ts). */
     playersCheckedAt: text('players_checked_at'),
+    /**
+     * The game's own version as the player monitor last heard it (OpenTTD's revision "13.0"); kept while it sleeps,
+     * so the edge answers with it and a server list that compares versions offers the join.
+     */
+    gameVersion: text('game_version'),
     /** The last time a player was seen on the server (by the monitor, a job's check or the game's own report). */
     lastPlayerAt: text('last_player_at'),
     /** Since when the running server has had no players; null while players are on, or it is not running. */

@@ -3,7 +3,7 @@
 // sleeping servers, whose ports the edge answers for itself until a join wakes them. The generation is the event
 // log's head, so it grows with every change and a job can wait for the edge to report one at least as new as its
 // own change.
-import type { AsleepEntry, ForwardingTable } from '@guildserver/contracts';
+import { ASLEEP_VERSION_MAX_LENGTH, type AsleepEntry, type ForwardingTable } from '@guildserver/contracts';
 import { defaultMaxPlayers } from '@guildserver/game-query';
 import { getGame } from '@guildserver/games';
 import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm';
@@ -71,6 +71,10 @@ function asleepEntries(db: Db): AsleepEntry[] {
         status: `${server.name} is asleep — join to wake it${seconds === undefined ? '' : ` (ready in about ${seconds} s)`}`,
         joinMessage: `${server.name} is waking up — join again in ${seconds === undefined ? 'a minute' : `about ${seconds} s`}`,
         maxPlayers: server.playersMax ?? defaultMaxPlayers(game),
+        // One longer than the contract allows is left out (the edge would refuse the whole table).
+        ...(server.gameVersion !== null && server.gameVersion.length <= ASLEEP_VERSION_MAX_LENGTH
+          ? { version: server.gameVersion }
+          : {}),
       },
     ];
   });

@@ -28,6 +28,8 @@ export interface PlayerCheck {
   up: boolean;
   /** Undefined when the game did not answer, or answered without a count (Luanti before its first announce). */
   players?: { online: number; max: number };
+  /** The game's own version when its answer carried one; a check without keeps the last one known. */
+  version?: string;
 }
 
 export interface Activity {
@@ -131,6 +133,7 @@ export function recordPlayerCheck(db: Db, serverId: string, check: PlayerCheck, 
     tx.update(servers)
       .set({
         ...players,
+        ...(check.version !== undefined ? { gameVersion: check.version } : {}),
         ...activityAfter(row, check, at, trafficSignal(before, traffic)),
         ...(traffic ? { trafficPackets: traffic.packets, trafficAt: traffic.at } : {}),
         playersCheckedAt: at,

@@ -50,7 +50,12 @@ async function check(deps: PlayerMonitorDeps, server: Watched): Promise<PlayerCh
     timeoutMs: QUERY_TIMEOUT_MS,
     signal: AbortSignal.timeout(QUERY_TIMEOUT_MS + 1_000),
   });
-  return result.up ? { up: true, players: result.players } : { up: false };
+  if (!result.up) return { up: false };
+  return {
+    up: true,
+    players: result.players,
+    ...(result.version !== undefined ? { version: result.version } : {}),
+  };
 }
 
 /**

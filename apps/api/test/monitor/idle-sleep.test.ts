@@ -36,7 +36,11 @@ async function jobsOf(s: WorkerStack, id: string, kind: string): Promise<Job[]> 
 
 describe('idle sleep', () => {
   it('puts a server without players to sleep, keeps one with players awake, and wakes it on request', async () => {
-    const status: Quake3Status = { info: { sv_hostname: 'arena', sv_maxclients: '12' }, players: [] };
+    const version = 'ioq3 1.36_GIT_f2c61c14-2021-12-19 linux-x86_64';
+    const status: Quake3Status = {
+      info: { sv_hostname: 'arena', sv_maxclients: '12', version },
+      players: [],
+    };
     const game = await fakeQuake3(status);
     try {
       const s = await sleepyStack(
@@ -58,6 +62,13 @@ describe('idle sleep', () => {
       expect(asleep.publication).toBe('closed');
       expect(asleep.players).toBeNull();
       expect(asleep.activity).toMatchObject({ idleSince: null, idle: false });
+      // The edge answers for it with the version the game reported while awake (a server list compares it).
+      const edge = client(s.api.url, s.api.token(['edge'], 'edge'));
+      const asleepEntry = async () =>
+        (await edge<ForwardingTable>('GET', '/v1/edge/forwarding')).body.asleep?.find(
+          (e) => e.serverId === id,
+        );
+      expect(await asleepEntry()).toMatchObject({ game: 'openarena', maxPlayers: 12, version });
       const [sleep] = await jobsOf(s, id, 'sleep');
       expect(sleep!.state).toBe('succeeded');
       expect(sleep!.steps.map((step) => step.name)).toEqual([
@@ -108,12 +119,15 @@ describe('idle sleep', () => {
       });
       expect((await view()).state).toBe('running');
 
-      // The player leaves: asleep again after the idle period, and it knows how long its wake took.
+      // The player leaves: asleep again after the idle period, and it knows how long its wake took. Answers
+      // without a version meanwhile leave the last one known for the edge to answer with.
       status.players = [];
+      delete status.info.version;
       const again = await until('asleep again', async () => {
         const v = await view();
         return v.state === 'sleeping' ? v : undefined;
       });
+      expect((await asleepEntry())?.version).toBe(version);
       expect(again.sleep.wakeSeconds).toBe(
         Math.max(1, Math.round((Date.parse(woken.finishedAt!) - Date.parse(woken.createdAt)) / 1000)),
       );

@@ -34,6 +34,7 @@ export function infoOf(entry: AsleepEntry): AsleepInfo {
     status: entry.status,
     joinMessage: entry.joinMessage,
     maxPlayers: entry.maxPlayers,
+    ...(entry.version === undefined ? {} : { version: entry.version }),
     ...(gamePort === undefined ? {} : { gamePort }),
   };
 }

@@ -11,8 +11,9 @@ export interface AsleepInfo {
   /** The game's player limit, shown as 0 of max. */
   maxPlayers: number;
   /**
-   * Shown where the protocol carries a version/map; optional. OpenTTD lists a server as joinable only when this
-   * is the client's exact revision (e.g. "14.1"), so set it to the server's revision there.
+   * The game's own version as it last reported it (the forwarding table's `version`), shown where the protocol
+   * carries one; optional. OpenTTD lists a server as joinable only when this is the client's exact revision
+   * (e.g. "13.0"), so it must be the server's revision there.
    */
   version?: string;
   /** A sentence for a joining player where the protocol lets the server say something (Minecraft's disconnect). */

@@ -105,6 +105,18 @@ describe('the asleep holder', () => {
     ]);
   });
 
+  it('answers an OpenTTD server list with the revision the game last reported, so a 13.0 client may join', async () => {
+    const { holder, joins } = hold();
+    const port = await freePort('tcp');
+    const entry = asleepEntry(port, { game: 'openttd', version: '13.0' });
+    expect(await holder.sync([entry])).toEqual({ held: 1, problems: [] });
+    const result = await gamedig('openttd', port);
+    expect(result.name).toBe(entry.status);
+    // OpenTTD offers a join only to a client of this exact revision (IsNetworkCompatibleVersion).
+    expect(result.version).toBe('13.0');
+    expect(joins).toEqual([]);
+  });
+
   it('reports a port it cannot bind, naming the port and its server, logs it once, and holds the others', async () => {
     const { holder, log } = hold();
     const taken = await freePort('tcp');

@@ -13,6 +13,9 @@ export const forwardingEntrySchema = z.object({
 });
 export type ForwardingEntry = z.infer<typeof forwardingEntrySchema>;
 
+/** The longest game version an asleep entry carries (the longest a game's status query reports is shorter). */
+export const ASLEEP_VERSION_MAX_LENGTH = 64;
+
 /**
  * A sleeping server: while it sleeps the edge holds its ports in userspace, answers each game's status query with
  * these words, and asks the API to wake it (`POST /v1/edge/wake`) when a player really joins.
@@ -37,6 +40,8 @@ export const asleepEntrySchema = z.object({
   joinMessage: z.string(),
   /** Its player limit, shown as 0 of it. */
   maxPlayers: z.number().int().min(0),
+  /** The game's own version as it last reported it; a server list compares it with the client's. */
+  version: z.string().max(ASLEEP_VERSION_MAX_LENGTH).optional(),
 });
 export type AsleepEntry = z.infer<typeof asleepEntrySchema>;
 

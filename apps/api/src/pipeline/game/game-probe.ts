@@ -28,6 +28,8 @@ export type GameProbeResult =
       players: PlayerCount | undefined;
       /** The name the game reports for itself. */
       name?: string;
+      /** The game's own version as it reports it (OpenTTD's revision), when its protocol carries one. */
+      version?: string;
     }
   | {
       up: false;
@@ -90,6 +92,7 @@ export function createQueryGameProbe(options: QueryProbeOptions): GameProbe {
           up: true,
           players: answer.players ?? options.reportedPlayers?.(server.id),
           ...(answer.name !== undefined ? { name: answer.name } : {}),
+          ...(answer.version !== undefined ? { version: answer.version } : {}),
         };
       } catch (error) {
         if (!(error instanceof GameQueryError)) throw error;

@@ -1,0 +1,1 @@
+ALTER TABLE `servers` ADD `game_version` text;
