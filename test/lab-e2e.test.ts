@@ -4,11 +4,12 @@
 // ports → the notice in Discord → a player outside (the player namespace) joins through the address it shows.
 // Then stop (the address goes dead), start, delete (nothing left forwarding); two more games created at once,
 // from the images an admin built with `gs image build` (kept between runs while their recipe holds), one of them
-// taking the warm pool's stopped VM made from its image; and the failure
-// paths: a worker killed mid-Ansible, a VM whose agent never starts.
+// taking the warm pool's stopped VM made from its image; OpenArena left without players falls asleep
+// (hibernated), the edge answers for it and a player's join wakes it; and the failure paths: a worker killed
+// mid-Ansible, a VM whose agent never starts.
 // `pnpm lab:e2e` runs this file alone; the suite runs it too when the lab's tools are here (root, QEMU…).
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -27,6 +28,7 @@ import {
 } from '../apps/discord-bot/test/integration/harness';
 import type {
   BackupList,
+  Capacity,
   GuildEvent,
   ImageList,
   Job,
@@ -48,6 +50,7 @@ import {
 import { missingLabTools } from '../packages/pve-sim/src/index';
 import { changedTasks, runPlaybook } from './support/ansible-run';
 import { gameImageOnLab } from './support/lab-image';
+import { playerJoins } from './support/lab-player';
 import { sshReadFile, sshWriteFile } from './support/lab-ssh';
 import { type LabStack, startLabStack } from './support/lab-stack';
 
@@ -90,6 +93,22 @@ const CREATE_LUANTI = creating('luanti', 260, 2);
  * in about a second once the image is there; Luanti's create below takes it (the pool route).
  */
 const LAB_POOL = { WARM_POOL: 'luanti:1', WARM_POOL_MODE: 'stopped' };
+/**
+ * Who plays is asked every 10 s, and a server stays up at least 30 s after it came up; the guild's idle period
+ * stays IDLE_SLEEP_AFTER's 30 minutes (longer than any story here), and OpenArena's owner shortens its own.
+ */
+const LAB_MONITOR = { MONITOR_INTERVAL: '10s', IDLE_MIN_AWAKE: '30s' };
+const IDLE_AFTER = '30s';
+/**
+ * The owner's /server idle-sleep → asleep: the idle period and a monitor round, then the sleep job (the game's
+ * ports handed to the edge, the guest's 1 GiB of RAM saved to the state volume, QEMU gone).
+ */
+const FALL_ASLEEP_ALONE: Expected = { seconds: 90, vmsAtOnce: 1 };
+const FALL_ASLEEP_TWO: Expected = { ...FALL_ASLEEP_ALONE, vmsAtOnce: 2 };
+/** A join at the sleeping address → the game answers there: the wake job resumes the saved state (no boot). */
+const WAKE_OPENTTD = creating('openttd', 45, 1);
+const WAKE_ARENA = creating('openarena', 45, 2);
+const WAKE_LUANTI = creating('luanti', 45, 2);
 const POOL_FILLED: Expected = { seconds: 30, vmsAtOnce: 0 };
 /** Where images kept from an earlier run are put back (outside PROXMOX_VMID_RANGE, 10000-19999 by default). */
 const KEPT_IMAGE_VMIDS = { openarena: 9101, luanti: 9102 } as const;
@@ -321,12 +340,13 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
   const backupsOf = async (server: Server) =>
     (await api<BackupList>('GET', `/v1/servers/${server.id}/backups`)).backups;
   const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  const stepsOf = (job: Job) => job.steps.map((s) => `${s.name} ${(s.durationMs ?? 0) / 1000} s`).join(', ');
   const stepSeconds = (job: Job, name: string) =>
     (job.steps.find((s) => s.name === name)?.durationMs ?? 0) / 1000;
 
   beforeAll(async () => {
     const started = Date.now();
-    stack = await startLabStack(inject('redisUrl'), LAB_POOL);
+    stack = await startLabStack(inject('redisUrl'), { ...LAB_POOL, ...LAB_MONITOR });
     await stack.startWorker();
     const fake = await startDiscord();
     discord = fake.discord;
@@ -525,21 +545,160 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
     testTimeoutMs(BACKUP_OPENTTD, RESTORE_OPENTTD),
   );
 
+  /**
+   * One server's sleep and wake, as its owner and a player see them: `/server idle-sleep`, asleep (hibernated:
+   * no QEMU left), the edge answering for it at the address Discord showed, a player's join waking it there, and
+   * each of the three notices once in its channel.
+   */
+  const sleepAndWake = async ({
+    name,
+    game,
+    owner,
+    fallAsleep,
+    expectedWake,
+  }: {
+    name: string;
+    game: GameId;
+    owner: string;
+    fallAsleep: Expected;
+    expectedWake: Expected;
+  }) => {
+    const server = (await serverNamed(name))!;
+    const address = server.address!;
+    const pid = readFileSync(join(stack.lab.stateDir, 'vms', String(server.vmid), 'qemu.pid'), 'utf8');
+    const awakeRssKiB = Number((await run('ps', ['-o', 'rss=', '-p', pid.trim()])).stdout.trim());
+
+    // Its owner makes it sleep soon (the guild's default, IDLE_SLEEP_AFTER, is longer).
+    const set = command('idle-sleep', { name, after: IDLE_AFTER }, owner);
+    expect(
+      await outcome(set, (t) => t.includes('Saved.'), startDeadline('/server idle-sleep', BOT_REPLY)),
+    ).toContain('Saved.');
+    const slept = await waitUntil(startDeadline(`${name} asleep`, fallAsleep), async () => {
+      const now = await api<Server>('GET', `/v1/servers/${server.id}`);
+      return now.state === 'sleeping' && now.currentJobId === null ? now : undefined;
+    });
+    const sleepJob = await lastJobOf(server, 'sleep');
+    expect(sleepJob.state, sleepJob.error?.message).toBe('succeeded');
+    timings.push(`${name}'s sleep job: ${stepsOf(sleepJob)}`);
+    expect(slept.publication).toBe('asleep');
+    // Hibernated: no QEMU process holds its memory; its RAM and devices wait in the state volume's file.
+    expect(await qemuProcessesOf(stack, server.vmid!)).toEqual([]);
+    const config = () => stack.sim.state.vms.find((v) => v.vmid === server.vmid)!.config;
+    expect(config().lock).toBe('suspended');
+    const stateFile = join(stack.lab.stateDir, 'images', `${String(config().vmstate).split(':')[1]}.vmstate`);
+    timings.push(
+      `${name} asleep: QEMU's ${mib(awakeRssKiB * 1024)} of RAM freed, state file ${mib(statSync(stateFile).size)}`,
+    );
+    // The admin sees its memory counted as asleep (`gs capacity`), no longer held by a running VM.
+    const capacity = await stack.gsAsAdmin(['capacity', '--json']);
+    expect(capacity.code, capacity.stderr).toBe(0);
+    const asleep = (JSON.parse(capacity.stdout) as Capacity).nodes[0]!.asleep;
+    expect(asleep.memoryMiB).toBeGreaterThanOrEqual(slept.size.memory);
+    // Luanti has no status query to answer (its servers are listed by announcing to a public list): its probe's
+    // hello is answered alike awake or asleep, so only the join below shows the difference.
+    const listsName = game !== 'luanti';
+    if (listsName) {
+      // A player's server list, from outside, at the address Discord showed: the edge answers for it.
+      const listed = await playerQuery(game, address);
+      expect(listed).toMatchObject({ answered: true, players: { online: 0 } });
+      expect(listed.name).toMatch(new RegExp(`${name} is asleep`));
+    }
+    expect((await api<Server>('GET', `/v1/servers/${server.id}`)).state, 'a query wakes nothing').toBe(
+      'sleeping',
+    );
+
+    // A player joins: the game's client shows what the edge says, and tries again.
+    const joined = Date.now();
+    const woken = startDeadline(`a join → ${name} answers again`, expectedWake);
+    expect(await playerJoins(stack.lab.network, game, address)).toContain(`${name} is waking up`);
+    await waitUntil(woken, async () => {
+      const answer = await playerQuery(game, address, 2);
+      const now = await api<Server>('GET', `/v1/servers/${server.id}`);
+      return answer.answered && now.state === 'running' && now.publication === 'published'
+        ? answer
+        : undefined;
+    });
+    if (listsName) expect(await playerQuery(game, address)).toMatchObject({ answered: true, name });
+    timings.push(`${name}: a join → the game answers at ${address} ${took(joined, woken)}`);
+    const wakeJob = await lastJobOf(server, 'wake');
+    expect(wakeJob.state, wakeJob.error?.message).toBe('succeeded');
+    timings.push(`${name}'s wake job: ${stepsOf(wakeJob)}`);
+    // Waking by a boot instead would cost what its create's boot did (start, the agent's address, the game).
+    const create = await lastJobOf(server, 'create');
+    const boot = ['start_vm', 'wait_network', 'wait_game'].reduce(
+      (sum, step) => sum + stepSeconds(create, step),
+      0,
+    );
+    timings.push(`${name}'s boot in its create (start_vm + wait_network + wait_game) ${boot.toFixed(1)} s`);
+    expect(await api<Server>('GET', `/v1/servers/${server.id}`)).toMatchObject({
+      address,
+      vmid: server.vmid,
+    });
+    expect(config().lock).toBeUndefined();
+    expect(existsSync(stateFile), 'the saved state, once resumed').toBe(false);
+
+    // Its channel heard it fall asleep, a player join and the server wake: each once, nobody pinged.
+    const lines = await waitUntil(startDeadline('the awake notice', BOT_REPLY), () => {
+      const all = discord.channelMessages(GENERAL).map(plainText);
+      return all.some((t) => t.startsWith(`☀️ ${name} is awake`)) ? all : undefined;
+    });
+    expect(lines.filter((t) => t.startsWith(`💤 ${name} is asleep`))).toEqual([
+      expect.stringContaining('it wakes when someone joins'),
+    ]);
+    expect(lines.filter((t) => t.startsWith(`🔔 Someone is joining ${name}`))).toHaveLength(1);
+    expect(lines.filter((t) => t.startsWith(`☀️ ${name} is awake`))).toEqual([
+      expect.stringContaining(`join at \`${address}\``),
+    ]);
+    const quiet = lines.filter((t) => /^(💤|🔔|☀️)/u.test(t) && t.includes(` ${name} `));
+    expect(quiet.join('\n')).not.toContain('<@');
+  };
+
+  /** `/server delete` by the owner, then the Delete button or the name typed in its modal: all of it gone. */
+  const deleteFromDiscord = async (server: Server, owner: string, by: 'button' | 'typed name') => {
+    const { name } = server;
+    const ask = command('delete', { name }, owner);
+    const prompt = startDeadline('the delete prompt', BOT_REPLY);
+    expect(await outcome(ask, (t) => t.includes(`Delete ${name}?`), prompt)).toContain(
+      'A final backup is made first',
+    );
+    const deleted = startDeadline(`deleting ${name}`, DELETE);
+    if (by === 'button') {
+      const del = buttons(ask.original()!).find((b) => b.label === 'Delete')!;
+      discord.clickButton({ message: ask.original()!, customId: del.customId!, userId: owner });
+    } else {
+      const typeIt = buttons(ask.original()!).find((b) => b.label === 'Type the name to delete…')!;
+      const opened = discord.clickButton({
+        message: ask.original()!,
+        customId: typeIt.customId!,
+        userId: owner,
+      });
+      const modalId = (await opened.response()).data?.custom_id as string;
+      discord.submitModal({ customId: modalId, fields: { name }, userId: owner });
+    }
+    await waitUntil(deleted, () => textOf(ask.original()).includes(`${name} was deleted`) || undefined);
+    await expectGone(server);
+  };
+
+  it(
+    'left without players it falls asleep (hibernated), the edge answers a player outside for it, and a join wakes it at the same address',
+    async () => {
+      await sleepAndWake({
+        name: 'lab',
+        game: 'openttd',
+        owner: ALICE,
+        fallAsleep: FALL_ASLEEP_ALONE,
+        expectedWake: WAKE_OPENTTD,
+      });
+    },
+    testTimeoutMs(BOT_REPLY, FALL_ASLEEP_ALONE, WAKE_OPENTTD, BOT_REPLY),
+  );
+
   it(
     'delete from Discord (the Delete button) removes the QEMU process and the disk overlay and frees the ports',
     async () => {
       const server = (await serverNamed('lab'))!;
       expect(await vmLeftovers(server.vmid!)).toHaveLength(2);
-      const ask = command('delete', { name: 'lab' });
-      const prompt = startDeadline('the delete prompt', BOT_REPLY);
-      expect(await outcome(ask, (t) => t.includes('Delete lab?'), prompt)).toContain(
-        'A final backup is made first',
-      );
-      const del = buttons(ask.original()!).find((b) => b.label === 'Delete')!;
-      const deleted = startDeadline('the Delete button', DELETE);
-      discord.clickButton({ message: ask.original()!, customId: del.customId!, userId: ALICE });
-      await waitUntil(deleted, () => textOf(ask.original()).includes('lab was deleted') || undefined);
-      await expectGone(server);
+      await deleteFromDiscord(server, ALICE, 'button');
     },
     testTimeoutMs(BOT_REPLY, DELETE),
   );
@@ -596,7 +755,7 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
   );
 
   it(
-    "OpenArena and Luanti, created at once by two gamers (OpenArena from its image, Luanti taking the warm pool's VM), both answer a player through the edge; deleted by typing the name",
+    "OpenArena and Luanti, created at once by two gamers (OpenArena from its image, Luanti taking the warm pool's VM), both answer a player through the edge",
     async () => {
       const started = Date.now();
       const creates = (
@@ -643,32 +802,48 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
         players: { online: 0 },
       });
       expect(await playerQuery('luanti', joinAddress(blocksText!))).toMatchObject({ answered: true });
-
-      for (const { name, user } of creates) {
-        const server = name === 'arena' ? arena : blocks;
-        const ask = command('delete', { name }, user);
-        await outcome(
-          ask,
-          (t) => t.includes(`Delete ${name}?`),
-          startDeadline('the delete prompt', BOT_REPLY),
-        );
-        const typeIt = buttons(ask.original()!).find((b) => b.label === 'Type the name to delete…')!;
-        const opened = discord.clickButton({
-          message: ask.original()!,
-          customId: typeIt.customId!,
-          userId: user,
-        });
-        const modalId = (await opened.response()).data?.custom_id as string;
-        const deleted = startDeadline(`deleting ${name}`, DELETE);
-        discord.submitModal({ customId: modalId, fields: { name }, userId: user });
-        await waitUntil(deleted, () => textOf(ask.original()).includes(`${name} was deleted`) || undefined);
-        await expectGone(server);
-      }
     },
     // The two creates run at the same time: the slower one's wait bounds both.
-    testTimeoutMs(CREATE_OPENARENA, BOT_REPLY, DELETE, BOT_REPLY, DELETE),
+    testTimeoutMs(CREATE_OPENARENA),
   );
 
+  it(
+    'both fall asleep without players (hibernated), the edge answers a player outside for them, a join wakes each at the same address; then deleted by button and by typed name',
+    async () => {
+      const wakeThenDelete = async (
+        story: Parameters<typeof sleepAndWake>[0],
+        deleteBy: 'button' | 'typed name',
+      ) => {
+        await sleepAndWake(story);
+        await deleteFromDiscord((await serverNamed(story.name))!, story.owner, deleteBy);
+      };
+      // At the same time: two servers asleep and woken at once, as a community's would be.
+      await Promise.all([
+        wakeThenDelete(
+          {
+            name: 'arena',
+            game: 'openarena',
+            owner: ALICE,
+            fallAsleep: FALL_ASLEEP_TWO,
+            expectedWake: WAKE_ARENA,
+          },
+          'button',
+        ),
+        wakeThenDelete(
+          {
+            name: 'blocks',
+            game: 'luanti',
+            owner: BOB,
+            fallAsleep: FALL_ASLEEP_TWO,
+            expectedWake: WAKE_LUANTI,
+          },
+          'typed name',
+        ),
+      ]);
+    },
+    // The two stories run at the same time: the slower one's waits bound both.
+    testTimeoutMs(BOT_REPLY, FALL_ASLEEP_TWO, WAKE_ARENA, BOT_REPLY, BOT_REPLY, DELETE),
+  );
   it(
     'a VM whose cloud-init never starts the agent fails at the agent deadline, and is removed',
     async () => {

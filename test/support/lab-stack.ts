@@ -1,8 +1,10 @@
 // GuildServer on the real-VM lab: the simulator with the QEMU backend (in this process, answering over HTTP),
 // the API and a worker as separate processes (`apps/api/src/main.ts api|worker`, so the worker can be killed
 // and replaced), GAME_RUNNER=ansible with a key pair made for the run, on a SQLite file and the suite's Redis;
-// and the edge where the Proxmox host would run it: `gs edge up` applying its table in the lab namespace (the
-// VMs' gateway), whose public address is HOST_EXTERNAL for the player namespace (EDGE=required).
+// and the edge where the Proxmox host would run it: `gs edge up` running in the lab namespace (the VMs'
+// gateway), applying its table there and holding sleeping servers' ports on its public address, which is
+// HOST_EXTERNAL for the player namespace (EDGE=required). The API listens on the host's end of the lab's veth,
+// where the edge reaches it, as an edge host reaches the API across the network.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,7 @@ import { promisify } from 'node:util';
 import { openDatabase } from '../../apps/api/src/db/database';
 import { createApiToken } from '../../apps/api/src/domain/tokens';
 import { freePort } from '../../apps/discord-bot/test/integration/stack';
-import { LAB_EDGE_PUBLIC_ADDRESS } from '../../packages/lab/src/index';
+import { LAB_EDGE_PUBLIC_ADDRESS, LAB_HOST_ADDRESS, LAB_NETNS_ADDRESS } from '../../packages/lab/src/index';
 import {
   DEFAULT_SIM_TOKEN,
   type LabBackend,
@@ -67,12 +69,12 @@ interface ApiProcess {
 }
 
 function spawnApi(mode: 'api' | 'worker', env: Record<string, string | undefined>): ApiProcess {
-  return spawnLogged([...entryArgs('api'), mode], env);
+  return spawnLogged([process.execPath, ...entryArgs('api'), mode], env);
 }
 
-function spawnLogged(args: string[], env: Record<string, string | undefined>): ApiProcess {
+function spawnLogged([command, ...args]: string[], env: Record<string, string | undefined>): ApiProcess {
   let log = '';
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command!, args, {
     cwd: REPO,
     env,
     detached: true,
@@ -179,23 +181,29 @@ export async function startLabStack(
   });
 
   const port = await freePort();
-  const env: Record<string, string | undefined> = { ...baseEnv('main', port, settings), EDGE: 'required' };
+  const env: Record<string, string | undefined> = {
+    ...baseEnv('main', port, settings),
+    API_HOST: LAB_HOST_ADDRESS,
+    EDGE: 'required',
+  };
   const db = openDatabase(env.DATABASE_PATH!);
   const adminToken = createApiToken(db, 'operator', ['admin']).token;
   const botToken = createApiToken(db, 'discord-bot', ['bot']).token;
   const edgeToken = createApiToken(db, 'edge', ['edge']).token;
   db.$client.close();
-  const apiUrl = `http://127.0.0.1:${port}`;
+  const apiUrl = `http://${LAB_HOST_ADDRESS}:${port}`;
   const api = spawnApi('api', env);
   await waitHealthy(apiUrl, api);
   const edgeMetricsPort = await freePort();
-  const edge = spawnLogged([...entryArgs('gs'), 'edge', 'up', '--netns', lab.network.netns], {
+  const edge = spawnLogged(lab.network.command([process.execPath, ...entryArgs('gs'), 'edge', 'up']), {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     API_URL: apiUrl,
     EDGE_API_TOKEN: edgeToken,
     EDGE_NAME: 'lab-edge',
+    EDGE_METRICS_HOST: LAB_NETNS_ADDRESS,
     EDGE_METRICS_PORT: String(edgeMetricsPort),
+    EDGE_ASLEEP_ADDRESS: LAB_EDGE_PUBLIC_ADDRESS,
     LOG_LEVEL: 'info',
   });
   await waitEdgeReported(apiUrl, adminToken, edge);
@@ -210,7 +218,7 @@ export async function startLabStack(
     botToken,
     publicKey,
     privateKeyFile: join(dir, 'id'),
-    edgeMetricsUrl: `http://127.0.0.1:${edgeMetricsPort}/metrics`,
+    edgeMetricsUrl: `http://${LAB_NETNS_ADDRESS}:${edgeMetricsPort}/metrics`,
     gsAsPlayer: (args) =>
       runGs(lab.network.playerCommand([process.execPath, ...entryArgs('gs'), ...args]), {}),
     gsAsAdmin: (args) =>

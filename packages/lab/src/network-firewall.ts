@@ -1,5 +1,7 @@
 // The namespace's nftables rules. The namespace is the VMs' only way out, so this is where "the VMs reach
-// nothing but what the lab provides" is enforced; the host's own firewall is left alone.
+// nothing but what the lab provides" is enforced; the host's own firewall is left alone. The namespace also
+// plays the edge host: players reach whatever listens on its public address (the edge's responders for
+// sleeping servers), and the kernel itself refuses a port nobody listens on.
 import { LAB_BRIDGE, LAB_HOST_ADDRESS, LAB_NETNS_VETH, LAB_PUBLIC_VETH, LAB_SUBNET } from './addresses.js';
 
 export function labFirewall(allowedHostPorts: number[]): string {
@@ -10,7 +12,9 @@ export function labFirewall(allowedHostPorts: number[]): string {
     ct state established,related accept
     iifname "${LAB_BRIDGE}" udp dport 67 accept comment "DHCP"
     meta l4proto { icmp, ipv6-icmp } accept
-    iifname "${LAB_PUBLIC_VETH}" reject with icmpx type admin-prohibited comment "a port nobody publishes"
+    iifname "${LAB_NETNS_VETH}" accept comment "the host reaches the edge running here (its metrics)"
+    iifname "${LAB_PUBLIC_VETH}" meta l4proto { tcp, udp } accept comment "players reach the edge's own listeners"
+    iifname "${LAB_PUBLIC_VETH}" reject with icmpx type admin-prohibited comment "anything else players send"
   }
   chain forward {
     type filter hook forward priority filter; policy drop;
