@@ -610,7 +610,11 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
     // A player joins: the game's client shows what the edge says, and tries again.
     const joined = Date.now();
     const woken = startDeadline(`a join → ${name} answers again`, expectedWake);
-    expect(await playerJoins(stack.lab.network, game, address)).toContain(`${name} is waking up`);
+    const said = await waitUntil(woken, async () => {
+      const reply = await playerJoins(stack.lab.network, game, address);
+      return reply.includes('waking up') ? reply : undefined;
+    });
+    expect(said).toContain(`${name} is waking up`);
     await waitUntil(woken, async () => {
       const answer = await playerQuery(game, address, 2);
       const now = await api<Server>('GET', `/v1/servers/${server.id}`);

@@ -22,7 +22,12 @@ const JOIN_PACKETS: Record<string, { transport: 'udp' | 'tcp'; bytes: Buffer }> 
   luanti: { transport: 'udp', bytes: luantiInit(2, 'player1') },
 };
 
-/** A player's join attempt at `address` (host:port): what the server (or the edge for it) said, as latin1 text. */
+/**
+ * A player's join attempt at `address` (host:port): what the server (or the edge for it) said, as latin1 text
+ * ('' for no answer). A real client tries again when nothing answers (Quake 3 resends getchallenge, Luanti its
+ * INIT): callers that need an answer repeat it, as the edge takes a sleeping server's ports over only once it has
+ * read that the server sleeps.
+ */
 export async function playerJoins(network: LabNetwork, game: string, address: string): Promise<string> {
   const packet = JOIN_PACKETS[game];
   if (!packet) throw new Error(`no join packet for ${game} in the lab`);
