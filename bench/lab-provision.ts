@@ -2,7 +2,7 @@
 // bot) to the notice that follows the game's first answered query, split by the pipeline's own steps, plus the
 // memory of each VM and of the lab. Needs root and the lab's Debian packages.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,6 +21,7 @@ import {
 import type { Job, PoolStatus, PoolVm, Server } from '../packages/contracts/src/index';
 import { missingLabTools } from '../packages/pve-sim/src/index';
 import { buildImageByHand, gameImageOnLab } from '../test/support/lab-image';
+import { playerJoins } from '../test/support/lab-player';
 import { type LabStack, startLabStack } from '../test/support/lab-stack';
 import { rssMiBOf } from './api-process';
 import type { Benchmark } from './benchmark';
@@ -32,7 +33,7 @@ const GAMES = (process.env.LAB_BENCH_GAMES ?? 'openttd').split(',').map((g) => g
 /**
  * How creates are timed (LAB_BENCH_ROUTES=install,image): `install` installs the game in full (and a start of
  * the stopped server follows); `image` first builds the game's image by hand, as an operator does, then creates
- * from it.
+ * from it. `pool` and `sleep` (below) only when named.
  */
 const ROUTES = new Set((process.env.LAB_BENCH_ROUTES ?? 'install,image').split(',').map((r) => r.trim()));
 /**
@@ -41,6 +42,13 @@ const ROUTES = new Set((process.env.LAB_BENCH_ROUTES ?? 'install,image').split('
  * image build`): how long the pool VM took to make, then a create that takes it.
  */
 const POOL_MODES = (process.env.LAB_BENCH_POOL_MODES ?? 'stopped,booted').split(',').map((m) => m.trim());
+/**
+ * With the `sleep` route (LAB_BENCH_ROUTES=sleep): a server created from the game's image (kept by the lab e2e,
+ * or built with `gs image build`) is left without players RUNS times: it falls asleep (hibernated), a player's
+ * join at its address wakes it; then it is stopped and started once, the cold boot a wake would cost otherwise.
+ * "until playable": a join → the game answering at its address; for the boot, `/server start` → "is running".
+ */
+const SLEEP_SETTINGS = { MONITOR_INTERVAL: '5s', IDLE_SLEEP_AFTER: '20s', IDLE_MIN_AWAKE: '20s' };
 
 /** The steps of create and start jobs (apps/api/src/pipeline/plans.ts), grouped as the issue reports them. */
 const GROUPS: Record<string, string[]> = {
@@ -271,10 +279,113 @@ async function timePool(
   }
 }
 
+/** Polls `check` every half second until it gives a value; gives up after 5 minutes, naming `what`. */
+async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 5 * 60_000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`gave up after 5 minutes waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+const stepSeconds = (job: Job, name: string) =>
+  round((job.steps.find((s) => s.name === name)?.durationMs ?? 0) / 1000, 1);
+const jobSeconds = (job: Job) => round(job.steps.reduce((sum, s) => sum + (s.durationMs ?? 0), 0) / 1000, 1);
+
+/**
+ * Sleep and wake on one server of `game`: per run, the sleep job (the state saved), the memory freed and the
+ * state file's size, then a player's join → the game answering at the same address (the resume); last, a stop
+ * and `/server start`, the boot a wake by shutdown would cost.
+ */
+async function timeSleep(redisUrl: string, game: string): Promise<Record<string, string | number>[]> {
+  const bench = await openBench(redisUrl, SLEEP_SETTINGS);
+  const { stack, api, finished, serverNamed, slashCommand } = bench;
+  const rows: Record<string, string | number>[] = [];
+  try {
+    await gameImageOnLab(stack, game, 9100);
+    await stack.startWorker();
+    const name = `bench-${game}-sleep`;
+    const { job: create } = await slashCommand('create', { game, name });
+    const server = (await serverNamed(name))!;
+    const view = () => api<Server>('GET', `/v1/servers/${server.id}`);
+    const answers = async () => {
+      const query = await stack.gsAsPlayer(['query', game, server.address!, '--json', '--timeout', '2']);
+      return query.code === 0 && (JSON.parse(query.stdout) as { answered: boolean }).answered;
+    };
+    const lastJob = async (kind: Job['kind']) => {
+      const { events } = await api<{ events: { type: string; jobId?: string; data: { kind?: string } }[] }>(
+        'GET',
+        `/v1/events?serverId=${server.id}&limit=1000`,
+      );
+      const queued = events.filter((e) => e.type === 'job.queued' && e.data.kind === kind).at(-1);
+      return finished(queued!.jobId!);
+    };
+    for (let i = 1; i <= RUNS; i++) {
+      const awakeRss = qemuRssMiB(stack, server.vmid!);
+      await until(`${name} asleep`, async () => ((await view()).state === 'sleeping' ? true : undefined));
+      const sleep = await lastJob('sleep');
+      const vm = stack.sim.state.vms.find((v) => v.vmid === server.vmid)!;
+      const stateFile = `${stack.lab.stateDir}/images/${String(vm.config.vmstate).split(':')[1]}.vmstate`;
+      const stateMiB = round(statSync(stateFile).size / 1024 ** 2, 0);
+      // A client tries again while nothing answers (the edge takes the ports over a moment after the sleep):
+      // timed from the attempt the edge answered.
+      const joined = await until(`the edge answering a join at ${server.address}`, async () => {
+        const sent = performance.now();
+        const reply = await playerJoins(stack.lab.network, game, server.address!);
+        return reply.includes('waking up') ? sent : undefined;
+      });
+      await until(`${name} playable again`, async () => {
+        const now = await view();
+        return now.state === 'running' && now.publication === 'published' && (await answers())
+          ? true
+          : undefined;
+      });
+      const wake = await lastJob('wake');
+      rows.push({
+        game,
+        run: i,
+        'sleep job s': jobSeconds(sleep),
+        'state saved s': stepSeconds(sleep, 'sleep_vm'),
+        'state MiB': stateMiB,
+        'RSS freed MiB': round(awakeRss, 0),
+        'until playable s': round((performance.now() - joined) / 1000, 1),
+        'resume s': stepSeconds(wake, 'start_vm'),
+        'wake job s': jobSeconds(wake),
+      });
+      printJsonLine('lab-sleep-run', rows.at(-1)!);
+    }
+    // The other way to sleep: shut down, then boot on the join (start → agent → game), as `/server start` does.
+    const stop = await api<{ jobId: string }>('POST', `/v1/servers/${server.id}/stop`);
+    await finished(stop.jobId);
+    const { seconds, job: start } = await slashCommand('start', { name });
+    rows.push({
+      game,
+      run: 'boot',
+      'wake job s': jobSeconds(start),
+      'until playable s': round(seconds, 1),
+      'resume s': 0,
+      'boot in create s': round(
+        ['start_vm', 'wait_network', 'wait_game'].reduce((sum, step) => sum + stepSeconds(create, step), 0),
+        1,
+      ),
+    });
+    const removal = await api<{ jobId: string }>('DELETE', `/v1/servers/${server.id}`);
+    await finished(removal.jobId);
+    return rows;
+  } catch (error) {
+    console.error(stack.logs());
+    throw error;
+  } finally {
+    await bench.close();
+  }
+}
+
 export const labProvision: Benchmark = {
   name: 'lab',
   summary:
-    'real VMs: /server create → "is running" by route (full install, game image, warm pool), by step, memory',
+    'real VMs: /server create → "is running" by route (full install, game image, warm pool), by step, memory; idle sleep and wake on a join',
   async run() {
     const missing = await missingLabTools();
     if (missing.length > 0 || process.getuid?.() !== 0) {
@@ -299,6 +410,20 @@ export const labProvision: Benchmark = {
       }
       printTable(`/server create taking a warm-pool VM, on real VMs (${accel.kind})`, poolRows);
       printJsonLine('lab-pool', { accel: accel.kind, runs: poolRows });
+    }
+    if (ROUTES.has('sleep')) {
+      const sleepRows: Record<string, string | number>[] = [];
+      try {
+        for (const game of GAMES) sleepRows.push(...(await timeSleep(redis.url, game)));
+      } catch (error) {
+        await redis.stop();
+        throw error;
+      }
+      printTable(
+        `Idle sleep (hibernate) and wake on a join, against a boot, on real VMs (${accel.kind})`,
+        sleepRows,
+      );
+      printJsonLine('lab-sleep', { accel: accel.kind, runs: sleepRows });
     }
     if (!ROUTES.has('install') && !ROUTES.has('image')) {
       await redis.stop();
