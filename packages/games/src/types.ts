@@ -185,6 +185,8 @@ export interface BackupSpec {
  * back on wake — the game resumes where it was, no boot, no world load; while asleep it costs disk (PVE sizes the
  * state volume at twice the memory plus 500 MiB).
  * `shutdown`: the VM powers off (the game saves as its unit stops) and boots on wake.
+ * Every game hibernates: on the lab's emulated VMs a join → the game answering took 6–12 s resumed against 44–73 s
+ * booted (packages/lab/README.md, "Idle sleep on real VMs").
  */
 export type SleepMethod = 'hibernate' | 'shutdown';
 
