@@ -4,8 +4,8 @@
 // ports → the notice in Discord → a player outside (the player namespace) joins through the address it shows.
 // Then stop (the address goes dead), start, delete (nothing left forwarding); two more games created at once,
 // from the images an admin built with `gs image build` (kept between runs while their recipe holds), one of them
-// taking the warm pool's stopped VM made from its image; OpenArena left without players falls asleep
-// (hibernated), the edge answers for it and a player's join wakes it; and the failure paths: a worker killed
+// taking the warm pool's stopped VM made from its image; each of the three, left without players, falls asleep
+// (hibernated), the edge answers a player for it and a join wakes it; and the failure paths: a worker killed
 // mid-Ansible, a VM whose agent never starts.
 // `pnpm lab:e2e` runs this file alone; the suite runs it too when the lab's tools are here (root, QEMU…).
 import { execFile } from 'node:child_process';
@@ -95,7 +95,7 @@ const CREATE_LUANTI = creating('luanti', 260, 2);
 const LAB_POOL = { WARM_POOL: 'luanti:1', WARM_POOL_MODE: 'stopped' };
 /**
  * Who plays is asked every 10 s, and a server stays up at least 30 s after it came up; the guild's idle period
- * stays IDLE_SLEEP_AFTER's 30 minutes (longer than any story here), and OpenArena's owner shortens its own.
+ * stays IDLE_SLEEP_AFTER's 30 minutes (longer than any story here), and each server's owner shortens its own.
  */
 const LAB_MONITOR = { MONITOR_INTERVAL: '10s', IDLE_MIN_AWAKE: '30s' };
 const IDLE_AFTER = '30s';
@@ -848,6 +848,7 @@ describe.skipIf(missing.length > 0)('the real-VM lab, end to end', () => {
     // The two stories run at the same time: the slower one's waits bound both.
     testTimeoutMs(BOT_REPLY, FALL_ASLEEP_TWO, WAKE_ARENA, BOT_REPLY, BOT_REPLY, DELETE),
   );
+
   it(
     'a VM whose cloud-init never starts the agent fails at the agent deadline, and is removed',
     async () => {
